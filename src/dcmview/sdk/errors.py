@@ -1,0 +1,191 @@
+"""The DcmviewError tree: every error the SDK raises, each with a stable ``code``.
+
+The SDK raises only these (and :class:`TypeError` for programmer mistakes).
+Foreign errors (pydicom, codecs, pandas, the OS) are wrapped where they are met,
+with ``raise X(...) from exc``. Every class also inherits the builtin that fits,
+so a caller's ``except ValueError`` or ``except IndexError`` keeps working::
+
+    DcmviewError                                  code
+    ├── NotFoundError(LookupError)                not_found               unknown file index
+    │   └── FrameIndexError(IndexError)           frame_out_of_range      frame outside 0..n-1
+    ├── InvalidInputError(ValueError)             invalid_query           a bad argument
+    │   ├── InvalidPathError                      invalid_path            a path that is not there
+    │   ├── NotDicomError                         not_dicom               not a DICOM file
+    │   ├── WindowError                           invalid_window          width <= 0, wc without ww
+    │   └── RoiFormatError                        invalid_annotations     bad EMBED CSV / JSON / box
+    ├── NoPixelDataError(LookupError)             no_pixel_data           a file without Pixel Data
+    ├── FileReadError(OSError)                    file_unreadable         gone or unreadable since the scan
+    ├── UnsupportedError                          unsupported_transfer_syntax
+    │   ├── UnsupportedPixelLayoutError           unsupported_pixel_layout
+    │   └── ImageTooLargeError                    image_too_large         refused before allocating
+    └── DecodeError                               pixel_decode_failed     corrupt pixel data
+        └── DecoderUnavailableError               decoder_missing         names the extra to install
+
+The HTTP status of each code is decided in one table in ``dcmview.server``; the
+client maps codes back to these classes with :func:`error_class_for_code`.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DcmviewError",
+    "DecodeError",
+    "DecoderUnavailableError",
+    "FileReadError",
+    "FrameIndexError",
+    "ImageTooLargeError",
+    "InvalidInputError",
+    "InvalidPathError",
+    "NoPixelDataError",
+    "NotDicomError",
+    "NotFoundError",
+    "RoiFormatError",
+    "UnsupportedError",
+    "UnsupportedPixelLayoutError",
+    "WindowError",
+    "error_class_for_code",
+]
+
+
+class DcmviewError(Exception):
+    """Base class of every error raised by dcmview.
+
+    Parameters
+    ----------
+    message : str
+        What was wrong, the offending value and, where it helps, what to do.
+    path : str, optional
+        The file the error is about, when there is one.
+
+    Attributes
+    ----------
+    code : str
+        A stable, machine-readable code (the ``code`` of the HTTP error body).
+    """
+
+    code: str = "error"
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class NotFoundError(DcmviewError, LookupError):
+    """An index that names no file of the catalog."""
+
+    code = "not_found"
+
+
+class FrameIndexError(NotFoundError, IndexError):
+    """A frame index outside ``0 .. number_of_frames - 1``."""
+
+    code = "frame_out_of_range"
+
+
+class InvalidInputError(DcmviewError, ValueError):
+    """An argument or parameter with a value that cannot be used."""
+
+    code = "invalid_query"
+
+
+class InvalidPathError(InvalidInputError):
+    """A path that does not exist or cannot be read."""
+
+    code = "invalid_path"
+
+
+class NotDicomError(InvalidInputError):
+    """A file that is not DICOM (even when read without the preamble)."""
+
+    code = "not_dicom"
+
+
+class WindowError(InvalidInputError):
+    """A window that cannot be applied: width <= 0, a center without a width, ..."""
+
+    code = "invalid_window"
+
+
+class RoiFormatError(InvalidInputError):
+    """Annotations that cannot be used; the message names the CSV row, column and value."""
+
+    code = "invalid_annotations"
+
+
+class NoPixelDataError(DcmviewError, LookupError):
+    """A DICOM file that has no Pixel Data (a structured report, say)."""
+
+    code = "no_pixel_data"
+
+
+class FileReadError(DcmviewError, OSError):
+    """A file that was readable once but is gone, truncated or unreadable now."""
+
+    code = "file_unreadable"
+
+
+class UnsupportedError(DcmviewError):
+    """Pixel data in a transfer syntax that no decoder here handles."""
+
+    code = "unsupported_transfer_syntax"
+
+
+class UnsupportedPixelLayoutError(UnsupportedError):
+    """A pixel layout (bits, samples, photometric interpretation) that cannot be shown."""
+
+    code = "unsupported_pixel_layout"
+
+
+class ImageTooLargeError(UnsupportedError):
+    """Declared dimensions too large to decode safely; refused before allocating."""
+
+    code = "image_too_large"
+
+
+class DecodeError(DcmviewError):
+    """Pixel data that is corrupt or truncated and cannot be decoded."""
+
+    code = "pixel_decode_failed"
+
+
+class DecoderUnavailableError(DecodeError):
+    """No installed decoder handles this transfer syntax; the message names what to install."""
+
+    code = "decoder_missing"
+
+
+def _all_classes() -> list[type[DcmviewError]]:
+    found: list[type[DcmviewError]] = [DcmviewError]
+    for cls in found:
+        found.extend(c for c in cls.__subclasses__() if c not in found)
+    return found
+
+
+def error_class_for_code(code: str) -> type[DcmviewError]:
+    """Return the error class whose ``code`` is `code`, or :class:`DcmviewError`.
+
+    Parameters
+    ----------
+    code : str
+        A code from an HTTP error body.
+
+    Returns
+    -------
+    type[DcmviewError]
+        The matching class; the root class for an unknown code.
+
+    Examples
+    --------
+    >>> error_class_for_code("frame_out_of_range").__name__
+    'FrameIndexError'
+    >>> error_class_for_code("no_such_code").__name__
+    'DcmviewError'
+    """
+    for cls in _all_classes():
+        if cls.code == code:
+            return cls
+    return DcmviewError
