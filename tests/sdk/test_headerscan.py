@@ -1,0 +1,425 @@
+"""The lean header reader against pydicom: same Header for every file, or a reason why not."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import pytest
+from pydicom.data import get_testdata_file
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.sequence import Sequence
+from pydicom.uid import (
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRBigEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+    JPEG2000Lossless,
+    generate_uid,
+)
+
+from dcmview.sdk import _headerscan as hs
+from dcmview.sdk.header import Header
+from tests.bundled import bundled_files
+from tests.corpus import manifest, params
+
+# Keywords a filter may ask for: text, multi-valued DS, binary US, and a meta element.
+EXTRA = (
+    (0x00180015, "BodyPartExamined", "CS"),
+    (0x00280030, "PixelSpacing", "DS"),
+    (0x00280101, "BitsStored", "US"),
+    (0x00020013, "ImplementationVersionName", "SH"),
+)
+
+
+def _has_dicm(path: str) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(132)[128:132] == b"DICM"
+
+
+def assert_same_as_pydicom(path: str) -> hs.Record | hs.SkipRecord:
+    """The lean record equals pydicom's, except where the lean reader is stricter."""
+    lean = hs.read_record(path, EXTRA)
+    ref = hs.record_from_pydicom(path, EXTRA, no_preamble=not _has_dicm(path))
+    if len(lean) == 3 and lean[1] == "parse_failed" and "truncated" in lean[2]:
+        # pydicom reads a truncated header silently; the lean reader refuses it.
+        # Then pydicom cannot have found Pixel Data either.
+        assert len(ref) == 3 or ref[20] is False
+        return lean
+    if len(lean) == 3 or len(ref) == 3:
+        assert (lean[1] if len(lean) == 3 else "listed") == (ref[1] if len(ref) == 3 else "listed")
+        return lean
+    assert Header(*lean) == Header(*ref)
+    return lean
+
+
+def test_header_fields_follow_header():
+    fields = dataclasses.fields(Header)
+    assert [name for name, _ in hs.HEADER_FIELDS] == [f.name for f in fields]
+    for (name, default), f in zip(hs.HEADER_FIELDS, fields, strict=True):
+        if f.default is not dataclasses.MISSING:
+            assert default == f.default, name
+
+
+# -- reference comparison -----------------------------------------------------------
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("row", params(manifest()))
+def test_corpus_file_matches_pydicom(row):
+    rec = assert_same_as_pydicom(row["abspath"])
+    if row["expect"] == "not_dicom":
+        assert len(rec) == 3
+        assert rec[1] == "not_dicom"
+    else:
+        h = Header(*rec)
+        assert h.has_pixels == (row["expect"] != "no_pixels")
+        assert h.rows == int(row["rows"] or 0)
+        assert h.columns == int(row["columns"] or 0)
+        assert h.number_of_frames == int(row["frames"] or 0)
+        assert h.modality == row["modality"]
+
+
+BUNDLED = bundled_files()
+
+
+@pytest.mark.parametrize(
+    "path", BUNDLED, ids=[os.path.relpath(p, os.path.dirname(BUNDLED[0])) for p in BUNDLED]
+)
+def test_bundled_file_matches_pydicom(path):
+    assert_same_as_pydicom(path)
+
+
+# -- files built here ------------------------------------------------------------------
+
+
+def _dataset(**attrs) -> Dataset:
+    with_pixels = attrs.pop("pixels", True)
+    ds = Dataset()
+    ds.SpecificCharacterSet = attrs.pop("SpecificCharacterSet", "ISO_IR 100")
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+    ds.SOPInstanceUID = generate_uid()
+    ds.StudyDate = "20240102"
+    ds.Modality = "CT"
+    ds.StudyDescription = "HEAD"
+    ds.SeriesDescription = "AX"
+    ds.PatientName = "DOE^JANE"
+    ds.PatientID = "P1"
+    ds.BodyPartExamined = "HEAD"
+    ds.StudyInstanceUID = generate_uid()
+    ds.SeriesInstanceUID = generate_uid()
+    ds.SeriesNumber = 3
+    ds.InstanceNumber = 7
+    ds.ImagePositionPatient = [-1.5, 2, 30.25]
+    ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.Rows = 4
+    ds.Columns = 2
+    ds.PixelSpacing = [0.5, 0.25]
+    ds.BitsAllocated = 16
+    ds.BitsStored = 12
+    ds.HighBit = 11
+    ds.PixelRepresentation = 0
+    ds.WindowCenter = [40, -600]
+    ds.WindowWidth = [400, 1500]
+    for key, value in attrs.items():
+        setattr(ds, key, value)
+    if with_pixels and "PixelData" not in ds:
+        ds.PixelData = bytes(16)
+    return ds
+
+
+def _undefined_lengths(ds: Dataset) -> Dataset:
+    """Mark every sequence and item of `ds` to be written with undefined length."""
+    for elem in ds:
+        if elem.VR == "SQ":
+            elem.is_undefined_length = True
+            for item in elem.value:
+                item.is_undefined_length_sequence_item = True
+                _undefined_lengths(item)
+    return ds
+
+
+def _write(ds: Dataset, path: Path, syntax: str = ExplicitVRLittleEndian, **kwargs) -> str:
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.MediaStorageSOPClassUID = ds.get("SOPClassUID", "1.2.840.10008.5.1.4.1.1.7")
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.get("SOPInstanceUID", generate_uid())
+    ds.file_meta.TransferSyntaxUID = syntax
+    ds.save_as(path, enforce_file_format=kwargs.pop("enforce", True), **kwargs)
+    return str(path)
+
+
+def _nested(depth: int, private: bool = True) -> Sequence:
+    item = Dataset()
+    item.CodeValue = f"L{depth}"
+    if private:
+        block = item.private_block(0x0029, "TEST NESTED", create=True)
+        block.add_new(0x10, "SH", f"depth{depth}")
+    if depth > 1:
+        item.ContentSequence = _nested(depth - 1, private)
+    return Sequence([item])
+
+
+def _cases():
+    """(id, builder(tmp_path) -> path, expected Header attributes)."""
+    big = bytes(40_000)
+
+    def explicit(tmp):
+        return _write(_dataset(), tmp / "explicit.dcm")
+
+    def implicit(tmp):
+        return _write(_dataset(), tmp / "implicit.dcm", ImplicitVRLittleEndian)
+
+    def defined_sequences(tmp):
+        # pydicom writes sequences with defined lengths: skipped in one step.
+        ds = _dataset()
+        ds.ContentSequence = _nested(10)
+        return _write(ds, tmp / "nested.dcm")
+
+    def undefined_sequences(tmp):
+        # 10 levels of undefined-length sequences and items, private elements inside.
+        ds = _dataset()
+        ds.ContentSequence = _nested(10)
+        return _write(_undefined_lengths(ds), tmp / "nested_undefined.dcm")
+
+    def implicit_nested(tmp):
+        ds = _dataset()
+        ds.ContentSequence = _nested(5)
+        ds = _undefined_lengths(ds)
+        return _write(ds, tmp / "implicit_nested.dcm", ImplicitVRLittleEndian)
+
+    def big_values(tmp):
+        # A private OB bigger than the first read, then wanted attributes after it.
+        ds = _dataset()
+        block = ds.private_block(0x0019, "TEST BIG", create=True)
+        block.add_new(0x01, "OB", big)
+        ds.SeriesNumber = 11  # (0020,0011) after the big (0019,1001)
+        return _write(ds, tmp / "big.dcm")
+
+    def big_sequence(tmp):
+        ds = _dataset()
+        items = []
+        for i in range(300):
+            item = Dataset()
+            item.ReferencedSOPInstanceUID = generate_uid(entropy_srcs=[str(i)])
+            item.ReferencedSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+            items.append(item)
+        ds.ReferencedImageSequence = Sequence(items)  # (0008,1140): ~30 KB, before (0010,...)
+        return _write(_undefined_lengths(ds), tmp / "big_sequence.dcm")
+
+    def utf8(tmp):
+        ds = _dataset(SpecificCharacterSet="ISO_IR 192")
+        ds.PatientName = "Müller^Zoë=山田^太郎=やまだ^たろう"
+        ds.StudyDescription = "Kopf – Übersicht ✓"
+        return _write(ds, tmp / "utf8.dcm")
+
+    def latin1(tmp):
+        ds = _dataset()
+        ds.PatientName = "Gänsefüßchen^Élodie"
+        return _write(ds, tmp / "latin1.dcm")
+
+    def iso2022(tmp):
+        ds = _dataset(SpecificCharacterSet=["ISO 2022 IR 6", "ISO 2022 IR 87"])
+        ds.PatientName = "Yamada^Tarou=山田^太郎"
+        return _write(ds, tmp / "iso2022.dcm")
+
+    def big_endian(tmp):
+        return _write(_dataset(), tmp / "big_endian.dcm", ExplicitVRBigEndian)
+
+    def deflated(tmp):
+        return _write(_dataset(), tmp / "deflated.dcm", DeflatedExplicitVRLittleEndian)
+
+    def no_preamble(tmp):
+        ds = _dataset()
+        path = tmp / "raw.dcm"
+        ds.save_as(path, implicit_vr=True, little_endian=True)
+        return str(path)
+
+    def no_pixels(tmp):
+        return _write(_dataset(pixels=False), tmp / "sr.dcm")
+
+    def multiframe_encapsulated(tmp):
+        from pydicom.encaps import encapsulate
+
+        ds = _dataset(NumberOfFrames=3)
+        ds.PixelData = encapsulate([b"\xff\xd8abc\xff\xd9\x00"] * 3)
+        ds["PixelData"].VR = "OB"
+        return _write(ds, tmp / "encapsulated.dcm", JPEG2000Lossless)
+
+    def float_pixels(tmp):
+        ds = _dataset(pixels=False)
+        ds.FloatPixelData = bytes(32)
+        return _write(ds, tmp / "float.dcm")
+
+    def trailing_padding(tmp):
+        ds = _dataset()
+        ds.add_new(0xFFFCFFFC, "OB", bytes(8))  # Data Set Trailing Padding (PS3.10 7.2)
+        return _write(ds, tmp / "padding.dcm")
+
+    def empty_values(tmp):
+        ds = _dataset(SeriesNumber=None, InstanceNumber=None, WindowCenter=None, Modality="")
+        ds.ImagePositionPatient = None
+        return _write(ds, tmp / "empty.dcm")
+
+    def un_sequence(tmp):
+        # A private sequence as UN with undefined length (PS3.5 6.2.2): its
+        # content is implicit VR little endian. pydicom does not write this; splice it in.
+        ds = _dataset()
+        ds.private_block(0x0009, "TEST UN", create=True).add_new(0x01, "LO", "placeholder")
+        path = _write(ds, tmp / "un.dcm")
+        data = Path(path).read_bytes()
+        old = b"\x09\x00\x01\x10LO\x0c\x00placeholder "
+        item = b"\x08\x00\x00\x01\x02\x00\x00\x00X "  # (0008,0100) implicit, "X "
+        new = (
+            b"\x09\x00\x01\x10UN\x00\x00\xff\xff\xff\xff"
+            + b"\xfe\xff\x00\xe0\xff\xff\xff\xff"
+            + item
+            + b"\xfe\xff\x0d\xe0\x00\x00\x00\x00"
+            + b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
+        )
+        assert data.count(old) == 1
+        Path(path).write_bytes(data.replace(old, new))
+        return path
+
+    expect_ct = {"modality": "CT", "patient_id": "P1", "rows": 4, "columns": 2, "has_pixels": True}
+    return [
+        ("explicit-le", explicit, expect_ct | {"instance_number": 7, "window_center": 40.0}),
+        ("implicit-le", implicit, expect_ct | {"transfer_syntax_uid": ImplicitVRLittleEndian}),
+        ("nested-10-defined", defined_sequences, expect_ct),
+        ("nested-10-undefined", undefined_sequences, expect_ct),
+        ("implicit-nested", implicit_nested, expect_ct),
+        ("value-beyond-first-read", big_values, expect_ct | {"series_number": 11}),
+        ("sequence-beyond-first-read", big_sequence, expect_ct),
+        ("utf8", utf8, {"patient_name": "Müller^Zoë=山田^太郎=やまだ^たろう"}),
+        ("latin1", latin1, {"patient_name": "Gänsefüßchen^Élodie"}),
+        ("iso2022-fallback", iso2022, {"patient_name": "Yamada^Tarou=山田^太郎"}),
+        (
+            "big-endian-fallback",
+            big_endian,
+            expect_ct | {"image_position_patient": (-1.5, 2.0, 30.25)},
+        ),
+        ("deflated-fallback", deflated, expect_ct),
+        ("no-preamble", no_preamble, expect_ct | {"transfer_syntax_uid": ImplicitVRLittleEndian}),
+        ("no-pixel-data", no_pixels, {"has_pixels": False, "number_of_frames": 0}),
+        (
+            "encapsulated-3-frames",
+            multiframe_encapsulated,
+            {"number_of_frames": 3, "has_pixels": True},
+        ),
+        ("float-pixel-data", float_pixels, {"has_pixels": True}),
+        ("trailing-padding", trailing_padding, expect_ct),
+        ("empty-values", empty_values, {"series_number": None, "image_position_patient": None}),
+        ("un-undefined-length", un_sequence, expect_ct),
+    ]
+
+
+CASES = _cases()
+
+
+@pytest.mark.parametrize(("build", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_built_file(tmp_path, build, expected):
+    path = build(tmp_path)
+    rec = assert_same_as_pydicom(path)
+    assert len(rec) > 3, rec
+    h = Header(*rec)
+    for key, value in expected.items():
+        assert getattr(h, key) == value, key
+    assert h.extra.get("BodyPartExamined") == "HEAD"
+    assert h.extra.get("BitsStored") == "12"
+
+
+def test_lean_path_needs_no_pydicom(tmp_path, monkeypatch):
+    # The common files must not silently fall back to pydicom (that is the speed).
+    path = _write(_dataset(ContentSequence=_nested(3)), tmp_path / "a.dcm")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("fell back to pydicom")
+
+    monkeypatch.setattr(hs, "record_from_pydicom", refuse)
+    h = Header(*hs.read_record(path, EXTRA))
+    assert h.window_width == 400.0
+    assert h.image_orientation_patient == (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
+    assert h.extra["PixelSpacing"] == "0.5\\0.25"
+    assert h.extra["ImplementationVersionName"].startswith("PYDICOM")
+
+
+# -- bad input ------------------------------------------------------------------------------
+
+
+def test_zero_byte_file(tmp_path):
+    (tmp_path / "empty.dcm").write_bytes(b"")
+    path, reason, detail = hs.read_record(str(tmp_path / "empty.dcm"))
+    assert reason == "not_dicom"
+    assert "empty" in detail
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>", b"path,rows\n", b"DICM", b"\x08"],
+    ids=["html", "csv", "just-DICM", "one-byte"],
+)
+def test_not_dicom(tmp_path, content):
+    (tmp_path / "f").write_bytes(content)
+    assert hs.read_record(str(tmp_path / "f"))[1] == "not_dicom"
+
+
+@pytest.mark.parametrize("cut", [140, 401, 0.5, 0.9], ids=["in-meta", "in-dataset", "half", "90%"])
+def test_truncated_header_is_parse_failed(tmp_path, cut):
+    src = Path(get_testdata_file("CT_small.dcm", download=False))
+    data = src.read_bytes()
+    pixel_at = data.index(b"\xe0\x7f\x10\x00")
+    size = cut if isinstance(cut, int) else int(pixel_at * cut)
+    (tmp_path / "t.dcm").write_bytes(data[:size])
+    path, reason, detail = hs.read_record(str(tmp_path / "t.dcm"))
+    assert reason == "parse_failed"
+    assert f"byte {size}" in detail
+
+
+def test_truncated_pixel_data_is_listed(tmp_path):
+    # The header is whole: the file is listed; decoding reports the damage later.
+    src = Path(get_testdata_file("CT_small.dcm", download=False)).read_bytes()
+    (tmp_path / "t.dcm").write_bytes(src[: len(src) - 1000])
+    h = hs.read_header(str(tmp_path / "t.dcm"))
+    assert isinstance(h, Header)
+    assert h.has_pixels
+
+
+def test_unreadable_file(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root reads any file")
+    path = Path(_write(_dataset(), tmp_path / "locked.dcm"))
+    path.chmod(0)
+    assert hs.read_record(str(path))[1] == "unreadable"
+
+
+def test_dicomdir_is_skipped():
+    path = get_testdata_file("DICOMDIR", download=False)
+    assert hs.read_record(path)[1] == "dicomdir"
+
+
+def test_worker_protocol(tmp_path):
+    # The worker runs _headerscan.py as a script: one request in, records out.
+    import pickle
+    import subprocess
+    import sys
+
+    path = _write(_dataset(), tmp_path / "a.dcm")
+    request = pickle.dumps(([path, str(tmp_path / "missing")], EXTRA, None))
+    proc = subprocess.run(
+        [sys.executable, hs.__file__], input=request, capture_output=True, check=True
+    )
+    records = pickle.loads(proc.stdout)
+    assert Header(*records[0]) == Header(*hs.read_record(path, EXTRA))
+    assert records[1][1] == "unreadable"
+
+
+def test_without_pread(tmp_path, monkeypatch):
+    # Windows has no os.pread: seek and read give the same header.
+    ds = _dataset()
+    ds.private_block(0x0019, "TEST BIG", create=True).add_new(0x01, "OB", bytes(40_000))
+    path = _write(ds, tmp_path / "big.dcm")
+    expected = hs.read_record(path, EXTRA)
+    monkeypatch.setattr(hs, "_HAS_PREAD", False)
+    assert hs.read_record(path, EXTRA) == expected
