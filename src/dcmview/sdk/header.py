@@ -11,6 +11,10 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pydicom.dataset import Dataset
 
 __all__ = ["FILTER_FIELDS", "Header"]
 
@@ -137,6 +141,40 @@ class Header:
         if isinstance(raw, tuple):
             return "\\".join(f"{v:g}" for v in raw)
         return str(raw)
+
+    @classmethod
+    def from_dataset(cls, ds: Dataset, path: str, *, has_pixels: bool | None = None) -> Header:
+        """Build the Header of a pydicom Dataset (read with or without its pixel data).
+
+        Parameters
+        ----------
+        ds : pydicom.dataset.Dataset
+            The data set; a FileDataset read from a file carries ``file_meta``.
+            Without File Meta Information the transfer syntax is the one pydicom
+            read the data set in.
+        path : str
+            Absolute, normalized path of the file.
+        has_pixels : bool, optional
+            Whether the file has Pixel Data; by default whether `ds` holds it
+            (a data set read with ``stop_before_pixels=True`` does not).
+
+        Returns
+        -------
+        Header
+
+        Examples
+        --------
+        >>> import pydicom
+        >>> from pydicom.data import get_testdata_file
+        >>> path = get_testdata_file("CT_small.dcm", download=False)
+        >>> h = Header.from_dataset(pydicom.dcmread(path), path)
+        >>> h.modality, h.rows, h.columns, h.has_pixels
+        ('CT', 128, 128, True)
+        """
+        # One implementation of the rules, shared with the scan's pydicom fallback.
+        from dcmview.sdk._headerscan import header_from_dataset
+
+        return header_from_dataset(ds, path, has_pixels=has_pixels)
 
     def replace(self, **changes: object) -> Header:
         """Return a copy with some attributes changed."""

@@ -1,0 +1,833 @@
+"""Instance: one DICOM file read lazily (pydicom); metadata, number_of_frames, frame(index).
+
+An :class:`Instance` reads the header of its file once, on first use, with
+``pydicom.dcmread(stop_before_pixels=True)`` (falling back to ``force=True``
+for files without the 128-byte preamble and ``DICM``, read as Implicit VR
+Little Endian when they have no File Meta Information either). It then notes
+where the Pixel Data element starts and, on the first frame asked for, builds
+the *frame index* once: where each frame's bytes are in the file. Decoding
+frame ``i`` then reads only frame ``i``'s bytes, so frame 59 of a 60-frame
+file costs what frame 0 costs.
+
+- Native pixel data: frame ``i`` starts at ``i * frame_size`` in the value;
+  pydicom reads it straight from the file (PS3.5 8.1.1, 8.2).
+- Encapsulated pixel data (PS3.5 A.4): the fragment items are located from
+  their item headers only; frames come from the Extended Offset Table, else
+  the Basic Offset Table, else one fragment per frame when the counts match,
+  else all fragments for a single frame, else the fragments that open with a
+  codestream start marker (JPEG SOI, JPEG 2000 SOC) start a frame, so frames
+  spanning several fragments are handled.
+- Deflated Explicit VR Little Endian cannot be seeked into: the file is
+  inflated once and the Pixel Data bytes kept.
+
+Instances are safe to share between threads: the header and the frame index
+are built once under a lock, and every frame read opens the file on its own.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import operator
+import os
+import struct
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from pydicom import dcmread
+from pydicom.encaps import parse_basic_offsets, parse_fragments
+from pydicom.errors import InvalidDicomError
+from pydicom.pixels.utils import as_pixel_options
+from pydicom.uid import (
+    UID,
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRBigEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+)
+
+from dcmview.sdk import codecs
+from dcmview.sdk._types import AnyArray, StrPath
+from dcmview.sdk.errors import (
+    DcmviewError,
+    DecodeError,
+    FileReadError,
+    FrameIndexError,
+    ImageTooLargeError,
+    InvalidPathError,
+    NoPixelDataError,
+    NotDicomError,
+    UnsupportedPixelLayoutError,
+)
+from dcmview.sdk.header import Header
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pydicom.dataset import Dataset
+
+    from dcmview.sdk.cache import FrameCache
+    from dcmview.sdk.frame import Frame
+
+__all__ = ["MAX_FRAME_BYTES", "Instance", "open"]
+
+#: Frames whose declared decoded size is larger than this are refused before
+#: anything is allocated (a 65535 x 65535 header is a denial of service).
+MAX_FRAME_BYTES = 1 << 30
+
+# (7FE0,0010) Pixel Data, (7FE0,0008) Float Pixel Data, (7FE0,0009) Double Float Pixel Data.
+_PIXEL_KEYWORDS = {
+    0x7FE00010: "PixelData",
+    0x7FE00008: "FloatPixelData",
+    0x7FE00009: "DoubleFloatPixelData",
+}
+_UNDEFINED = 0xFFFFFFFF
+# The VRs Pixel Data, Float and Double Float Pixel Data can have (PS3.5 8.1, A.1 c).
+_PIXEL_VRS = frozenset({b"OB", b"OW", b"OF", b"OD", b"OL", b"OV", b"UN"})
+# This module's open() is the SDK one-liner; files are opened with io.open.
+builtin_open = io.open
+
+# Codestream start markers (a fragment opening with one starts a new frame):
+# JPEG / JPEG-LS SOI (ISO/IEC 10918-1 B.1.1.3), JPEG 2000 SOC + SIZ
+# (ISO/IEC 15444-1 A.4.1), and the JP2 signature box some writers embed.
+_START_MARKERS = (b"\xff\xd8", b"\xff\x4f\xff\x51", b"\x00\x00\x00\x0c\x6a\x50\x20\x20")
+
+
+def open(path: StrPath) -> Instance:
+    """Open one DICOM file and read its header.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+
+    Returns
+    -------
+    Instance
+        With its header read; frames are decoded on demand.
+
+    Raises
+    ------
+    InvalidPathError
+        `path` does not exist or is not a file.
+    NotDicomError
+        The file is not DICOM, even read without preamble.
+
+    Examples
+    --------
+    >>> import pydicom.examples
+    >>> inst = open(pydicom.examples.get_path("ct"))
+    >>> inst.rows, inst.columns, len(inst)
+    (128, 128, 1)
+    >>> inst.frame(0).array().shape
+    (128, 128)
+    """
+    inst = Instance(path)
+    if not os.path.isfile(inst.path):
+        what = "is a directory, not a file" if os.path.isdir(inst.path) else "does not exist"
+        raise InvalidPathError(f"{inst.path} {what}", path=inst.path)
+    inst.dataset  # noqa: B018 - read the header now, so a bad file fails here
+    return inst
+
+
+@dataclass(slots=True)
+class _PixelIndex:
+    """Where the pixel data of one file is, and how each frame is found."""
+
+    keyword: str
+    vr: str | None
+    # File offset of the first byte of the value (-1 for kept, inflated bytes).
+    value_offset: int
+    # Bytes of the value present in the file (clipped at end of file), or None
+    # for encapsulated data of undefined length.
+    value_length: int | None
+    file_size: int
+    options: dict[str, Any]
+    encapsulated: bool
+    buffer: bytes | None = None
+    # Encapsulated: per frame, the (file offset, length) of its fragments' values.
+    frames: list[tuple[tuple[int, int], ...]] | None = None
+    # Why frames past len(frames) cannot be found, when fewer than declared.
+    shortfall: str = ""
+    built: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class Instance:
+    """One DICOM file (a SOP instance), read lazily.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file; kept as an absolute, normalized path.
+    header : Header, optional
+        The header a scan already read, so listing needs no second read.
+    cache : FrameCache, optional
+        Where decoded frames are kept, under the key ``(path, index)``.
+
+    Examples
+    --------
+    >>> import pydicom.examples
+    >>> inst = Instance(pydicom.examples.get_path("mr"))
+    >>> inst.header.modality, inst.header.label
+    ('MR', '4MR1 · MR · 20040826')
+    >>> inst.photometric_interpretation, inst.bits_stored
+    ('MONOCHROME2', 16)
+    """
+
+    def __init__(
+        self,
+        path: StrPath,
+        *,
+        header: Header | None = None,
+        cache: FrameCache | None = None,
+    ) -> None:
+        self._path = os.path.abspath(os.fspath(path))
+        self._header = header
+        self._cache = cache
+        self._lock = threading.Lock()
+        self._dataset: Dataset | None = None
+        self._transfer_syntax: UID | None = None
+        self._pixels: _PixelIndex | None = None
+
+    def __repr__(self) -> str:
+        return f"Instance({self._path!r})"
+
+    # -- header ------------------------------------------------------------
+
+    @property
+    def path(self) -> str:
+        """The absolute path of the file."""
+        return self._path
+
+    @property
+    def cache(self) -> FrameCache | None:
+        """The cache decoded frames go to, if any."""
+        return self._cache
+
+    @property
+    def dataset(self) -> Dataset:
+        """The header as a pydicom Dataset, without pixel data (read once, thread-safe).
+
+        Raises
+        ------
+        InvalidPathError, FileReadError
+            The file is missing or cannot be read.
+        NotDicomError
+            The file is not DICOM.
+        """
+        ds = self._dataset
+        if ds is None:
+            with self._lock:
+                if self._dataset is None:
+                    self._load()
+                ds = self._dataset
+                assert ds is not None
+        return ds
+
+    @property
+    def header(self) -> Header:
+        """The scan-time attributes of the file (:class:`Header`)."""
+        if self._header is None:
+            self._header = Header.from_dataset(
+                self.dataset, self._path, has_pixels=self._pixel_index() is not None
+            ).replace(transfer_syntax_uid=str(self.transfer_syntax_uid))
+        return self._header
+
+    @property
+    def transfer_syntax_uid(self) -> UID:
+        """(0002,0010), or the syntax the data set was read in when there is no meta."""
+        if self._header is not None and self._dataset is None and self._header.transfer_syntax_uid:
+            return UID(self._header.transfer_syntax_uid)
+        self.dataset  # noqa: B018 - sets the syntax
+        assert self._transfer_syntax is not None
+        return self._transfer_syntax
+
+    def _int(self, keyword: str, default: int) -> int:
+        value = self.dataset.get(keyword)
+        if value is None or value == "":
+            return default
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return default
+
+    @property
+    def rows(self) -> int:
+        """(0028,0010) Rows; 0 when absent."""
+        if self._header is not None and self._dataset is None:
+            return self._header.rows
+        return self._int("Rows", 0)
+
+    @property
+    def columns(self) -> int:
+        """(0028,0011) Columns; 0 when absent."""
+        if self._header is not None and self._dataset is None:
+            return self._header.columns
+        return self._int("Columns", 0)
+
+    @property
+    def number_of_frames(self) -> int:
+        """(0028,0008) Number of Frames: 1 when absent, 0 without pixel data."""
+        if self._header is not None and self._dataset is None:
+            return self._header.number_of_frames
+        if not self.has_pixels:
+            return 0
+        return max(self._int("NumberOfFrames", 1), 1)
+
+    def __len__(self) -> int:
+        return self.number_of_frames
+
+    def __iter__(self) -> Iterator[Frame]:
+        return (self.frame(i) for i in range(self.number_of_frames))
+
+    @property
+    def samples_per_pixel(self) -> int:
+        """(0028,0002) Samples per Pixel; 1 when absent."""
+        if self._header is not None and self._dataset is None:
+            return self._header.samples_per_pixel
+        return self._int("SamplesPerPixel", 1)
+
+    @property
+    def bits_allocated(self) -> int:
+        """(0028,0100) Bits Allocated; 0 when absent."""
+        if self._header is not None and self._dataset is None:
+            return self._header.bits_allocated
+        return self._int("BitsAllocated", 0)
+
+    @property
+    def bits_stored(self) -> int:
+        """(0028,0101) Bits Stored; Bits Allocated when absent."""
+        return self._int("BitsStored", self.bits_allocated)
+
+    @property
+    def pixel_representation(self) -> int:
+        """(0028,0103) Pixel Representation: 0 unsigned, 1 two's complement."""
+        return self._int("PixelRepresentation", 0)
+
+    @property
+    def photometric_interpretation(self) -> str:
+        """(0028,0004) Photometric Interpretation; ``""`` when absent."""
+        if self._header is not None and self._dataset is None:
+            return self._header.photometric_interpretation
+        return str(self.dataset.get("PhotometricInterpretation", "") or "").strip()
+
+    @property
+    def sop_class_uid(self) -> str:
+        """(0008,0016) SOP Class UID."""
+        if self._header is not None and self._dataset is None:
+            return self._header.sop_class_uid
+        return str(self.dataset.get("SOPClassUID", "") or "")
+
+    @property
+    def sop_instance_uid(self) -> str:
+        """(0008,0018) SOP Instance UID."""
+        if self._header is not None and self._dataset is None:
+            return self._header.sop_instance_uid
+        return str(self.dataset.get("SOPInstanceUID", "") or "")
+
+    @property
+    def has_pixels(self) -> bool:
+        """Whether the file has (7FE0,0010), (7FE0,0008) or (7FE0,0009)."""
+        if self._header is not None and self._dataset is None:
+            return self._header.has_pixels
+        return self._pixel_index() is not None
+
+    def tags(self, **options: Any) -> Any:
+        """Return the JSON-ready tag tree of the header (see :func:`dcmview.sdk.tags.tag_tree`).
+
+        Parameters
+        ----------
+        **options
+            Passed to :func:`dcmview.sdk.tags.tag_tree`.
+        """
+        from dcmview.sdk.tags import tag_tree
+
+        px = self._pixel_index()
+        if px is not None and "pixel_data" not in options:
+            # The header was read without Pixel Data: report its tag, VR and length.
+            tag = next(t for t, k in _PIXEL_KEYWORDS.items() if k == px.keyword)
+            vr = px.vr or ("OW" if self.bits_allocated > 8 else "OB")
+            options["pixel_data"] = (tag, vr, self._pixel_length(px))
+        return tag_tree(self.dataset, **options)
+
+    def _pixel_length(self, px: _PixelIndex) -> int:
+        """Bytes of the Pixel Data value (encapsulated: its items, as pydicom counts it)."""
+        if px.value_length is not None:
+            return px.value_length
+        try:
+            self._build_frames(px)
+        except DcmviewError:
+            return max(px.file_size - px.value_offset, 0)
+        assert px.frames is not None
+        # Up to the last fragment's end, before the Sequence Delimitation Item (PS3.5 A.4).
+        end = max(offset + length for frame in px.frames for offset, length in frame)
+        return min(end, px.file_size) - px.value_offset
+
+    # -- frames ------------------------------------------------------------
+
+    def frame(self, index: int) -> Frame:
+        """Return frame `index` (0-based).
+
+        Raises
+        ------
+        NoPixelDataError
+            The file has no pixel data.
+        FrameIndexError
+            `index` is outside ``0 .. number_of_frames - 1``.
+        """
+        from dcmview.sdk.frame import Frame
+
+        return Frame(self, index)
+
+    def _check_index(self, index: int) -> int:
+        if isinstance(index, bool):
+            raise TypeError(f"a frame index must be an int, not {index!r}")
+        index = operator.index(index)
+        if not self.has_pixels:
+            raise NoPixelDataError(
+                f"{self._path} has no Pixel Data (SOP Class {self.sop_class_uid or 'unknown'})",
+                path=self._path,
+            )
+        n = self.number_of_frames
+        if not 0 <= index < n:
+            raise FrameIndexError(
+                f"frame index {index} out of range for {n} frame{'s' * (n != 1)} "
+                f"(0..{n - 1}) of {self._path}",
+                path=self._path,
+            )
+        return index
+
+    def decode(self, index: int) -> AnyArray:
+        """Decode frame `index` without the cache (what :meth:`Frame.array` calls).
+
+        Parameters
+        ----------
+        index : int
+            The 0-based frame index.
+
+        Returns
+        -------
+        numpy.ndarray
+            Stored values exactly as ``pydicom.pixels.pixel_array(path, index=index)``
+            returns them: shape (rows, columns) or (rows, columns, samples).
+
+        Raises
+        ------
+        FrameIndexError, NoPixelDataError
+            No such frame.
+        ImageTooLargeError
+            The declared frame size is absurd; refused before allocating.
+        UnsupportedPixelLayoutError
+            Image Pixel attributes that cannot describe a frame.
+        DecodeError
+            Corrupt or truncated pixel data (DecoderUnavailableError: no codec).
+        FileReadError
+            The file is gone or unreadable since it was opened.
+        """
+        index = self._check_index(index)
+        px = self._pixel_index()
+        assert px is not None
+        self._build_frames(px)
+        try:
+            if px.encapsulated:
+                data = self._read_encapsulated(px, index)
+                return codecs.decode_frame(data, index=index, options=px.options, path=self._path)
+            self._check_native(px, index)
+            if int(px.options["bits_allocated"]) == 1:
+                return self._decode_bit_packed(px, index)
+            src: BinaryIO
+            if px.buffer is not None:
+                src = io.BytesIO(px.buffer)
+            else:
+                src = builtin_open(self._path, "rb")
+                src.seek(px.value_offset)
+            with src:
+                return codecs.decode_frame(src, index=index, options=px.options, path=self._path)
+        except DcmviewError:
+            raise
+        except OSError as exc:
+            raise FileReadError(
+                f"{self._path}: cannot read frame {index}: {exc.strerror or exc}", path=self._path
+            ) from exc
+
+    # -- reading -------------------------------------------------------------
+
+    def _load(self) -> None:
+        """Read the header and locate the Pixel Data element (caller holds the lock)."""
+        path = self._path
+        try:
+            fh = builtin_open(path, "rb")
+        except FileNotFoundError as exc:
+            cls = FileReadError if self._header is not None else InvalidPathError
+            raise cls(f"{path} does not exist", path=path) from exc
+        except IsADirectoryError as exc:
+            raise InvalidPathError(f"{path} is a directory, not a file", path=path) from exc
+        except OSError as exc:
+            raise FileReadError(f"{path}: cannot open: {exc.strerror or exc}", path=path) from exc
+        with fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size == 0:
+                raise NotDicomError(f"{path} is empty (0 bytes), not a DICOM file", path=path)
+            ds = self._read_header(fh, size)
+            meta = getattr(ds, "file_meta", None)
+            ts = meta.get("TransferSyntaxUID") if meta is not None else None
+            if not ts:
+                # PS3.5 A.1: without File Meta Information, name the encoding the data
+                # set was found in (pydicom assumes Implicit VR Little Endian first).
+                implicit, little = ds.original_encoding[:2]
+                ts = (
+                    ImplicitVRLittleEndian
+                    if implicit
+                    else (ExplicitVRLittleEndian if little else ExplicitVRBigEndian)
+                )
+            tsyntax = UID(str(ts).strip())
+            if tsyntax == DeflatedExplicitVRLittleEndian:
+                ds, pixels = self._read_deflated(fh, ds, size, tsyntax)
+            else:
+                pixels = self._locate_pixels(fh, ds, size, tsyntax)
+        self._transfer_syntax = tsyntax
+        self._pixels = pixels
+        self._dataset = ds
+
+    def _read_header(self, fh: BinaryIO, size: int) -> Dataset:
+        path = self._path
+        try:
+            return dcmread(fh, stop_before_pixels=True)
+        except InvalidDicomError:
+            pass  # no preamble / DICM: try again with force
+        except Exception as exc:  # pydicom raises many types on a corrupt header
+            raise NotDicomError(f"{path}: DICOM header cannot be parsed: {exc}", path=path) from exc
+        fh.seek(0)
+        try:
+            ds = dcmread(fh, stop_before_pixels=True, force=True)
+        except Exception as exc:
+            raise NotDicomError(
+                f"{path} is not DICOM: no DICM prefix and not a readable data set ({exc})",
+                path=path,
+            ) from exc
+        # With force, pydicom parses anything; the same rule as the scan's
+        # (catalog) decides: a data set names its SOP class/instance or has pixels.
+        at_pixels = fh.tell() < size
+        if not ("SOPClassUID" in ds or "SOPInstanceUID" in ds or at_pixels):
+            raise NotDicomError(
+                f"{path} is not DICOM: no DICM prefix and no SOP Class/Instance UID or Pixel Data",
+                path=path,
+            )
+        return ds
+
+    def _locate_pixels(
+        self, fh: BinaryIO, ds: Dataset, size: int, tsyntax: UID
+    ) -> _PixelIndex | None:
+        """Parse the Pixel Data element header at the file position dcmread stopped at."""
+        start = fh.tell()
+        implicit, little = ds.original_encoding[:2]
+        head = fh.read(12)
+        if len(head) < 8:
+            return None
+        endian = "<" if little else ">"
+        group, elem = struct.unpack(f"{endian}HH", head[:4])
+        keyword = _PIXEL_KEYWORDS.get(group << 16 | elem)
+        if keyword is None:
+            return None
+        vr: str | None = None
+        # Some writers declare explicit VR but write implicit elements; pydicom
+        # reads such a data set as implicit (with a warning), so read the Pixel
+        # Data element the same way when no binary VR stands where it should.
+        if not implicit and head[4:6] not in _PIXEL_VRS:
+            implicit = True
+        if implicit:
+            (length,) = struct.unpack(f"{endian}L", head[4:8])
+            value_offset = start + 8
+        else:
+            # PS3.5 7.1.2: OB/OW/OF/OD have a 2-byte reserved field and a 4-byte length.
+            vr = head[4:6].decode("ascii", "replace")
+            (length,) = struct.unpack(f"{endian}L", head[8:12])
+            value_offset = start + 12
+        encapsulated = tsyntax.is_encapsulated and keyword == "PixelData"
+        value_length = None if length == _UNDEFINED else max(0, min(length, size - value_offset))
+        return _PixelIndex(
+            keyword=keyword,
+            vr=vr,
+            value_offset=value_offset,
+            value_length=value_length,
+            file_size=size,
+            options=self._options(ds, tsyntax, keyword, vr),
+            encapsulated=encapsulated,
+        )
+
+    def _read_deflated(
+        self, fh: BinaryIO, header: Dataset, size: int, tsyntax: UID
+    ) -> tuple[Dataset, _PixelIndex | None]:
+        # PS3.5 A.5: the data set is one deflate stream, so frames cannot be
+        # reached by seeking: inflate once and keep the Pixel Data bytes.
+        fh.seek(0)
+        try:
+            full = dcmread(fh, force=True)
+        except Exception as exc:
+            raise DecodeError(
+                f"{self._path}: cannot inflate the data set: {exc}", path=self._path
+            ) from exc
+        keyword = next((k for k in _PIXEL_KEYWORDS.values() if k in full), None)
+        if keyword is None:
+            return header, None
+        elem = full[keyword]
+        data = bytes(elem.value)
+        vr = str(elem.VR)
+        del full[keyword]
+        index = _PixelIndex(
+            keyword=keyword,
+            vr=vr,
+            value_offset=-1,
+            value_length=len(data),
+            file_size=size,
+            options=self._options(full, tsyntax, keyword, vr),
+            encapsulated=False,
+            buffer=data,
+        )
+        return full, index
+
+    def _options(self, ds: Dataset, tsyntax: UID, keyword: str, vr: str | None) -> dict[str, Any]:
+        """pydicom decoding options from the header, checked once."""
+        try:
+            opts = as_pixel_options(ds)
+        except Exception:
+            opts = {}
+        opts["transfer_syntax_uid"] = tsyntax
+        opts["pixel_keyword"] = keyword
+        if vr is not None:
+            opts["pixel_vr"] = vr
+        # Checked on the first decode, so a file with odd pixel attributes still
+        # opens and shows its tags.
+        return opts
+
+    def _pixel_index(self) -> _PixelIndex | None:
+        self.dataset  # noqa: B018 - loads the header and locates the pixels
+        return self._pixels
+
+    # -- frame index -----------------------------------------------------------
+
+    def _build_frames(self, px: _PixelIndex) -> None:
+        if px.built:
+            return
+        with px.lock:
+            if not px.built:  # another thread may have built it meanwhile
+                _checked_layout(px.options, self._path)
+                if px.encapsulated:
+                    try:
+                        with builtin_open(self._path, "rb") as fh:
+                            self._index_fragments(px, fh)
+                    except OSError as exc:
+                        raise FileReadError(
+                            f"{self._path}: cannot read the pixel data: {exc.strerror or exc}",
+                            path=self._path,
+                        ) from exc
+                px.built = True
+
+    def _index_fragments(self, px: _PixelIndex, fh: BinaryIO) -> None:
+        """Find every frame's fragments from the item headers (PS3.5 A.4)."""
+        path = self._path
+        fh.seek(px.value_offset)
+        try:
+            basic = parse_basic_offsets(fh)
+            first = fh.tell()
+            count, item_offsets = parse_fragments(fh)
+        except (ValueError, struct.error) as exc:
+            raise DecodeError(
+                f"{path}: the encapsulated Pixel Data is corrupt: {exc}", path=path
+            ) from exc
+        fragments: list[tuple[int, int]] = []
+        for i, item in enumerate(item_offsets):
+            if i + 1 < count:
+                length = item_offsets[i + 1] - item - 8
+            else:
+                fh.seek(item + 4)
+                (length,) = struct.unpack("<L", fh.read(4))
+            fragments.append((item + 8, length))
+        if not fragments:
+            raise DecodeError(f"{path}: the encapsulated Pixel Data has no fragments", path=path)
+        n = int(px.options["number_of_frames"])
+        frames = self._group_fragments(px, fh, fragments, first, basic, n)
+        px.frames = frames
+        if len(frames) < n:
+            px.shortfall = (
+                f"only {len(frames)} frame{'s' * (len(frames) != 1)} found in "
+                f"{len(fragments)} fragments of the encapsulated Pixel Data, "
+                f"but Number of Frames is {n}"
+            )
+
+    def _group_fragments(
+        self,
+        px: _PixelIndex,
+        fh: BinaryIO,
+        fragments: list[tuple[int, int]],
+        first: int,
+        basic: list[int],
+        n: int,
+    ) -> list[tuple[tuple[int, int], ...]]:
+        ds = self._dataset
+        extended: list[tuple[tuple[int, int], ...]] | None = None
+        if ds is not None and "ExtendedOffsetTable" in ds and "ExtendedOffsetTableLengths" in ds:
+            offsets = _u64(ds.ExtendedOffsetTable)
+            lengths = _u64(ds.ExtendedOffsetTableLengths)
+            if len(offsets) == len(lengths) and offsets:
+                # PS3.3 C.7.6.3.1.8: offsets from the first fragment's item tag,
+                # one fragment per frame.
+                extended = [((first + o + 8, ln),) for o, ln in zip(offsets, lengths, strict=True)]
+        if extended is not None:
+            return extended
+        relative = [item - 8 - first for item, _ in fragments]
+        if basic and basic[0] == 0 and set(basic) <= set(relative) and basic == sorted(basic):
+            # PS3.5 A.4: Basic Offset Table offsets point at each frame's first item tag.
+            bounds = [relative.index(b) for b in basic] + [len(fragments)]
+            return [tuple(fragments[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        if len(fragments) == 1 or len(fragments) == n:
+            return [(frag,) for frag in fragments]
+        if n == 1:
+            return [tuple(fragments)]
+        if len(fragments) < n:
+            return [(frag,) for frag in fragments]
+        # More fragments than frames, no usable offset table: a fragment that
+        # opens with a codestream start marker starts a frame.
+        starts = []
+        for i, (offset, length) in enumerate(fragments):
+            head = os.pread(fh.fileno(), 8, offset) if length else b""
+            if i == 0 or head.startswith(_START_MARKERS):
+                starts.append(i)
+        starts.append(len(fragments))
+        return [tuple(fragments[a:b]) for a, b in zip(starts[:-1], starts[1:], strict=True)]
+
+    def _read_encapsulated(self, px: _PixelIndex, index: int) -> bytes:
+        assert px.frames is not None
+        path = self._path
+        if index >= len(px.frames):
+            raise DecodeError(f"{path}: cannot find frame {index}: {px.shortfall}", path=path)
+        parts = px.frames[index]
+        end = max(offset + length for offset, length in parts)
+        if end > px.file_size:
+            raise DecodeError(
+                f"{path}: frame {index} is truncated: its data ends at byte {end} "
+                f"but the file has {px.file_size} bytes",
+                path=path,
+            )
+        self._check_size(px, index)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            chunks = [os.pread(fd, length, offset) for offset, length in parts]
+        finally:
+            os.close(fd)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def _decode_bit_packed(self, px: _PixelIndex, index: int) -> AnyArray:
+        # PS3.5 8.1.1: 1-bit frames are packed back to back, so a frame may start
+        # inside a byte; every 8th frame starts on a byte boundary. Hand pydicom
+        # the bytes from the last such frame up to this one, as a short buffer.
+        pixels = _frame_pixels(px.options)
+        first = index - index % 8
+        start = first * pixels // 8
+        end = math.ceil((index + 1) * pixels / 8)
+        if px.buffer is not None:
+            data = px.buffer[start:end]
+        else:
+            fd = os.open(self._path, os.O_RDONLY)
+            try:
+                data = os.pread(fd, end - start, px.value_offset + start)
+            finally:
+                os.close(fd)
+        # pydicom's single-frame path reads one byte short for a frame that
+        # starts mid-byte, so decode the (at most 8) frames and keep the last.
+        count = index - first + 1
+        options = {**px.options, "number_of_frames": count}
+        arr = codecs.decode_frame(data, index=None, options=options, path=self._path)
+        return arr[-1] if count > 1 else arr
+
+    def _check_native(self, px: _PixelIndex, index: int) -> None:
+        self._check_size(px, index)
+        frame_bytes = _frame_length(px.options)
+        available = px.value_length or 0
+        needed = math.ceil((index + 1) * frame_bytes)
+        if needed > available:
+            raise DecodeError(
+                f"{self._path}: frame {index} is truncated: it needs {needed} bytes of "
+                f"Pixel Data but the file holds {available}",
+                path=self._path,
+            )
+
+    def _check_size(self, px: _PixelIndex, index: int) -> None:
+        opts = px.options
+        decoded = (
+            int(opts["rows"])
+            * int(opts["columns"])
+            * int(opts["samples_per_pixel"])
+            * max(int(opts["bits_allocated"]), 8)
+            // 8
+        )
+        if decoded > MAX_FRAME_BYTES:
+            raise ImageTooLargeError(
+                f"{self._path}: frame {index} would need {decoded / 2**30:.1f} GiB "
+                f"({opts['rows']} x {opts['columns']} x {opts['samples_per_pixel']} samples "
+                f"x {opts['bits_allocated']} bits); the limit is {MAX_FRAME_BYTES / 2**30:g} GiB",
+                path=self._path,
+            )
+
+
+def _u64(value: Any) -> list[int]:
+    data = bytes(value)
+    return list(struct.unpack(f"<{len(data) // 8}Q", data[: len(data) // 8 * 8]))
+
+
+def _frame_pixels(opts: dict[str, Any]) -> int:
+    return int(opts["rows"]) * int(opts["columns"]) * int(opts["samples_per_pixel"])
+
+
+def _frame_length(opts: dict[str, Any]) -> float:
+    """Bytes of one native frame (PS3.5 8.1.1; YBR_FULL_422 is 2/3, PS3.3 C.7.6.3.1.2)."""
+    pixels = _frame_pixels(opts)
+    bits = int(opts["bits_allocated"])
+    if bits == 1:
+        return pixels / 8
+    length = pixels * (bits // 8)
+    if str(opts.get("photometric_interpretation", "")) == "YBR_FULL_422":
+        length = length // 3 * 2
+    return length
+
+
+def _checked_layout(opts: dict[str, Any], path: str) -> dict[str, Any]:
+    """Check the Image Pixel attributes (PS3.3 C.7.6.3) a frame needs; return `opts`."""
+
+    def bad(what: str) -> UnsupportedPixelLayoutError:
+        return UnsupportedPixelLayoutError(f"{path}: cannot decode pixel data: {what}", path=path)
+
+    for key, tag in (
+        ("rows", "(0028,0010) Rows"),
+        ("columns", "(0028,0011) Columns"),
+        ("bits_allocated", "(0028,0100) Bits Allocated"),
+    ):
+        value = opts.get(key)
+        if value is None or value == "":
+            raise bad(f"{tag} is missing")
+        try:
+            opts[key] = int(value)
+        except (TypeError, ValueError):
+            raise bad(f"{tag} is {value!r}, not a number") from None
+        if opts[key] <= 0:
+            raise bad(f"{tag} is {opts[key]}")
+    bits = opts["bits_allocated"]
+    if bits != 1 and (bits % 8 or bits > 64):
+        raise bad(f"(0028,0100) Bits Allocated is {bits}; it must be 1 or a multiple of 8 up to 64")
+    opts["samples_per_pixel"] = int(opts.get("samples_per_pixel") or 1)
+    if opts["samples_per_pixel"] not in (1, 3):
+        raise bad(f"(0028,0002) Samples per Pixel is {opts['samples_per_pixel']}; 1 or 3 expected")
+    if not opts.get("photometric_interpretation"):
+        raise bad("(0028,0004) Photometric Interpretation is missing")
+    if opts["pixel_keyword"] == "PixelData":
+        opts.setdefault("bits_stored", bits)
+        opts.setdefault("pixel_representation", 0)
+        if opts["bits_stored"] in (None, ""):
+            opts["bits_stored"] = bits
+        if opts["pixel_representation"] in (None, ""):
+            opts["pixel_representation"] = 0
+    if opts["samples_per_pixel"] > 1 and opts.get("planar_configuration") in (None, ""):
+        # PS3.3 C.7.6.3.1.3: required for colour data; 0 (colour-by-pixel) is the common case.
+        opts["planar_configuration"] = 0
+    return opts
