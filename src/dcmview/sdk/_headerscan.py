@@ -318,12 +318,13 @@ def _read_without_preamble(
 class _Window:
     """A window of file bytes: ``buf`` holds the file from offset ``base`` on."""
 
-    __slots__ = ("base", "buf", "fd")
+    __slots__ = ("base", "buf", "fd", "size")
 
     def __init__(self, fd: int, buf: bytes) -> None:
         self.fd = fd
         self.buf = buf
         self.base = 0
+        self.size = os.fstat(fd).st_size
 
     def ensure(self, pos: int, n: int) -> int:
         """Make buf hold file bytes pos..pos+n; return pos's offset in buf (or raise _Doubt)."""
@@ -331,6 +332,10 @@ class _Window:
         end = base + len(buf)
         if pos >= base and pos + n <= end:
             return pos - base
+        if pos + n > self.size:
+            # A length field past the end of the file (corrupt, or 0xFFFFFFFF): never
+            # ask os.pread for gigabytes it would allocate before reading.
+            raise _Truncated()
         if base <= pos <= end:
             # Keep the unread tail, append the next chunk in one read.
             buf = buf[pos - base :] + _pread(self.fd, max(pos + n - end, _CHUNK), end)
@@ -728,12 +733,20 @@ def header_from_dataset(
     return Header(*_record_from_dataset(ds, path, has_pixels, extra))
 
 
+def _element(ds: Dataset, tag: int) -> Any:
+    """``ds.get(tag)``, or None when pydicom cannot convert the raw value."""
+    try:
+        return ds.get(tag)
+    except Exception:  # a corrupt value (a 1-byte US, say) counts as absent, as in the lean reader
+        return None
+
+
 def _record_from_dataset(
     ds: Dataset, path: str, has_pixels: bool, extra: tuple[ExtraTag, ...]
 ) -> Record:
     fields: dict[str, Any] = {}
     for tag, (attr, _vr, kind) in _FIELDS.items():
-        elem: Any = ds.get(tag)
+        elem: Any = _element(ds, tag)
         value: Any = None if elem is None else elem.value
         if kind == "str":
             fields[attr] = _value_text(value)
@@ -766,7 +779,7 @@ def _record_from_dataset(
     extra_values: dict[str, str] = {}
     for tag, keyword, _vr in extra:
         source = meta if tag >> 16 == 0x0002 and meta is not None else ds
-        elem = source.get(tag)
+        elem = _element(source, tag)
         if elem is not None:
             extra_values[keyword] = "" if elem.VR == "SQ" else _value_text(elem.value)
     return _record(path, fields, has_pixels, extra_values)

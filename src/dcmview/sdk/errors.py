@@ -14,7 +14,7 @@ so a caller's ``except ValueError`` or ``except IndexError`` keeps working::
     │   ├── WindowError                           invalid_window          width <= 0, wc without ww
     │   └── RoiFormatError                        invalid_annotations     bad EMBED CSV / JSON / box
     ├── NoPixelDataError(LookupError)             no_pixel_data           a file without Pixel Data
-    ├── FileReadError(OSError)                    file_unreadable         gone or unreadable since the scan
+    ├── FileReadError(OSError)                    file_unreadable         unreadable since the scan
     ├── UnsupportedError                          unsupported_transfer_syntax
     │   ├── UnsupportedPixelLayoutError           unsupported_pixel_layout
     │   └── ImageTooLargeError                    image_too_large         refused before allocating
@@ -61,9 +61,13 @@ class DcmviewError(Exception):
     ----------
     code : str
         A stable, machine-readable code (the ``code`` of the HTTP error body).
+    status : int or None
+        The HTTP status of the answer, when :mod:`dcmview.client` raised the error
+        for a server's error answer; None when the SDK raised it.
     """
 
     code: str = "error"
+    status: int | None = None
 
     def __init__(self, message: str, *, path: str | None = None) -> None:
         super().__init__(message)

@@ -243,8 +243,17 @@ class Instance:
         assert self._transfer_syntax is not None
         return self._transfer_syntax
 
+    def _get(self, keyword: str) -> Any:
+        """``dataset.get(keyword)``, or None when pydicom cannot convert the raw value."""
+        try:
+            return self.dataset.get(keyword)
+        except DcmviewError:
+            raise
+        except Exception:  # a corrupt value (a 1-byte US, an unknown VR) counts as absent
+            return None
+
     def _int(self, keyword: str, default: int) -> int:
-        value = self.dataset.get(keyword)
+        value = self._get(keyword)
         if value is None or value == "":
             return default
         try:
@@ -310,21 +319,21 @@ class Instance:
         """(0028,0004) Photometric Interpretation; ``""`` when absent."""
         if self._header is not None and self._dataset is None:
             return self._header.photometric_interpretation
-        return str(self.dataset.get("PhotometricInterpretation", "") or "").strip()
+        return str(self._get("PhotometricInterpretation") or "").strip()
 
     @property
     def sop_class_uid(self) -> str:
         """(0008,0016) SOP Class UID."""
         if self._header is not None and self._dataset is None:
             return self._header.sop_class_uid
-        return str(self.dataset.get("SOPClassUID", "") or "")
+        return str(self._get("SOPClassUID") or "")
 
     @property
     def sop_instance_uid(self) -> str:
         """(0008,0018) SOP Instance UID."""
         if self._header is not None and self._dataset is None:
             return self._header.sop_instance_uid
-        return str(self.dataset.get("SOPInstanceUID", "") or "")
+        return str(self._get("SOPInstanceUID") or "")
 
     @property
     def has_pixels(self) -> bool:
@@ -359,7 +368,9 @@ class Instance:
             self._build_frames(px)
         except DcmviewError:
             return max(px.file_size - px.value_offset, 0)
-        assert px.frames is not None
+        if px.frames is None:
+            # Native Pixel Data of undefined length (not allowed, PS3.5 A.4): up to the end.
+            return max(px.file_size - px.value_offset, 0)
         # Up to the last fragment's end, before the Sequence Delimitation Item (PS3.5 A.4).
         end = max(offset + length for frame in px.frames for offset, length in frame)
         return min(end, px.file_size) - px.value_offset
@@ -427,7 +438,14 @@ class Instance:
         """
         index = self._check_index(index)
         px = self._pixel_index()
-        assert px is not None
+        if px is None:
+            # The scan's header saw Pixel Data that a full read of the header does not
+            # reach (a corrupt sequence before it): no frame can be found.
+            raise NoPixelDataError(
+                f"{self._path}: no Pixel Data found after the data set's elements "
+                "(the header is corrupt or the file changed since the scan)",
+                path=self._path,
+            )
         self._build_frames(px)
         try:
             if px.encapsulated:
@@ -544,7 +562,11 @@ class Instance:
             vr = head[4:6].decode("ascii", "replace")
             (length,) = struct.unpack(f"{endian}L", head[8:12])
             value_offset = start + 12
-        encapsulated = tsyntax.is_encapsulated and keyword == "PixelData"
+        # An unknown Transfer Syntax UID (not a transfer syntax pydicom knows) is
+        # located as native data; decoding it then answers UnsupportedError.
+        encapsulated = (
+            tsyntax.is_transfer_syntax and tsyntax.is_encapsulated and keyword == "PixelData"
+        )
         value_length = None if length == _UNDEFINED else max(0, min(length, size - value_offset))
         return _PixelIndex(
             keyword=keyword,

@@ -283,7 +283,9 @@ class _CellError(Exception):
 # ints, not a tuple of boxes). Anything else goes the slow, precise way; the tests
 # check that both ways agree.
 _W = r"[ \t]*"
-_INT = r"(?:0|[1-9][0-9]*)"
+# At most 18 digits: longer numbers go the slow way, where int() past Python's
+# 4300-digit limit is a _CellError, not a ValueError (issue 7 fuzzing).
+_INT = r"(?:0|[1-9][0-9]{0,17})"
 _SEP = rf"{_W},{_W}"
 _FOUR = rf"{_W}{_INT}{_SEP}{_INT}{_SEP}{_INT}{_SEP}{_INT}{_W}"
 _LBOX = rf"\[{_FOUR}\]"
@@ -298,7 +300,7 @@ _NESTED_START = re.compile(rf"\[{_W}\[{_W}\[")
 _LFRAMES = rf"\[(?:{_INT}(?:{_SEP}{_INT})*)?\]"
 _FAST_FRAMES = re.compile(rf"\[(?:{_LFRAMES}(?:{_SEP}{_LFRAMES})*)?\]")
 _DIGITS = re.compile(r"[0-9]+")
-_COUNT = re.compile(r"[0-9]+(\.0*)?")
+_COUNT = re.compile(r"[0-9]{1,18}(\.0*)?")
 
 Box: TypeAlias = tuple[int, int, int, int]
 

@@ -1,0 +1,570 @@
+"""ROUTES: the HTTP API of CONTRACT.md; each endpoint parses, makes one SDK call, answers.
+
+No DICOM logic lives here. Endpoints that decode or encode pixels are ``async``
+only to check the cache and the client first; the work itself runs in the
+bounded :class:`~dcmview.server.app.DecodePool`, so the event loop never waits
+for a codec. Cached bodies (PNG, compressed raw, tag JSON) are answered straight
+from the event loop.
+
+Cache keys (one :class:`~dcmview.sdk.cache.FrameCache` for all of them):
+
+- ``(path, frame)``: the decoded frame, stored by :class:`~dcmview.sdk.instance.Instance`;
+- ``("png", path, frame, window_request)``: ``(png_bytes, resolved_window)``;
+- ``("raw", path, frame, coding, shuffle)``: ``(body, headers)`` of a compressed raw body;
+- ``("meta", path, frame)``: the ``X-Frame-*`` headers of a raw answer;
+- ``("tags", path, coding)``: the serialized tag tree.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Hashable, Sequence
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+import anyio.to_thread
+import numpy as np
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from dcmview import __version__
+from dcmview.sdk.errors import InvalidInputError, InvalidPathError, WindowError
+from dcmview.sdk.window import Window
+from dcmview.server import schemas
+from dcmview.server.errors import HttpError
+from dcmview.server.security import require_json
+from dcmview.server.transport import (
+    JSON_MIN_SIZE,
+    ChunkedResponse,
+    byte_planes,
+    choose_encoding,
+    compress,
+)
+
+if TYPE_CHECKING:
+    from dcmview.sdk.frame import Frame
+    from dcmview.sdk.header import Header
+    from dcmview.sdk.instance import Instance
+    from dcmview.server.app import ServerState
+
+__all__ = ["ROUTES"]
+
+WindowRequest = Window | Literal["dicom", "full"]
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def _state(request: Request) -> ServerState:
+    return cast("ServerState", request.app.state.dcmview)
+
+
+def _path_int(request: Request, name: str) -> int:
+    text = request.path_params[name]
+    # The predecessor's answer for "/api/file/abc/info" and "/api/file/-1/...".
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
+        raise InvalidPathError(
+            f"invalid path: file indexes and frame numbers are non-negative integers, got {text!r}"
+        )
+    return int(text)
+
+
+def _serialize(body: object, coding: str | None) -> tuple[bytes, bool]:
+    data = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    if coding is None or len(data) < JSON_MIN_SIZE:
+        return data, False
+    return compress(data, coding, level=3 if coding == "zstd" else 6), True
+
+
+def _json_response(data: bytes, coded: bool, coding: str | None) -> Response:
+    headers = {"Vary": "Accept-Encoding"}
+    if coded and coding is not None:
+        headers["Content-Encoding"] = coding
+    return Response(data, headers=headers, media_type="application/json")
+
+
+def _json(request: Request, body: object) -> Response:
+    """A small JSON answer, serialized on the event loop."""
+    coding = choose_encoding(request.headers.get("accept-encoding"))
+    return _json_response(*_serialize(body, coding), coding)
+
+
+async def _json_offloaded(request: Request, make: Callable[[], object]) -> Response:
+    """A JSON answer built and serialized in a worker thread (large catalogs, file I/O).
+
+    Not in the decode pool: listing files must not wait behind frames being decoded.
+    """
+    coding = choose_encoding(request.headers.get("accept-encoding"))
+    data, coded = await anyio.to_thread.run_sync(lambda: _serialize(make(), coding))
+    return _json_response(data, coded, coding)
+
+
+def _window_body(window: Window | None) -> schemas.WindowBody | None:
+    if window is None:
+        return None
+    return {"center": window.center, "width": window.width}
+
+
+def _opt_str(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _summary(index: int, h: Header) -> schemas.FileSummary:
+    default = None
+    if h.window_center is not None and h.window_width is not None:
+        default = {"center": h.window_center, "width": h.window_width}
+    return {
+        "index": index,
+        "path": h.path,
+        "display_name": h.display_name,
+        "label": h.label,
+        "patient_id": h.patient_id,
+        "patient_name": h.patient_name,
+        "study_instance_uid": h.study_instance_uid,
+        "study_date": h.study_date,
+        "study_description": h.study_description,
+        "series_instance_uid": h.series_instance_uid,
+        "series_number": _opt_str(h.series_number),
+        "series_description": h.series_description,
+        "modality": h.modality,
+        "instance_number": _opt_str(h.instance_number),
+        "sop_instance_uid": h.sop_instance_uid,
+        "sop_class_uid": h.sop_class_uid,
+        "has_pixels": h.has_pixels,
+        "frame_count": h.number_of_frames,
+        "rows": h.rows,
+        "columns": h.columns,
+        "samples_per_pixel": h.samples_per_pixel,
+        "photometric_interpretation": h.photometric_interpretation,
+        "transfer_syntax_uid": h.transfer_syntax_uid,
+        "default_window": cast("schemas.WindowBody | None", default),
+    }
+
+
+def _window_request(request: Request) -> WindowRequest:
+    q = request.query_params
+    mode = q.get("mode", "default")
+    if mode not in {"default", "full_dynamic"}:
+        raise InvalidInputError(f"invalid query: mode {mode!r} is not 'default' or 'full_dynamic'")
+    wc, ww = q.get("wc"), q.get("ww")
+    if mode == "full_dynamic":
+        # The predecessor ignores wc/ww in this mode.
+        return "full"
+    if wc is None and ww is None:
+        return "dicom"
+    if wc is None or ww is None:
+        raise WindowError(
+            "invalid window request: window center and width must be provided together"
+        )
+    try:
+        center, width = float(wc), float(ww)
+    except ValueError:
+        raise InvalidInputError(f"invalid query: wc={wc!r} and ww={ww!r} must be numbers") from None
+    if not (math.isfinite(center) and math.isfinite(width)):
+        raise WindowError(f"invalid window request: wc={wc!r}, ww={ww!r} must be finite")
+    if width <= 0:
+        raise WindowError(f"invalid window request: window width must be > 0, got {ww!r}")
+    window = Window.coerce((center, width))
+    assert isinstance(window, Window)
+    return window
+
+
+def _window_headers(window: Window | None) -> dict[str, str]:
+    if window is None:
+        return {}
+    return {
+        "X-Frame-Window-Applied": "voi_lut" if window.lut is not None else window.function.lower(),
+        "X-Frame-Window-Center": f"{window.center:g}",
+        "X-Frame-Window-Width": f"{window.width:g}",
+    }
+
+
+def _num(value: float) -> str:
+    return f"{value:.10g}"
+
+
+# -- endpoints -----------------------------------------------------------------------
+
+
+async def health(request: Request) -> Response:
+    """``GET /api/health``."""
+    state = _state(request)
+    body: schemas.HealthBody = {
+        "status": "ok",
+        "viewer": {"name": "dcmview", "version": __version__},
+        "file_count": len(state.catalog),
+        "server_start_ms": state.server_start_ms,
+        "masked": False,
+        "scan_complete": state.catalog.complete,
+    }
+    return _json(request, body)
+
+
+async def files(request: Request) -> Response:
+    """``GET /api/files``: the catalog so far, also while the scan runs."""
+    return await _json_offloaded(request, lambda: _files(_state(request)))
+
+
+def _files(state: ServerState) -> schemas.FilesBody:
+    catalog = state.catalog
+    complete = catalog.complete  # read first: the lists below are at least this complete
+    headers = list(catalog.headers)
+    skipped = list(catalog.skipped)
+    body: schemas.FilesBody = {
+        "files": [_summary(i, h) for i, h in enumerate(headers)],
+        "scan_complete": complete,
+        "scanned": catalog.scanned,
+        "skipped": len(skipped),
+        "filtered": catalog.filtered,
+        "server_start_ms": state.server_start_ms,
+        "discovery": [
+            {"path": s.path, "disposition": "skipped", "reason": s.reason, "detail": s.detail}
+            for s in skipped
+        ],
+        "tunnelled": state.tunnel_host is not None,
+        "tunnel_host": state.tunnel_host,
+        "masked": False,
+    }
+    return body
+
+
+async def series(request: Request) -> Response:
+    """``GET /api/series``: patient → study → series → instances in stack order."""
+    return await _json_offloaded(request, lambda: _series(_state(request)))
+
+
+def _series(state: ServerState) -> schemas.SeriesBody:
+    catalog = state.catalog
+    complete = catalog.complete
+    patients: list[schemas.PatientNode] = []
+    for patient in catalog.patients:
+        studies: list[schemas.StudyNode] = []
+        for study in patient.studies:
+            nodes: list[schemas.SeriesNode] = []
+            for s in study.series:
+                refs: list[schemas.InstanceRef] = []
+                for i in s.indexes:
+                    h = catalog.header(i)
+                    refs.append(
+                        {
+                            "index": i,
+                            "frame_count": h.number_of_frames,
+                            "instance_number": h.instance_number,
+                            "sop_instance_uid": h.sop_instance_uid,
+                        }
+                    )
+                nodes.append(
+                    {
+                        "series_instance_uid": s.series_instance_uid,
+                        "series_number": s.series_number,
+                        "series_description": s.series_description,
+                        "modality": s.modality,
+                        "frame_count": sum(r["frame_count"] for r in refs),
+                        "instances": refs,
+                    }
+                )
+            studies.append(
+                {
+                    "study_instance_uid": study.study_instance_uid,
+                    "study_date": study.study_date,
+                    "study_description": study.study_description,
+                    "series": nodes,
+                }
+            )
+        patients.append(
+            {
+                "patient_id": patient.patient_id,
+                "patient_name": patient.patient_name,
+                "studies": studies,
+            }
+        )
+    return {"patients": patients, "scan_complete": complete}
+
+
+def _info(instance: Instance) -> schemas.InfoBody:
+    h = instance.header
+    default = instance.frame(0).default_window if h.has_pixels and h.number_of_frames else None
+    return {
+        "frame_count": h.number_of_frames,
+        "rows": h.rows,
+        "columns": h.columns,
+        "transfer_syntax_uid": h.transfer_syntax_uid,
+        "has_pixels": h.has_pixels,
+        "sop_class_uid": h.sop_class_uid,
+        "samples_per_pixel": h.samples_per_pixel,
+        "photometric_interpretation": h.photometric_interpretation,
+        "bits_allocated": h.bits_allocated,
+        "default_window": _window_body(default),
+    }
+
+
+async def info(request: Request) -> Response:
+    """``GET /api/file/:i/info``."""
+    state = _state(request)
+    index = _path_int(request, "index")
+    instance = state.catalog[index]
+    # Reading the header (functional groups for the window) is file I/O: off the loop.
+    return await _json_offloaded(request, lambda: _info(instance))
+
+
+def _frame(request: Request) -> tuple[ServerState, Frame]:
+    state = _state(request)
+    index = _path_int(request, "index")
+    frame_index = _path_int(request, "frame")
+    return state, state.catalog[index].frame(frame_index)
+
+
+def _png(state: ServerState, frame: Frame, want: WindowRequest, key: Hashable) -> Any:
+    decoded = frame.is_cached()
+
+    def make() -> tuple[bytes, Window | None]:
+        window = frame.window(want)
+        return frame.png(window), window
+
+    (body, window), _ = state.cache.get_or_create(key, make)
+    return body, window, decoded
+
+
+async def frame_png(request: Request) -> Response:
+    """``GET /api/file/:i/frame/:f``: the frame windowed to 8 bits, as PNG."""
+    want = _window_request(request)
+    state, frame = _frame(request)
+    key = ("png", frame.instance.path, frame.index, want)
+    cached = state.cache.get(key)
+    if cached is not None:
+        body, window = cached
+        hit, decoded = "HIT", True
+    else:
+        body, window, decoded = await state.pool.run(request, _png, state, frame, want, key)
+        hit = "MISS"
+    headers = {
+        "X-Cache": hit,
+        "X-Cache-Frame": "HIT" if decoded else "MISS",
+        **_window_headers(window),
+    }
+    return ChunkedResponse(body, headers=headers, media_type="image/png")
+
+
+def _raw_meta(frame: Frame, samples: Any) -> dict[str, str]:
+    from dcmview.sdk import display
+
+    rescale = display.rescale
+    # TODO(sdk): display.padding_range(ds) public; the private name is the fallback.
+    padding_range = getattr(display, "padding_range", None) or display._padding_range
+
+    instance = frame.instance
+    slope, intercept, _unit = rescale(instance.dataset, frame.index)
+    spp = samples.shape[2] if samples.ndim == 3 else 1
+    headers = {
+        "X-Frame-Rows": str(samples.shape[0]),
+        "X-Frame-Columns": str(samples.shape[1]),
+        "X-Frame-Bits-Allocated": str(samples.dtype.itemsize * 8),
+        "X-Frame-Pixel-Representation": "1" if samples.dtype.kind == "i" else "0",
+        "X-Frame-Samples-Per-Pixel": str(spp),
+        # Frame.array() converts YBR to RGB (pydicom's default), so colour samples are RGB.
+        "X-Frame-Photometric-Interpretation": "RGB"
+        if spp == 3
+        else instance.photometric_interpretation,
+        "X-Frame-Sample-Format": {"i": "int", "u": "uint", "f": "float"}.get(
+            samples.dtype.kind, "uint"
+        ),
+        "X-Frame-Rescale-Slope": _num(slope),
+        "X-Frame-Rescale-Intercept": _num(intercept),
+    }
+    default = frame.default_window
+    if default is not None:
+        headers["X-Frame-Default-Wc"] = _num(default.center)
+        headers["X-Frame-Default-Ww"] = _num(default.width)
+    padding = padding_range(instance.dataset)
+    if padding is not None:
+        headers["X-Frame-Padding-Low"] = _num(padding[0])
+        headers["X-Frame-Padding-High"] = _num(padding[1])
+    return headers
+
+
+def _little_endian(samples: Any) -> Any:
+    if samples.dtype.byteorder == ">" or not samples.flags.c_contiguous or samples.dtype == bool:
+        dtype = np.uint8 if samples.dtype == bool else samples.dtype.newbyteorder("<")
+        return np.ascontiguousarray(samples, dtype=dtype)
+    return samples
+
+
+def _raw(
+    state: ServerState, frame: Frame, coding: str | None, shuffle: bool
+) -> tuple[bytes | memoryview, dict[str, str], bool]:
+    decoded = frame.is_cached()
+    samples = _little_endian(frame.array())
+    meta_key = ("meta", frame.instance.path, frame.index)
+    meta, _ = state.cache.get_or_create(meta_key, lambda: _raw_meta(frame, samples))
+    if coding is None and not shuffle:
+        return memoryview(samples).cast("B"), meta, decoded
+
+    def make() -> tuple[bytes, dict[str, str]]:
+        body: bytes | memoryview = (
+            byte_planes(samples) if shuffle else memoryview(samples).cast("B")
+        )
+        if coding is not None:
+            body = compress(body, coding)
+        return bytes(body), meta
+
+    (body, meta), _ = state.cache.get_or_create(
+        ("raw", frame.instance.path, frame.index, coding, shuffle), make
+    )
+    return body, meta, decoded
+
+
+async def frame_raw(request: Request) -> Response:
+    """``GET /api/file/:i/frame/:f/raw``: decoded samples, little-endian, interleaved color."""
+    shuffle_arg = request.query_params.get("shuffle", "none")
+    if shuffle_arg not in {"none", "bytes"}:
+        raise InvalidInputError(f"invalid query: shuffle {shuffle_arg!r} is not 'none' or 'bytes'")
+    shuffle = shuffle_arg == "bytes"
+    coding = choose_encoding(request.headers.get("accept-encoding"))
+    state, frame = _frame(request)
+    path = frame.instance.path
+    body: bytes | memoryview | None = None
+    meta: dict[str, str] | None = None
+    if coding is not None or shuffle:
+        cached = state.cache.get(("raw", path, frame.index, coding, shuffle))
+        if cached is not None:
+            body, meta = cached
+    else:
+        samples = state.cache.get((path, frame.index))
+        meta = state.cache.get(("meta", path, frame.index))
+        if samples is not None and meta is not None:
+            body = memoryview(_little_endian(samples)).cast("B")
+    if body is not None and meta is not None:
+        decoded = True
+        hit = "HIT"
+    else:
+        body, meta, decoded = await state.pool.run(request, _raw, state, frame, coding, shuffle)
+        hit = "HIT" if decoded else "MISS"
+    assert meta is not None
+    headers = {"X-Cache": hit, "Vary": "Accept-Encoding", **meta}
+    if shuffle:
+        headers["X-Frame-Shuffle"] = "bytes"
+    if coding is not None:
+        headers["Content-Encoding"] = coding
+    return ChunkedResponse(body, headers=headers, media_type="application/octet-stream")
+
+
+def _pixel(frame: Frame, row: int, column: int) -> schemas.PixelBody:
+    from dcmview.sdk.display import modality_values, rescale
+
+    samples = frame.array()
+    if not (0 <= row < samples.shape[0] and 0 <= column < samples.shape[1]):
+        raise InvalidInputError(
+            f"invalid query: pixel (row={row}, column={column}) is outside the "
+            f"{samples.shape[0]}×{samples.shape[1]} frame"
+        )
+    one = samples[row : row + 1, column : column + 1]
+    stored = one.reshape(-1).tolist()
+    ds = frame.instance.dataset
+    _, _, unit = rescale(ds, frame.index)
+    modality: float | list[float] | None = None
+    if samples.ndim == 2:
+        modality = float(modality_values(one, ds, frame.index).reshape(-1)[0])
+    return {
+        "row": row,
+        "column": column,
+        "stored": stored[0] if samples.ndim == 2 else stored,
+        "modality": modality,
+        "unit": unit,
+    }
+
+
+async def frame_pixel(request: Request) -> Response:
+    """``GET /api/file/:i/frame/:f/pixel?row=R&column=C``: one sample and its modality value."""
+    q = request.query_params
+    try:
+        row, column = int(q["row"]), int(q["column"])
+    except (KeyError, ValueError):
+        raise InvalidInputError(
+            "invalid query: row and column are required non-negative integers, "
+            f"got row={q.get('row')!r}, column={q.get('column')!r}"
+        ) from None
+    state, frame = _frame(request)
+    body = await state.pool.run(request, _pixel, frame, row, column)
+    return _json(request, body)
+
+
+def _tags(state: ServerState, instance: Instance, coding: str | None) -> tuple[bytes, bool]:
+    def make() -> tuple[bytes, bool]:
+        tree = instance.tags()
+        data = json.dumps(tree, ensure_ascii=False, separators=(",", ":")).encode()
+        if coding is None or len(data) < JSON_MIN_SIZE:
+            return data, False
+        return compress(data, coding, level=3 if coding == "zstd" else 6), True
+
+    value, _ = state.cache.get_or_create(("tags", instance.path, coding), make)
+    return value
+
+
+async def tags(request: Request) -> Response:
+    """``GET /api/file/:i/tags``: the tag tree of the file's header."""
+    state = _state(request)
+    instance = state.catalog[_path_int(request, "index")]
+    coding = choose_encoding(request.headers.get("accept-encoding"))
+    cached = state.cache.get(("tags", instance.path, coding))
+    if cached is not None:
+        body, coded = cached
+    else:
+        body, coded = await anyio.to_thread.run_sync(_tags, state, instance, coding)
+    headers = {"Vary": "Accept-Encoding"}
+    if coded and coding is not None:
+        headers["Content-Encoding"] = coding
+    return Response(body, headers=headers, media_type="application/json")
+
+
+async def file_annotations(request: Request) -> Response:
+    """``GET``/``PUT /api/file/:i/annotations``: the file's boxes, edited in memory."""
+    state = _state(request)
+    instance = state.catalog[_path_int(request, "index")]
+    if request.method == "PUT":
+        require_json(request.headers)
+        raw = await request.body()
+        try:
+            payload = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise HttpError(400, "invalid_json", f"the request body is not JSON: {exc}") from None
+        # Off the loop: the first edit imports the annotation module (pandas).
+        await anyio.to_thread.run_sync(_put_rois, state, instance.header, payload)
+    if state.rois is None:
+        return _json(request, _NO_ROIS)
+    return _json(request, state.rois.to_json(instance.header))
+
+
+def _put_rois(state: ServerState, header: Header, payload: object) -> None:
+    from dcmview.sdk.roi import rois_from_json
+
+    state.roi_set().set(header, rois_from_json(payload))
+
+
+_NO_ROIS: schemas.AnnotationsBody = {"num_roi": 0, "roi_coords": [], "roi_frames": []}
+
+
+async def export_csv(request: Request) -> Response:
+    """``GET /api/annotations/export.csv``: every annotation as EMBED CSV."""
+    state = _state(request)
+    text = await anyio.to_thread.run_sync(lambda: state.roi_set().to_embed_csv())
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="dcmview-annotations.csv"'},
+    )
+
+
+#: The API routes, matched in order; the static viewer is mounted after them.
+ROUTES: Sequence[BaseRoute] = (
+    Route("/api/health", health, methods=["GET"]),
+    Route("/api/files", files, methods=["GET"]),
+    Route("/api/series", series, methods=["GET"]),
+    Route("/api/file/{index}/info", info, methods=["GET"]),
+    Route("/api/file/{index}/frame/{frame}", frame_png, methods=["GET"]),
+    Route("/api/file/{index}/frame/{frame}/raw", frame_raw, methods=["GET"]),
+    Route("/api/file/{index}/frame/{frame}/pixel", frame_pixel, methods=["GET"]),
+    Route("/api/file/{index}/tags", tags, methods=["GET"]),
+    Route("/api/file/{index}/annotations", file_annotations, methods=["GET", "PUT"]),
+    Route("/api/annotations/export.csv", export_csv, methods=["GET"]),
+)

@@ -1,0 +1,205 @@
+"""TypedDicts for every JSON body of the HTTP API: the contract the client and frontend mirror.
+
+Field names and shapes follow the predecessor tool (CONTRACT.md) so its scripts
+keep working; fields marked *beyond* are new. A body may gain fields, never lose
+them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+__all__ = [
+    "AnnotationsBody",
+    "DiscoveryEntry",
+    "ErrorBody",
+    "FileSummary",
+    "FilesBody",
+    "HealthBody",
+    "InfoBody",
+    "InstanceRef",
+    "PatientNode",
+    "PixelBody",
+    "SeriesBody",
+    "SeriesNode",
+    "StudyNode",
+    "TagNode",
+    "ViewerBody",
+    "WindowBody",
+]
+
+
+class ErrorBody(TypedDict):
+    """Every non-2xx answer: a stable machine code and a message for people."""
+
+    code: str
+    error: str
+
+
+class ViewerBody(TypedDict):
+    """Which server answers (``/api/health``)."""
+
+    name: str
+    version: str
+
+
+class HealthBody(TypedDict):
+    """``GET /api/health``."""
+
+    status: Literal["ok"]
+    viewer: ViewerBody
+    file_count: int
+    server_start_ms: int
+    masked: bool
+    scan_complete: bool  # beyond
+
+
+class WindowBody(TypedDict):
+    """A VOI window: center and width in modality units (PS3.3 C.11.2.1.2)."""
+
+    center: float
+    width: float
+
+
+class FileSummary(TypedDict):
+    """One catalog entry of ``GET /api/files``; ``index`` is the ``:i`` of the other routes."""
+
+    index: int
+    path: str
+    display_name: str
+    label: str
+    patient_id: str
+    patient_name: str
+    study_instance_uid: str
+    study_date: str
+    study_description: str
+    series_instance_uid: str
+    series_number: str | None
+    series_description: str
+    modality: str
+    instance_number: str | None
+    sop_instance_uid: str
+    sop_class_uid: str
+    has_pixels: bool
+    frame_count: int
+    rows: int
+    columns: int
+    samples_per_pixel: int  # beyond
+    photometric_interpretation: str  # beyond
+    transfer_syntax_uid: str
+    default_window: WindowBody | None
+
+
+class DiscoveryEntry(TypedDict):
+    """A path the scan looked at and did not load, with the reason."""
+
+    path: str
+    disposition: Literal["skipped"]
+    reason: str
+    detail: str  # beyond: the message behind the reason
+
+
+class FilesBody(TypedDict):
+    """``GET /api/files``: served while the scan runs (``scan_complete`` false)."""
+
+    files: list[FileSummary]
+    scan_complete: bool
+    scanned: int
+    skipped: int
+    filtered: int
+    server_start_ms: int
+    discovery: list[DiscoveryEntry]
+    tunnelled: bool
+    tunnel_host: str | None
+    masked: bool
+
+
+class InfoBody(TypedDict):
+    """``GET /api/file/:i/info``."""
+
+    frame_count: int
+    rows: int
+    columns: int
+    transfer_syntax_uid: str
+    has_pixels: bool
+    sop_class_uid: str
+    samples_per_pixel: int  # beyond
+    photometric_interpretation: str  # beyond
+    bits_allocated: int  # beyond
+    default_window: WindowBody | None
+
+
+class InstanceRef(TypedDict):
+    """One instance of a series, in stack order (*beyond*)."""
+
+    index: int
+    frame_count: int
+    instance_number: int | None
+    sop_instance_uid: str
+
+
+class SeriesNode(TypedDict):
+    """One series (SeriesInstanceUID) with its instances in stack order (*beyond*)."""
+
+    series_instance_uid: str
+    series_number: int | None
+    series_description: str
+    modality: str
+    frame_count: int
+    instances: list[InstanceRef]
+
+
+class StudyNode(TypedDict):
+    """One study (StudyInstanceUID) (*beyond*)."""
+
+    study_instance_uid: str
+    study_date: str
+    study_description: str
+    series: list[SeriesNode]
+
+
+class PatientNode(TypedDict):
+    """One patient (PatientID) (*beyond*)."""
+
+    patient_id: str
+    patient_name: str
+    studies: list[StudyNode]
+
+
+class SeriesBody(TypedDict):
+    """``GET /api/series``: patient → study → series → instances (*beyond* in shape)."""
+
+    patients: list[PatientNode]
+    scan_complete: bool
+
+
+class PixelBody(TypedDict):
+    """``GET /api/file/:i/frame/:f/pixel?row=R&column=C`` (*beyond* in shape).
+
+    ``stored`` is the stored sample (a list for color), ``modality`` the value
+    after the Modality LUT / rescale (PS3.3 C.11.1) in ``unit`` (``"HU"`` for CT),
+    None for color.
+    """
+
+    row: int
+    column: int
+    stored: float | list[float]
+    modality: float | list[float] | None
+    unit: str
+
+
+#: One element of ``GET /api/file/:i/tags``: ``{"tag", "vr", "keyword", "value"}``,
+#: built by :mod:`dcmview.sdk.tags`; ``value`` is ``{"type": ..., ...}``.
+TagNode = dict[str, Any]
+
+
+class AnnotationsBody(TypedDict):
+    """``GET``/``PUT /api/file/:i/annotations``.
+
+    Boxes are ``[ymin, xmin, ymax, xmax]`` in pixel indices, frames 0-based
+    (``[]``: every frame).
+    """
+
+    num_roi: int
+    roi_coords: list[list[int]]
+    roi_frames: list[list[int]]

@@ -1,0 +1,392 @@
+"""Every route of CONTRACT.md through httpx against the ASGI app: status, type, body."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import threading
+from pathlib import Path
+
+import imagecodecs
+import numpy as np
+import pytest
+from PIL import Image
+
+from dcmview.sdk.cache import FrameCache
+from dcmview.sdk.catalog import scan
+from dcmview.sdk.roi import RoiSet
+from dcmview.sdk.window import Window
+from tests.dicom_factory import make_dicom
+from tests.server.conftest import index_of
+
+
+def test_health(http, catalog_of) -> None:
+    r = http.get("/api/health")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["status"] == "ok"
+    assert body["viewer"]["name"] == "dcmview"
+    assert body["file_count"] == len(catalog_of(http))
+    assert body["scan_complete"] is True
+    assert r.headers["x-server-instance"] == str(body["server_start_ms"])
+
+
+def test_files_lists_catalog_and_skips(http, catalog_of) -> None:
+    body = http.get("/api/files").json()
+    catalog = catalog_of(http)
+    assert [f["index"] for f in body["files"]] == list(range(len(catalog)))
+    assert [f["path"] for f in body["files"]] == [h.path for h in catalog.headers]
+    assert body["scan_complete"] is True
+    assert body["skipped"] == len(body["discovery"]) >= 1
+    assert any(d["path"].endswith("notes.txt") for d in body["discovery"])
+    ct = body["files"][index_of(catalog, "ct_padding.dcm")]
+    assert ct["default_window"] == {"center": 40.0, "width": 400.0}
+    assert ct["rows"] == 64
+    assert ct["columns"] == 48
+    assert ct["frame_count"] == 1
+    sr = body["files"][index_of(catalog, "sr_no_pixels.dcm")]
+    assert sr["has_pixels"] is False
+
+
+def test_files_served_while_scan_runs(make_client, data_dir: Path) -> None:
+    release = threading.Event()
+    entered = threading.Event()
+
+    def progress(p) -> None:
+        if not p.complete:
+            entered.set()
+            release.wait(10)
+
+    catalog = scan(data_dir, background=True, progress=progress)
+    try:
+        assert entered.wait(10)
+        http = make_client(catalog=catalog)
+        early = http.get("/api/files").json()
+        assert early["scan_complete"] is False
+        assert http.get("/api/health").json()["scan_complete"] is False
+    finally:
+        release.set()
+    catalog.wait(10)
+    late = http.get("/api/files").json()
+    assert late["scan_complete"] is True
+    assert len(late["files"]) >= len(early["files"])
+    assert late["scanned"] >= early["scanned"]
+
+
+def test_series_groups_patient_study_series_in_stack_order(http, catalog_of) -> None:
+    body = http.get("/api/series").json()
+    catalog = catalog_of(http)
+    demo = next(p for p in body["patients"] if p["patient_id"] == "DEMO-0001")
+    (study,) = demo["studies"]
+    ct = next(s for s in study["series"] if s["modality"] == "CT")
+    assert len(ct["instances"]) == 24
+    z = [catalog.header(ref["index"]).image_position_patient[2] for ref in ct["instances"]]
+    assert z == sorted(z) or z == sorted(z, reverse=True)
+    dbt = next(s for s in study["series"] if s["modality"] == "MG")
+    assert dbt["frame_count"] == 16
+    listed = [
+        r["index"]
+        for p in body["patients"]
+        for st in p["studies"]
+        for s in st["series"]
+        for r in s["instances"]
+    ]
+    assert sorted(listed) == list(range(len(catalog)))
+
+
+def test_info(http, catalog_of) -> None:
+    catalog = catalog_of(http)
+    body = http.get(f"/api/file/{index_of(catalog, 'DBT_L_CC.dcm')}/info").json()
+    assert body["frame_count"] == 16
+    assert (body["rows"], body["columns"]) == (320, 256)
+    assert body["has_pixels"] is True
+    # The window of the shared functional groups, not the (absent) top level.
+    assert body["default_window"] == {"center": 1600.0, "width": 1600.0}
+    sr = http.get(f"/api/file/{index_of(catalog, 'sr_no_pixels.dcm')}/info").json()
+    assert sr["has_pixels"] is False
+    assert sr["default_window"] is None
+
+
+def _png(r) -> np.ndarray:
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "image/png"
+    return np.asarray(Image.open(io.BytesIO(r.content)))
+
+
+@pytest.mark.parametrize(
+    ("query", "window"),
+    [
+        pytest.param("", Window(40, 400), id="dicom-default"),
+        pytest.param("?wc=100&ww=50", Window(100, 50), id="explicit"),
+        pytest.param("?mode=default&wc=-500&ww=1500", Window(-500, 1500), id="explicit-mode"),
+    ],
+)
+def test_frame_png_matches_sdk_render(http, catalog_of, query: str, window: Window) -> None:
+    catalog = catalog_of(http)
+    i = index_of(catalog, "ct_padding.dcm")
+    r = http.get(f"/api/file/{i}/frame/0{query}")
+    image = _png(r)
+    np.testing.assert_array_equal(image, catalog[i].frame(0).render(window))
+    assert float(r.headers["x-frame-window-center"]) == window.center
+    assert float(r.headers["x-frame-window-width"]) == window.width
+    assert r.headers["x-frame-window-applied"] == "linear"
+
+
+def test_frame_png_full_dynamic_ignores_wc_ww(http, catalog_of) -> None:
+    catalog = catalog_of(http)
+    i = index_of(catalog, "DBT_L_CC.dcm")
+    r = http.get(f"/api/file/{i}/frame/3?mode=full_dynamic&wc=1&ww=2")
+    image = _png(r)
+    frame = catalog[i].frame(3)
+    used = frame.window("full")
+    np.testing.assert_array_equal(image, frame.render(used))
+    assert float(r.headers["x-frame-window-width"]) == pytest.approx(used.width)
+
+
+def test_frame_png_color_has_no_window_headers(http, catalog_of) -> None:
+    catalog = catalog_of(http)
+    i = index_of(catalog, "CINE_RGB.dcm")
+    image = _png(http.get(f"/api/file/{i}/frame/5"))
+    assert image.shape == (240, 320, 3)
+    np.testing.assert_array_equal(image, catalog[i].frame(5).array())
+    r = http.get(f"/api/file/{i}/frame/5")
+    assert "x-frame-window-center" not in r.headers
+
+
+def test_png_cache_and_decoded_frame_reuse(http, catalog_of) -> None:
+    catalog = catalog_of(http)
+    i = index_of(catalog, "DBT_L_CC.dcm")
+    first = http.get(f"/api/file/{i}/frame/2")
+    assert (first.headers["x-cache"], first.headers["x-cache-frame"]) == ("MISS", "MISS")
+    again = http.get(f"/api/file/{i}/frame/2")
+    assert again.headers["x-cache"] == "HIT"
+    assert again.content == first.content
+    # A new window renders again but does not decode again.
+    other = http.get(f"/api/file/{i}/frame/2?wc=1000&ww=800")
+    assert (other.headers["x-cache"], other.headers["x-cache-frame"]) == ("MISS", "HIT")
+    # Nor does the raw transport of the same frame.
+    raw = http.get(f"/api/file/{i}/frame/2/raw", headers={"Accept-Encoding": "identity"})
+    assert raw.headers["x-cache"] == "HIT"
+
+
+def _raw(r) -> np.ndarray:
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/octet-stream"
+    kind = {"int": "i", "uint": "u", "float": "f"}[r.headers["x-frame-sample-format"]]
+    dtype = np.dtype(f"<{kind}{int(r.headers['x-frame-bits-allocated']) // 8}")
+    assert (kind == "i") == (r.headers["x-frame-pixel-representation"] == "1")
+    shape = [int(r.headers["x-frame-rows"]), int(r.headers["x-frame-columns"])]
+    if int(r.headers["x-frame-samples-per-pixel"]) > 1:
+        shape.append(int(r.headers["x-frame-samples-per-pixel"]))
+    return np.frombuffer(r.content, dtype=dtype).reshape(shape)
+
+
+@pytest.mark.parametrize(
+    ("name", "frame"),
+    [
+        pytest.param("ct_padding.dcm", 0, id="ct-signed"),
+        pytest.param("DBT_L_CC.dcm", 15, id="dbt-last-frame"),
+        pytest.param("CINE_RGB.dcm", 3, id="rgb"),
+        pytest.param("rle_3f.dcm", 2, id="rle"),
+    ],
+)
+def test_frame_raw_identity_equals_sdk_array(http, catalog_of, name: str, frame: int) -> None:
+    catalog = catalog_of(http)
+    i = index_of(catalog, name)
+    r = http.get(f"/api/file/{i}/frame/{frame}/raw", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in r.headers
+    np.testing.assert_array_equal(_raw(r), catalog[i].frame(frame).array())
+
+
+def test_frame_raw_headers(http, catalog_of) -> None:
+    catalog = catalog_of(http)
+    i = index_of(catalog, "ct_padding.dcm")
+    r = http.get(f"/api/file/{i}/frame/0/raw", headers={"Accept-Encoding": "identity"})
+    h = r.headers
+    assert h["x-frame-photometric-interpretation"] == "MONOCHROME2"
+    assert (h["x-frame-rescale-slope"], h["x-frame-rescale-intercept"]) == ("1", "-1024")
+    assert (h["x-frame-default-wc"], h["x-frame-default-ww"]) == ("40", "400")
+    assert (h["x-frame-padding-low"], h["x-frame-padding-high"]) == ("-2000", "-2000")
+    assert r.headers["x-cache"] == "MISS"
+    assert http.get(f"/api/file/{i}/frame/0/raw").headers["x-cache"] == "HIT"
+
+
+@pytest.mark.parametrize("coding", ["zstd", "gzip"])
+@pytest.mark.parametrize("shuffle", [False, True], ids=["interleaved", "byteplanes"])
+def test_frame_raw_compressed_is_lossless(http, catalog_of, coding: str, shuffle: bool) -> None:
+    catalog = catalog_of(http)
+    i = index_of(catalog, "DBT_L_CC.dcm")
+    url = f"/api/file/{i}/frame/7/raw" + ("?shuffle=bytes" if shuffle else "")
+    # Read the body exactly as sent (httpx would otherwise decode gzip itself).
+    with http.stream("GET", url, headers={"Accept-Encoding": coding}) as r:
+        wire = b"".join(r.iter_raw())
+    assert r.headers["content-encoding"] == coding
+    body = imagecodecs.zstd_decode(wire) if coding == "zstd" else gzip.decompress(wire)
+    expected = catalog[i].frame(7).array()
+    assert len(wire) < expected.nbytes
+    if shuffle:
+        assert r.headers["x-frame-shuffle"] == "bytes"
+        planes = np.frombuffer(body, np.uint8).reshape(expected.dtype.itemsize, -1)
+        body = np.ascontiguousarray(planes.T).tobytes()
+    np.testing.assert_array_equal(np.frombuffer(body, "<u2").reshape(expected.shape), expected)
+
+
+def test_pixel_readout(http, catalog_of) -> None:
+    catalog = catalog_of(http)
+    i = index_of(catalog, "ct_padding.dcm")
+    arr = catalog[i].frame(0).array()
+    body = http.get(f"/api/file/{i}/frame/0/pixel?row=10&column=20").json()
+    assert body == {
+        "row": 10,
+        "column": 20,
+        "stored": int(arr[10, 20]),
+        "modality": float(arr[10, 20]) - 1024,
+        "unit": body["unit"],
+    }
+    rgb = index_of(catalog, "CINE_RGB.dcm")
+    color = http.get(f"/api/file/{rgb}/frame/0/pixel?row=120&column=160").json()
+    assert color["stored"] == catalog[rgb].frame(0).array()[120, 160].tolist()
+    assert color["modality"] is None
+
+
+@pytest.mark.parametrize(
+    "query", ["row=64&column=0", "row=0&column=48", "row=-1&column=0", "row=a&column=1", "row=1"]
+)
+def test_pixel_readout_rejects_bad_positions(http, catalog_of, query: str) -> None:
+    i = index_of(catalog_of(http), "ct_padding.dcm")
+    r = http.get(f"/api/file/{i}/frame/0/pixel?{query}")
+    assert r.status_code == 400
+    assert r.json()["code"] == "invalid_query"
+
+
+def test_tags(http, catalog_of) -> None:
+    pytest.importorskip("dcmview.sdk.tags", reason="sdk/tags.py is not written yet")
+    catalog = catalog_of(http)
+    i = index_of(catalog, "ct_padding.dcm")
+    r = http.get(f"/api/file/{i}/tags", headers={"Accept-Encoding": "identity"})
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/json"
+    tags = r.json()
+    by_keyword = {t["keyword"]: t for t in tags}
+    assert by_keyword["Modality"]["tag"] == "(0008,0060)"
+    assert by_keyword["PatientID"]["vr"] == "LO"
+    zipped = http.get(f"/api/file/{i}/tags", headers={"Accept-Encoding": "gzip"})
+    assert zipped.json() == tags
+
+
+def test_annotations_get_put_export(http, catalog_of) -> None:
+    catalog = catalog_of(http)
+    i = index_of(catalog, "DBT_L_CC.dcm")
+    empty = http.get(f"/api/file/{i}/annotations").json()
+    assert empty == {"num_roi": 0, "roi_coords": [], "roi_frames": []}
+    put = http.put(
+        f"/api/file/{i}/annotations",
+        json={
+            "num_roi": 2,
+            "roi_coords": [[10, 20, 30, 40], [50, 60, 5, 6]],
+            "roi_frames": [[3, 1], []],
+        },
+    )
+    assert put.status_code == 200, put.text
+    body = put.json()
+    assert body["num_roi"] == 2
+    assert body["roi_coords"] == [[10, 20, 30, 40], [5, 6, 50, 60]]
+    assert body["roi_frames"] == [[1, 3], []]
+    assert http.get(f"/api/file/{i}/annotations").json() == body
+    csv = http.get("/api/annotations/export.csv")
+    assert csv.status_code == 200
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert "attachment" in csv.headers["content-disposition"]
+    back = RoiSet.from_embed_csv(io.StringIO(csv.text))
+    assert [r.to_list() for r in back.for_instance(catalog.header(i).path)] == body["roi_coords"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        pytest.param({"roi_coords": [[0, 0, 10, 999]]}, "invalid_annotations", id="outside-image"),
+        pytest.param(
+            {"roi_coords": [[0, 0, 1, 1]], "roi_frames": [[16]]},
+            "invalid_annotations",
+            id="frame-out-of-range",
+        ),
+        pytest.param(
+            {"num_roi": 3, "roi_coords": [[0, 0, 1, 1]]}, "invalid_annotations", id="count-mismatch"
+        ),
+        pytest.param({"roi_coords": "nope"}, "invalid_annotations", id="not-a-list"),
+    ],
+)
+def test_annotations_put_rejects_bad_boxes(http, catalog_of, payload, code: str) -> None:
+    i = index_of(catalog_of(http), "DBT_L_CC.dcm")
+    r = http.put(f"/api/file/{i}/annotations", json=payload)
+    assert r.status_code == 400
+    assert r.json()["code"] == code
+    assert http.get(f"/api/file/{i}/annotations").json()["num_roi"] == 0
+
+
+def test_annotations_put_malformed_json(http, catalog_of) -> None:
+    i = index_of(catalog_of(http), "DBT_L_CC.dcm")
+    r = http.put(
+        f"/api/file/{i}/annotations", content=b"{bad", headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == 400
+    assert r.json()["code"] == "invalid_json"
+
+
+def test_annotations_loaded_from_csv_are_served(make_client, data_dir: Path, tmp_path) -> None:
+    catalog = scan(data_dir, cache=FrameCache(64 << 20))
+    i = index_of(catalog, "CINE_RGB.dcm")
+    csv = tmp_path / "rois.csv"
+    csv.write_text(
+        f'anon_dicom_path,num_roi,ROI_coords\n{catalog.header(i).path},1,"((10, 20, 30, 40),)"\n'
+    )
+    rois = RoiSet.from_embed_csv(csv)
+    rois.match(catalog)
+    http = make_client(catalog=catalog, rois=rois)
+    body = http.get(f"/api/file/{i}/annotations").json()
+    assert body == {"num_roi": 1, "roi_coords": [[10, 20, 30, 40]], "roi_frames": [[]]}
+    exported = http.get("/api/annotations/export.csv").text
+    assert "((10, 20, 30, 40),)" in exported  # written back in the dialect read
+
+
+def test_root_without_bundle_says_how_to_build(make_client, tmp_path) -> None:
+    http = make_client(static_dir=tmp_path / "missing")
+    r = http.get("/")
+    assert r.status_code == 200
+    assert "npm --prefix frontend run build" in r.text
+
+
+def test_static_bundle_is_served_without_token(make_client, tmp_path) -> None:
+    static = tmp_path / "static"
+    (static / "assets").mkdir(parents=True)
+    (static / "index.html").write_text("<!doctype html><title>viewer</title>")
+    (static / "assets" / "app.js").write_text("console.log('ok')")
+    http = make_client(static_dir=static, auth=False)
+    assert "viewer" in http.get("/").text
+    js = http.get("/assets/app.js")
+    assert js.status_code == 200
+    assert "javascript" in js.headers["content-type"]
+    assert js.headers["x-content-type-options"] == "nosniff"
+    missing = http.get("/assets/nope.js")
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "asset_not_found"
+
+
+def test_json_is_compressed_only_when_it_pays(http) -> None:
+    with http.stream("GET", "/api/files", headers={"Accept-Encoding": "gzip"}) as r:
+        wire = b"".join(r.iter_raw())
+    assert r.headers["content-encoding"] == "gzip"
+    assert json.loads(gzip.decompress(wire))["files"]
+    small = http.get("/api/health", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in small.headers
+
+
+def test_large_raw_body_arrives_whole(make_client, tmp_path) -> None:
+    # 2048 x 1536 x 2 bytes: more than one 4 MiB slice of ChunkedResponse.
+    make_dicom(tmp_path, "large.dcm", rows=2048, columns=1536, bits_stored=16)
+    catalog = scan(tmp_path, cache=FrameCache(64 << 20))
+    http = make_client(catalog=catalog)
+    r = http.get("/api/file/0/frame/0/raw", headers={"Accept-Encoding": "identity"})
+    assert int(r.headers["content-length"]) == len(r.content) == 2048 * 1536 * 2
+    np.testing.assert_array_equal(_raw(r), catalog[0].frame(0).array())

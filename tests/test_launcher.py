@@ -1,0 +1,100 @@
+"""dcmview.view(): blocking with a timeout, non-blocking stop, context manager, notebooks."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+import dcmview
+from dcmview.sdk.errors import InvalidPathError
+from dcmview.sdk.roi import Roi, RoiSet
+from tests.dicom_factory import make_dicom
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("launcher")
+    make_dicom(root, "a.dcm", modality="CT", rows=16, columns=16, frames=2)
+    make_dicom(root, "b.dcm", modality="MR", rows=16, columns=16, seed=1)
+    return root
+
+
+def _get(handle, path: str) -> httpx.Response:
+    return httpx.get(handle.base_url + path, headers={"Authorization": f"Bearer {handle.token}"})
+
+
+def test_view_is_exported_lazily() -> None:
+    code = "import sys, dcmview; print('dcmview.launcher' in sys.modules, callable(dcmview.view))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
+    with pytest.raises(AttributeError):
+        dcmview.no_such_name  # noqa: B018
+
+
+def test_blocking_view_returns_after_timeout(folder: Path) -> None:
+    handle = dcmview.view([folder], browser=False, timeout=0, quiet=True)
+    assert not handle.running
+    assert handle.exit_code == 0
+    assert len(handle.catalog) == 2
+
+
+def test_non_blocking_view_serves_until_stop(folder: Path) -> None:
+    handle = dcmview.view(str(folder), browser=False, block=False, quiet=True)
+    try:
+        assert handle.running
+        assert handle.url == f"{handle.base_url}/#token={handle.token}"
+        handle.catalog.wait(10)
+        files = _get(handle, "/api/files").json()
+        assert len(files["files"]) == 2
+        assert httpx.get(handle.base_url + "/api/files").status_code == 401
+    finally:
+        handle.stop()
+    assert not handle.running
+    with pytest.raises(httpx.TransportError):
+        httpx.get(handle.base_url + "/api/health", timeout=2)
+
+
+def test_context_manager_and_annotations_object(folder: Path) -> None:
+    rois = RoiSet({folder / "a.dcm": [Roi(1, 2, 3, 4, (1,))]})
+    with dcmview.view([folder], browser=False, block=False, annotations=rois, quiet=True) as h:
+        h.catalog.wait(10)
+        index = h.catalog.index_of(folder / "a.dcm")
+        body = _get(h, f"/api/file/{index}/annotations").json()
+        assert body == {"num_roi": 1, "roi_coords": [[1, 2, 3, 4]], "roi_frames": [[1]]}
+    assert not h.running
+
+
+def test_view_inside_a_running_event_loop(folder: Path) -> None:
+    # What a notebook does: call view() from code running on an event loop.
+    async def cell() -> int:
+        with dcmview.view([folder], browser=False, block=False, quiet=True) as h:
+            h.catalog.wait(10)
+            async with httpx.AsyncClient() as client:
+                r = await client.get(
+                    h.base_url + "/api/health", headers={"Authorization": f"Bearer {h.token}"}
+                )
+            return r.json()["file_count"]
+
+    assert asyncio.run(cell()) == 2
+
+
+def test_repr_html_embeds_the_viewer(folder: Path) -> None:
+    with dcmview.view([folder], browser=False, block=False, quiet=True) as h:
+        html = h._repr_html_()
+    assert f'src="{h.url}"' in html
+    assert "<iframe" in html
+
+
+def test_bad_path_raises_before_starting(tmp_path: Path) -> None:
+    with pytest.raises(InvalidPathError, match="no such file"):
+        dcmview.view([tmp_path / "missing"], browser=False, block=False, quiet=True)
+
+
+def test_filters_keyword(folder: Path) -> None:
+    h = dcmview.view([folder], browser=False, timeout=0, filters={"modality": "mr"}, quiet=True)
+    assert [hd.modality for hd in h.catalog.headers] == ["MR"]

@@ -1,0 +1,73 @@
+"""The layers of STYLE.md: sdk imports nothing from server, client or cli (checked with ast)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "dcmview"
+
+# package (relative to src/dcmview) -> dcmview modules it may not import
+FORBIDDEN = {
+    "sdk": (
+        "dcmview.server",
+        "dcmview.client",
+        "dcmview.cli",
+        "dcmview._runner",
+        "dcmview.launcher",
+        "dcmview._demo",
+    ),
+    "server": ("dcmview.client", "dcmview.cli", "dcmview._runner", "dcmview.launcher"),
+}
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    package = ".".join(["dcmview", *path.relative_to(SRC).parent.parts])
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                module = f"{base}.{node.module}" if node.module else base
+            else:
+                module = node.module or ""
+            # `from pkg import sub` may name a submodule: record pkg.sub.
+            found.extend((node.lineno, f"{module}.{alias.name}") for alias in node.names)
+    return found
+
+
+def _files(package: str) -> list[Path]:
+    return sorted((SRC / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_layer_imports(package: str) -> None:
+    files = _files(package)
+    assert files, f"no modules under src/dcmview/{package}"
+    bad = [
+        f"{path.relative_to(SRC)}:{line} imports {module}"
+        for path in files
+        for line, module in _imports(path)
+        if any(module == f or module.startswith(f + ".") for f in FORBIDDEN[package])
+    ]
+    assert not bad, "\n".join(bad)
+
+
+def test_client_imports_only_httpx_and_sdk_errors_roi() -> None:
+    client = SRC / "client.py"
+    if not client.exists():
+        pytest.skip("src/dcmview/client.py is not written yet")
+    allowed = ("dcmview.sdk.errors", "dcmview.sdk.roi", "dcmview.server.schemas")
+    bad = [
+        f"client.py:{line} imports {module}"
+        for line, module in _imports(client)
+        if module.startswith("dcmview")
+        and module != "dcmview.__version__"
+        and not any(module == a or module.startswith(a + ".") for a in allowed)
+    ]
+    assert not bad, "\n".join(bad)
