@@ -54,6 +54,7 @@ __all__ = [
     "is_grayscale",
     "modality_values",
     "padding_mask",
+    "padding_range",
     "render",
     "rescale",
     "resolve_window",
@@ -213,8 +214,20 @@ def _as_stored(value: int, signed: bool) -> int:
     return value
 
 
-def _padding_range(ds: Dataset) -> tuple[int, int] | None:
-    """Inclusive stored-value range of padding, or None without Pixel Padding Value."""
+def padding_range(ds: Dataset) -> tuple[int, int] | None:
+    """Return the inclusive stored-value range of padding, or None without padding.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        The header, with Pixel Padding Value (0028,0120) and optionally Pixel
+        Padding Range Limit (0028,0121) (PS3.3 C.7.5.1.1.2).
+
+    Returns
+    -------
+    tuple of int or None
+        ``(low, high)`` in stored values, with the sign of Pixel Representation.
+    """
     value = ds.get("PixelPaddingValue")
     if value is None or isinstance(value, bytes | str):
         return None
@@ -257,7 +270,7 @@ def padding_mask(stored: npt.ArrayLike, ds: Dataset) -> npt.NDArray[np.bool_] | 
     [True, False]
     """
     arr = np.asarray(stored)
-    bounds = _padding_range(ds)
+    bounds = padding_range(ds)
     if bounds is None or not is_grayscale(arr, ds):
         return None
     low, high = bounds

@@ -350,8 +350,7 @@ def _raw_meta(frame: Frame, samples: Any) -> dict[str, str]:
     from dcmview.sdk import display
 
     rescale = display.rescale
-    # TODO(sdk): display.padding_range(ds) public; the private name is the fallback.
-    padding_range = getattr(display, "padding_range", None) or display._padding_range
+    padding_range = display.padding_range
 
     instance = frame.instance
     slope, intercept, _unit = rescale(instance.dataset, frame.index)
