@@ -1,0 +1,126 @@
+/**
+ * JSON shapes of the dcmview HTTP API (CONTRACT.md, server/schemas.py).
+ *
+ * Only the fields the viewer reads are required; the server may add fields.
+ */
+
+export interface WindowJson {
+  center: number;
+  width: number;
+}
+
+export interface FileSummary {
+  index: number;
+  path: string;
+  display_name?: string;
+  label?: string;
+  patient_id?: string | null;
+  patient_name?: string | null;
+  study_instance_uid?: string | null;
+  study_date?: string | null;
+  study_description?: string | null;
+  series_instance_uid?: string | null;
+  series_number?: string | number | null;
+  series_description?: string | null;
+  modality?: string | null;
+  instance_number?: string | number | null;
+  has_pixels: boolean;
+  frame_count: number;
+  rows: number | null;
+  columns: number | null;
+  transfer_syntax_uid?: string | null;
+  default_window?: WindowJson | null;
+}
+
+export interface FilesResponse {
+  files: FileSummary[];
+  scan_complete?: boolean;
+  scanned?: number;
+  skipped?: number;
+  filtered?: number;
+  server_start_ms?: number;
+  discovery?: Array<{ path: string; reason: string }>;
+}
+
+export interface Health {
+  status: string;
+  file_count: number;
+  server_start_ms: number;
+}
+
+export interface FileInfo {
+  frame_count: number;
+  rows: number | null;
+  columns: number | null;
+  transfer_syntax_uid?: string | null;
+  has_pixels: boolean;
+  default_window?: WindowJson | null;
+}
+
+export type TagValue =
+  | { type: "string"; value: string }
+  | { type: "number"; value: number }
+  | { type: "numbers"; value: number[]; truncated?: boolean; total?: number }
+  | { type: "sequence"; items: TagNode[][]; truncated?: boolean; total?: number }
+  | { type: "binary"; length: number }
+  | { type: "error"; message?: string; error?: string; value?: string };
+
+export interface TagNode {
+  tag: string;
+  vr: string;
+  keyword: string;
+  value: TagValue;
+}
+
+export interface PixelReadout {
+  row: number;
+  column: number;
+  stored: number | number[];
+  modality: number | number[] | null;
+  unit: string | null;
+}
+
+export interface AnnotationsJson {
+  num_roi: number;
+  roi_coords: number[][];
+  roi_frames: number[][];
+}
+
+/** One instance of a series, in stack order (GET /api/series). */
+export interface SeriesInstanceJson {
+  index: number;
+  frame_count: number;
+  instance_number?: number | string | null;
+  path?: string;
+}
+
+export interface SeriesJson {
+  series_instance_uid: string | null;
+  series_number?: number | string | null;
+  series_description?: string | null;
+  modality?: string | null;
+  instances: SeriesInstanceJson[];
+}
+
+export interface StudyJson {
+  study_instance_uid: string | null;
+  study_date?: string | null;
+  study_description?: string | null;
+  series: SeriesJson[];
+}
+
+export interface PatientJson {
+  patient_id: string | null;
+  patient_name?: string | null;
+  studies: StudyJson[];
+}
+
+export interface SeriesResponse {
+  patients: PatientJson[];
+  scan_complete?: boolean;
+}
+
+export interface ErrorJson {
+  code: string;
+  error: string;
+}

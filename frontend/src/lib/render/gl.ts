@@ -1,0 +1,323 @@
+/**
+ * Drawing a frame on the viewport canvas.
+ *
+ * WebGL2 path: the stored samples go to the GPU once as an integer texture; each draw
+ * maps every canvas pixel back to an image pixel (nearest neighbour, one texelFetch) and
+ * applies rescale + the LINEAR window in the fragment shader. A W/L drag is therefore
+ * one uniform change and one draw of canvas-sized work, never a server request.
+ * Fallback (no WebGL2): the same math on the CPU into a 2D canvas.
+ */
+import type { RawFrame } from "./raw";
+import { windowToRgba, type WindowLevel } from "./window";
+
+/** What the viewport asks to draw. `image` is raw samples or a server-rendered bitmap. */
+export type Source =
+  | { kind: "raw"; key: string; raw: RawFrame }
+  | { kind: "bitmap"; key: string; bitmap: ImageBitmap | HTMLCanvasElement; width: number; height: number };
+
+export interface DrawParams {
+  /** screen (CSS px) → image affine [a, b, c, d, e, f], see transform.screenToImageAffine. */
+  affine: readonly number[];
+  /** Canvas size in device pixels and the device-pixel ratio. */
+  width: number;
+  height: number;
+  dpr: number;
+  window: WindowLevel;
+}
+
+export interface Renderer {
+  readonly kind: "webgl2" | "canvas2d";
+  draw(src: Source | null, p: DrawParams): void;
+  dispose(): void;
+}
+
+const VERT = `#version 300 es
+void main() {
+  // One triangle covering the viewport: vertices (-1,-1), (3,-1), (-1,3).
+  vec2 p = vec2(float((gl_VertexID & 1) << 2) - 1.0, float((gl_VertexID & 2) << 1) - 1.0);
+  gl_Position = vec4(p, 0.0, 1.0);
+}`;
+
+function fragSource(kind: ProgramKind): string {
+  const sampler = kind === "uint" ? "usampler2D" : kind === "int" ? "isampler2D" : "sampler2D";
+  const fetch =
+    kind === "rgba"
+      ? "outColor = vec4(texelFetch(u_tex, t, 0).rgb, 1.0); return;"
+      : `float v = float(texelFetch(u_tex, t, 0).r);
+  // Pixel padding (PS3.3 C.7.5.1.1.2) is not image: black, as the server renders it.
+  if (u_hasPad && v >= u_padLo && v <= u_padHi) { outColor = vec4(0.0, 0.0, 0.0, 1.0); return; }
+  float m = v * u_slope + u_intercept;
+  // LINEAR VOI, PS3.3 C.11.2.1.2.1; width <= 1 is a threshold at c - 0.5.
+  float y = u_width <= 1.0 ? (m > u_center - 0.5 ? 1.0 : 0.0)
+                           : clamp((m - (u_center - 0.5)) / (u_width - 1.0) + 0.5, 0.0, 1.0);
+  if (u_invert) y = 1.0 - y;
+  outColor = vec4(y, y, y, 1.0);`;
+  return `#version 300 es
+precision highp float;
+precision highp int;
+precision highp ${sampler};
+uniform ${sampler} u_tex;
+uniform mat3 u_affine;
+uniform vec2 u_size;
+uniform float u_canvasH;
+uniform float u_dpr;
+uniform float u_slope;
+uniform float u_intercept;
+uniform float u_center;
+uniform float u_width;
+uniform bool u_invert;
+uniform bool u_hasPad;
+uniform float u_padLo;
+uniform float u_padHi;
+out vec4 outColor;
+void main() {
+  // gl_FragCoord is in device pixels from the bottom-left; the affine expects CSS px from the top-left.
+  vec2 s = vec2(gl_FragCoord.x, u_canvasH - gl_FragCoord.y) / u_dpr;
+  vec2 p = (u_affine * vec3(s, 1.0)).xy;
+  if (p.x < 0.0 || p.y < 0.0 || p.x >= u_size.x || p.y >= u_size.y) { outColor = vec4(0.0, 0.0, 0.0, 1.0); return; }
+  ivec2 t = ivec2(floor(p));
+  ${fetch}
+}`;
+}
+
+type ProgramKind = "uint" | "int" | "float" | "rgba";
+
+interface Prog {
+  program: WebGLProgram;
+  loc: Record<string, WebGLUniformLocation | null>;
+}
+
+const UNIFORMS = ["u_tex", "u_affine", "u_size", "u_canvasH", "u_dpr", "u_slope", "u_intercept", "u_center", "u_width", "u_invert", "u_hasPad", "u_padLo", "u_padHi"];
+
+function compile(gl: WebGL2RenderingContext, kind: ProgramKind): Prog {
+  const mk = (type: number, src: string): WebGLShader => {
+    const sh = gl.createShader(type);
+    if (!sh) throw new Error("createShader failed");
+    gl.shaderSource(sh, src);
+    gl.compileShader(sh);
+    if (!gl.getShaderParameter(sh, gl.COMPILE_STATUS)) throw new Error(`shader: ${gl.getShaderInfoLog(sh) ?? "?"}`);
+    return sh;
+  };
+  const program = gl.createProgram();
+  if (!program) throw new Error("createProgram failed");
+  gl.attachShader(program, mk(gl.VERTEX_SHADER, VERT));
+  gl.attachShader(program, mk(gl.FRAGMENT_SHADER, fragSource(kind)));
+  gl.linkProgram(program);
+  if (!gl.getProgramParameter(program, gl.LINK_STATUS)) throw new Error(`link: ${gl.getProgramInfoLog(program) ?? "?"}`);
+  const loc: Record<string, WebGLUniformLocation | null> = {};
+  for (const u of UNIFORMS) loc[u] = gl.getUniformLocation(program, u);
+  return { program, loc };
+}
+
+/** Texture formats for integer samples (sized internal format, format, type). */
+function intFormat(gl: WebGL2RenderingContext, raw: RawFrame): [number, number, number] {
+  const s = raw.signed;
+  switch (raw.bitsAllocated) {
+    case 8:
+      return s ? [gl.R8I, gl.RED_INTEGER, gl.BYTE] : [gl.R8UI, gl.RED_INTEGER, gl.UNSIGNED_BYTE];
+    case 16:
+      return s ? [gl.R16I, gl.RED_INTEGER, gl.SHORT] : [gl.R16UI, gl.RED_INTEGER, gl.UNSIGNED_SHORT];
+    default:
+      return s ? [gl.R32I, gl.RED_INTEGER, gl.INT] : [gl.R32UI, gl.RED_INTEGER, gl.UNSIGNED_INT];
+  }
+}
+
+export class WebGL2Renderer implements Renderer {
+  readonly kind = "webgl2" as const;
+  private gl: WebGL2RenderingContext;
+  private progs: Partial<Record<ProgramKind, Prog>> = {};
+  private tex: WebGLTexture;
+  private texKey: string | null = null;
+  private texKind: ProgramKind = "uint";
+  private texSize: [number, number] = [0, 0];
+  private vao: WebGLVertexArrayObject;
+  readonly maxTextureSize: number;
+
+  constructor(gl: WebGL2RenderingContext) {
+    this.gl = gl;
+    const tex = gl.createTexture();
+    const vao = gl.createVertexArray();
+    if (!tex || !vao) throw new Error("WebGL2 resources unavailable");
+    this.tex = tex;
+    this.vao = vao;
+    this.maxTextureSize = gl.getParameter(gl.MAX_TEXTURE_SIZE) as number;
+  }
+
+  static create(canvas: HTMLCanvasElement): WebGL2Renderer | null {
+    const gl = canvas.getContext("webgl2", { antialias: false, depth: false, alpha: false, preserveDrawingBuffer: false });
+    if (!gl) return null;
+    try {
+      const r = new WebGL2Renderer(gl);
+      r.program("uint");
+      return r;
+    } catch {
+      return null;
+    }
+  }
+
+  private program(kind: ProgramKind): Prog {
+    let p = this.progs[kind];
+    if (!p) {
+      p = compile(this.gl, kind);
+      this.progs[kind] = p;
+    }
+    return p;
+  }
+
+  /** Whether a frame of this size fits in one texture on this GPU. */
+  fits(width: number, height: number): boolean {
+    return width <= this.maxTextureSize && height <= this.maxTextureSize;
+  }
+
+  private upload(src: Source): void {
+    if (this.texKey === src.key) return;
+    const gl = this.gl;
+    gl.bindTexture(gl.TEXTURE_2D, this.tex);
+    // Integer textures cannot be filtered; nearest is also what texelFetch does anyway.
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
+    // Rows of odd-width 8-bit images are not 4-byte aligned.
+    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
+    if (src.kind === "raw") {
+      const r = src.raw;
+      if (r.samplesPerPixel === 3) {
+        gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGB8, r.columns, r.rows, 0, gl.RGB, gl.UNSIGNED_BYTE, r.data as Uint8Array);
+        this.texKind = "rgba";
+      } else if (r.float) {
+        // texelFetch needs no filtering, so R32F works without OES_texture_float_linear.
+        gl.texImage2D(gl.TEXTURE_2D, 0, gl.R32F, r.columns, r.rows, 0, gl.RED, gl.FLOAT, r.data as Float32Array);
+        this.texKind = "float";
+      } else {
+        const [internal, format, type] = intFormat(gl, r);
+        gl.texImage2D(gl.TEXTURE_2D, 0, internal, r.columns, r.rows, 0, format, type, r.data);
+        this.texKind = r.signed ? "int" : "uint";
+      }
+      this.texSize = [r.columns, r.rows];
+    } else {
+      gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, gl.RGBA, gl.UNSIGNED_BYTE, src.bitmap);
+      this.texKind = "rgba";
+      this.texSize = [src.width, src.height];
+    }
+    this.texKey = src.key;
+  }
+
+  draw(src: Source | null, p: DrawParams): void {
+    const gl = this.gl;
+    gl.viewport(0, 0, p.width, p.height);
+    gl.clearColor(0, 0, 0, 1);
+    gl.clear(gl.COLOR_BUFFER_BIT);
+    if (!src) return;
+    this.upload(src);
+    const prog = this.program(this.texKind);
+    gl.useProgram(prog.program);
+    gl.bindVertexArray(this.vao);
+    gl.activeTexture(gl.TEXTURE0);
+    gl.bindTexture(gl.TEXTURE_2D, this.tex);
+    const l = prog.loc;
+    const [a, b, c, d, e, f] = p.affine;
+    gl.uniform1i(l.u_tex ?? null, 0);
+    gl.uniformMatrix3fv(l.u_affine ?? null, false, [a ?? 1, b ?? 0, 0, c ?? 0, d ?? 1, 0, e ?? 0, f ?? 0, 1]);
+    gl.uniform2f(l.u_size ?? null, this.texSize[0], this.texSize[1]);
+    gl.uniform1f(l.u_canvasH ?? null, p.height);
+    gl.uniform1f(l.u_dpr ?? null, p.dpr);
+    if (src.kind === "raw" && this.texKind !== "rgba") {
+      gl.uniform1f(l.u_slope ?? null, src.raw.slope);
+      gl.uniform1f(l.u_intercept ?? null, src.raw.intercept);
+      gl.uniform1f(l.u_center ?? null, p.window.center);
+      gl.uniform1f(l.u_width ?? null, p.window.width);
+      gl.uniform1i(l.u_invert ?? null, src.raw.inverted ? 1 : 0);
+      const pad = src.raw.padding;
+      gl.uniform1i(l.u_hasPad ?? null, pad ? 1 : 0);
+      gl.uniform1f(l.u_padLo ?? null, pad ? pad[0] : 0);
+      gl.uniform1f(l.u_padHi ?? null, pad ? pad[1] : 0);
+    }
+    gl.drawArrays(gl.TRIANGLES, 0, 3);
+  }
+
+  dispose(): void {
+    this.gl.deleteTexture(this.tex);
+    this.gl.deleteVertexArray(this.vao);
+    for (const p of Object.values(this.progs)) if (p) this.gl.deleteProgram(p.program);
+    this.progs = {};
+  }
+}
+
+/** CPU fallback: windows into an offscreen canvas (cached per frame+window), then blits. */
+export class Canvas2DRenderer implements Renderer {
+  readonly kind = "canvas2d" as const;
+  private ctx: CanvasRenderingContext2D;
+  private scratch = document.createElement("canvas");
+  private scratchKey = "";
+
+  constructor(ctx: CanvasRenderingContext2D) {
+    this.ctx = ctx;
+  }
+
+  static create(canvas: HTMLCanvasElement): Canvas2DRenderer | null {
+    const ctx = canvas.getContext("2d", { alpha: false });
+    return ctx ? new Canvas2DRenderer(ctx) : null;
+  }
+
+  private prepare(src: Source, win: WindowLevel): CanvasImageSource {
+    if (src.kind === "bitmap") return src.bitmap;
+    const r = src.raw;
+    const key = `${src.key}|${win.center}|${win.width}`;
+    if (key !== this.scratchKey) {
+      this.scratch.width = r.columns;
+      this.scratch.height = r.rows;
+      const sctx = this.scratch.getContext("2d");
+      if (!sctx) return this.scratch;
+      const img = sctx.createImageData(r.columns, r.rows);
+      if (r.samplesPerPixel === 3) {
+        for (let i = 0, o = 0; i < r.data.length; i += 3, o += 4) {
+          img.data[o] = r.data[i] ?? 0;
+          img.data[o + 1] = r.data[i + 1] ?? 0;
+          img.data[o + 2] = r.data[i + 2] ?? 0;
+          img.data[o + 3] = 255;
+        }
+      } else {
+        windowToRgba(r.data, { slope: r.slope, intercept: r.intercept, invert: r.inverted }, win, img.data, r.padding);
+      }
+      sctx.putImageData(img, 0, 0);
+      this.scratchKey = key;
+    }
+    return this.scratch;
+  }
+
+  draw(src: Source | null, p: DrawParams): void {
+    const ctx = this.ctx;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.fillStyle = "#000";
+    ctx.fillRect(0, 0, p.width, p.height);
+    if (!src) return;
+    const img = this.prepare(src, p.window);
+    // Invert the screen→image affine to get image→screen for drawImage, in device px.
+    const [a = 1, b = 0, c = 0, d = 1, e = 0, f = 0] = p.affine;
+    const det = a * d - b * c;
+    const ia = d / det;
+    const ib = -b / det;
+    const ic = -c / det;
+    const id = a / det;
+    const ie = -(ia * e + ic * f);
+    const iff = -(ib * e + id * f);
+    ctx.imageSmoothingEnabled = false;
+    ctx.setTransform(ia * p.dpr, ib * p.dpr, ic * p.dpr, id * p.dpr, ie * p.dpr, iff * p.dpr);
+    ctx.drawImage(img, 0, 0);
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+  }
+
+  dispose(): void {
+    this.scratchKey = "";
+  }
+}
+
+/** WebGL2 when available (the fast path), else the 2D canvas. */
+export function createRenderer(canvas: HTMLCanvasElement, forceCanvas2d = false): Renderer | null {
+  if (!forceCanvas2d) {
+    const gl = WebGL2Renderer.create(canvas);
+    if (gl) return gl;
+  }
+  return Canvas2DRenderer.create(canvas);
+}

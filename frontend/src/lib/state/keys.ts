@@ -1,0 +1,132 @@
+/**
+ * Keyboard shortcuts: one table for the handler and the help overlay.
+ */
+import { PRESETS } from "../render/window";
+import { deleteSelected, select } from "./rois.svelte";
+import {
+  flipH,
+  flipV,
+  resetView,
+  rotate,
+  setPos,
+  setPreset,
+  setTool,
+  stackLength,
+  step,
+  toggleHelp,
+  toggleNav,
+  togglePlay,
+  toggleTags,
+  viewer,
+} from "./viewer.svelte";
+
+export const SHORTCUTS: ReadonlyArray<[string, string]> = [
+  ["← / →, [ / ]", "previous / next frame"],
+  ["PageUp / PageDown", "10 frames back / forward"],
+  ["Home / End", "first / last frame"],
+  ["Space", "play / pause cine"],
+  ["W", "window/level tool (drag: right widens, down raises the center)"],
+  ["P", "pan tool"],
+  ["Z", "zoom tool (drag up zooms in)"],
+  ["S", "scroll tool (drag through frames)"],
+  ["R", "ROI tool: drag to draw, drag a box to move, drag a handle to resize"],
+  ["Delete / Backspace", "delete the selected ROI"],
+  ["Esc", "deselect / close this help"],
+  ["H / V", "flip horizontally / vertically"],
+  ["Q / E", "rotate 90° left / right"],
+  ["0, double-click", "reset the view"],
+  ...PRESETS.map((p): [string, string] => [p.key ?? "", `window: ${p.label}${p.window ? ` (C ${p.window.center} / W ${p.window.width})` : ""}`]),
+  ["N / T", "show or hide the navigator / the tag panel"],
+  ["?", "this help"],
+  ["right-drag", "zoom (always)"],
+  ["middle-drag", "pan (always)"],
+  ["wheel", "previous / next frame"],
+  ["Ctrl/Cmd + wheel", "zoom about the pointer"],
+];
+
+/** Handle a keydown on the page; returns true when it was a shortcut. */
+export function handleKey(e: KeyboardEvent): boolean {
+  const t = e.target as HTMLElement | null;
+  if (t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA" || t.isContentEditable)) return false;
+  if (e.altKey || e.ctrlKey || e.metaKey) return false;
+  if (viewer.help && e.key !== "?" && e.key !== "Escape") return false;
+  const preset = PRESETS.find((p) => p.key === e.key);
+  if (preset) {
+    setPreset(preset.id);
+    return true;
+  }
+  switch (e.key) {
+    case "ArrowLeft":
+    case "[":
+      step(-1);
+      return true;
+    case "ArrowRight":
+    case "]":
+      step(1);
+      return true;
+    case "PageUp":
+      step(-10);
+      return true;
+    case "PageDown":
+      step(10);
+      return true;
+    case "Home":
+      setPos(0);
+      return true;
+    case "End":
+      setPos(stackLength() - 1);
+      return true;
+    case " ":
+      togglePlay();
+      return true;
+    case "Delete":
+    case "Backspace":
+      return deleteSelected();
+    case "Escape":
+      if (viewer.help) toggleHelp(false);
+      else select(null, null);
+      return true;
+    case "?":
+      toggleHelp();
+      return true;
+    case "0":
+      resetView();
+      return true;
+  }
+  switch (e.key.toLowerCase()) {
+    case "w":
+      setTool("wl");
+      return true;
+    case "p":
+      setTool("pan");
+      return true;
+    case "z":
+      setTool("zoom");
+      return true;
+    case "s":
+      setTool("scroll");
+      return true;
+    case "r":
+      setTool("roi");
+      return true;
+    case "h":
+      flipH();
+      return true;
+    case "v":
+      flipV();
+      return true;
+    case "q":
+      rotate(false);
+      return true;
+    case "e":
+      rotate(true);
+      return true;
+    case "n":
+      toggleNav();
+      return true;
+    case "t":
+      toggleTags();
+      return true;
+  }
+  return false;
+}
