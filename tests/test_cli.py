@@ -193,25 +193,47 @@ def test_nothing_viewable_exits_1(tmp_path: Path) -> None:
 
 def test_bad_csv_row_is_a_warning_and_the_rest_loads(folder: Path, tmp_path: Path) -> None:
     csv = tmp_path / "rois.csv"
+    bad_row = f'{folder / "mr1.dcm"},"[[1,2,oops]]",[[]]'
     csv.write_text(
         "anon_dicom_path,ROI_coords,ROI_frames\n"
         f'{folder / "ct1.dcm"},"[[1,2,3,4]]",[[]]\n'
-        f'{folder / "mr1.dcm"},"[[1,2,oops]]",[[]]\n'
+        f"{bad_row}\n"
+        f'{folder / "sub" / "ct2.dcm"},"[[5,6,7,8]]",[[]]\n'
     )
     server = Server("--annotations", str(csv), str(folder))
     server.wait_scan()
     base, token = server.started["base_url"], server.started["token"]
-    files = httpx.get(f"{base}/api/files", headers={"Authorization": f"Bearer {token}"}).json()
+    auth = {"Authorization": f"Bearer {token}"}
+    files = httpx.get(f"{base}/api/files", headers=auth).json()
     idx = {Path(f["path"]).name: f["index"] for f in files["files"]}
-    got = httpx.get(
-        f"{base}/api/file/{idx['ct1.dcm']}/annotations",
-        headers={"Authorization": f"Bearer {token}"},
-    ).json()
+    got = {
+        name: httpx.get(f"{base}/api/file/{idx[name]}/annotations", headers=auth).json()
+        for name in ("ct1.dcm", "mr1.dcm", "ct2.dcm")
+    }
+    exported = httpx.get(f"{base}/api/annotations/export.csv", headers=auth).text
     code, _, err = server.stop()
     assert code == 0
-    assert got["roi_coords"] == [[1, 2, 3, 4]]
-    assert "row 3" in err
-    assert "warning" in err
+    assert got["ct1.dcm"]["roi_coords"] == [[1, 2, 3, 4]]
+    assert got["ct2.dcm"]["roi_coords"] == [[5, 6, 7, 8]]
+    assert got["mr1.dcm"]["num_roi"] == 0  # the bad row is not applied ...
+    assert exported.splitlines()[2] == bad_row  # ... and exported as read
+    assert exported == csv.read_text()
+    warnings = [line for line in err.splitlines() if "warning" in line]
+    assert len(warnings) == 1, err
+    assert f"{csv} row 3, column ROI_coords" in warnings[0]
+    assert "oops" in warnings[0]
+
+
+def test_many_bad_csv_rows_are_warned_about_up_to_a_cap(folder: Path, tmp_path: Path) -> None:
+    csv = tmp_path / "rois.csv"
+    rows = [f'{folder / "ct1.dcm"},"[[1,2,3,4]]"'] + [f'bad{i}.dcm,"[[{i}]]"' for i in range(14)]
+    csv.write_text("anon_dicom_path,ROI_coords\n" + "\n".join(rows) + "\n")
+    r = run("--timeout", "0", "--annotations", str(csv), str(folder))
+    assert r.returncode == 0, r.stderr
+    warnings = [line for line in r.stderr.splitlines() if line.startswith("dcmview: warning:")]
+    assert [f"row {i + 3}," in w for i, w in enumerate(warnings[:10])] == [True] * 10
+    assert f"... and 4 more bad rows in {csv}" in warnings[10]
+    assert "Traceback" not in r.stderr
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,9 @@ def _blocks() -> list[object]:
 def test_doc_example_runs(code: str, tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, object] = {"__name__": "__doc_example__"}
-    exec(compile(code, "<doc example>", "exec"), namespace)
+    # A fresh thread, as a reader's script has: no event loop is running there even
+    # when a browser test of the same worker left Playwright's loop in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(exec, compile(code, "<doc example>", "exec"), namespace).result()
     # Every example binds at least one name: the result the reader is shown.
     assert any(not k.startswith("__") for k in namespace)

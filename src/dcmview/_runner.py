@@ -34,6 +34,8 @@ __all__ = ["Console", "Options", "Running", "StartupError", "UsageError", "run_f
 
 PROTOCOL = 1
 DEFAULT_BUDGET = 700 * 1024**2
+# Bad annotation rows warned about one by one; the rest are counted in one line.
+_ROW_WARNINGS = 10
 
 
 class UsageError(Exception):
@@ -186,41 +188,19 @@ def _url_host(host: str) -> str:
 
 
 def _load_annotations(path: str, console: Console) -> RoiSet:
-    """Read the CSV; a bad row is a warning (the row is left out), a bad file exit 1."""
-    import pandas as pd
+    """Read the CSV: a bad file stops startup (exit 1), a bad row is a warning.
 
-    from dcmview.sdk.errors import RoiFormatError
+    Bad rows are left out of the viewer and written back unchanged on export.
+    """
     from dcmview.sdk.roi import RoiSet
 
-    try:
-        return RoiSet.from_embed_csv(path)
-    except RoiFormatError as exc:
-        if "(the header)" in exc.message or " row " not in exc.message:
-            raise
-        first = exc
-    # Some rows are bad: find them one by one and load the others. Only this
-    # failure path pays for the per-row parse.
-    table = pd.read_csv(
-        path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig"
-    )
-    folder = os.path.dirname(os.path.abspath(path))
-    good: list[int] = []
-    for i in range(len(table)):
-        try:
-            RoiSet.from_dataframe(table.iloc[[i]], base_dir=folder)
-        except RoiFormatError as exc:
-            console.warn(f"annotations CSV {path} row {i + 2} skipped: {_row_problem(exc.message)}")
-        else:
-            good.append(i)
-    if len(good) == len(table):
-        raise first  # rows conflict with each other, not one by one
-    return RoiSet.from_dataframe(table.iloc[good].reset_index(drop=True), base_dir=folder)
-
-
-def _row_problem(message: str) -> str:
-    # "annotations DataFrame row 2, column ROI_coords: ..." -> "column ROI_coords: ..."
-    _, sep, rest = message.partition(", column ")
-    return f"column {rest}" if sep else message
+    rois = RoiSet.from_embed_csv(path, errors="warn")
+    shown = rois.problems[:_ROW_WARNINGS]
+    for problem in shown:
+        console.warn(f"{problem.message} (row left out, kept in the export)")
+    if len(rois.problems) > len(shown):
+        console.warn(f"... and {len(rois.problems) - len(shown)} more bad rows in {path}")
+    return rois
 
 
 @dataclass

@@ -249,6 +249,62 @@ def test_padding_is_black_and_excluded_from_auto_windows():
 
 
 @pytest.mark.parametrize(
+    ("stored", "tags"),
+    [
+        (ramp(low=0, high=4095), {}),
+        (ramp(low=0, high=4095), {"RescaleSlope": -2, "RescaleIntercept": 100}),
+        (ramp(low=0, high=4095), {"PixelPaddingValue": ("US", 0)}),
+        (
+            ramp(low=0, high=4095),
+            {"PixelPaddingValue": ("US", 4000), "PixelPaddingRangeLimit": ("US", 4095)},
+        ),
+        (ramp(low=0, high=4095), {"PixelPaddingValue": ("US", 100)}),
+        (np.full((8, 8), 7, np.uint16), {"PixelPaddingValue": ("US", 7)}),
+        (ramp(low=-3000, high=3000, dtype=np.int16), {"PixelPaddingValue": ("SS", -3000)}),
+        (ramp(low=0, high=255, dtype=np.uint8), {"PixelPaddingValue": ("US", 255)}),
+    ],
+    ids=[
+        "plain",
+        "negative-slope",
+        "padding-at-minimum",
+        "padding-range-at-top",
+        "padding-value-inside-range",
+        "nothing-but-padding",
+        "signed-padding",
+        "uint8-padding-at-maximum",
+    ],
+)
+def test_full_window_is_min_max_of_modality_values_without_padding(stored, tags):
+    # The full range comes from the stored extremes (fast path): it must equal the
+    # minimum..maximum of the modality values of the non-padding pixels.
+    ds, (decoded,) = read(build(stored, **tags))
+    values = display.modality_values(decoded, ds).astype(np.float64)
+    mask = display.padding_mask(decoded, ds)
+    if mask is not None and (~mask).any():
+        values = values[~mask]
+    full = display.resolve_window("full", decoded, ds, 0)
+    assert full == Window.from_range(values.min(), values.max())
+
+
+def test_full_window_of_32_bit_samples():
+    # Beyond 16 bits there is no histogram table: the extremes still decide.
+    stored = ramp(low=-70000, high=90000, dtype=np.int32)
+    ds = item(PhotometricInterpretation="MONOCHROME2", RescaleSlope=-0.5, RescaleIntercept=3)
+    values = display.modality_values(stored, ds).astype(np.float64)
+    full = display.resolve_window("full", stored, ds, 0)
+    assert full == Window.from_range(values.min(), values.max())
+
+
+def test_full_window_through_a_modality_lut_uses_the_lut_values():
+    # A Modality LUT need not be monotonic: the extremes of the output decide.
+    ds, (decoded,) = read(modality_lut_file(ramp(high=255, dtype=np.uint8), first=10))
+    values = display.modality_values(decoded, ds)
+    assert display.resolve_window("full", decoded, ds, 0) == Window.from_range(
+        float(values.min()), float(values.max())
+    )
+
+
+@pytest.mark.parametrize(
     ("pixel_representation", "padding", "stored_value"),
     [
         (1, ("US", 63536), -2000),

@@ -444,6 +444,119 @@ def test_header_only_csv_is_an_empty_set(tmp_path):
     assert rois.to_embed_csv() == "anon_dicom_path,num_roi,ROI_coords,extra\n"
 
 
+# ------------------------------------------------------------ errors="warn"
+
+ROW_PROBLEMS = [c for c in INVALID if c[2] == 2]
+FILE_PROBLEMS = [c for c in INVALID if c[2] == 1]
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "value"), [pytest.param(c[1], c[3], c[4], id=c[0]) for c in ROW_PROBLEMS]
+)
+def test_warn_keeps_a_bad_row_verbatim_and_applies_the_others(tmp_path, text, column, value):
+    header, bad = text.rstrip("\n").split("\n")
+    cells = {"anon_dicom_path": "{}", "ROI_coords": '"[{}]"', "ROI_frames": "[[]]", "num_roi": "1"}
+    good = ",".join(cells[c] for c in header.split(","))
+    source = tmp_path / "ann.csv"
+    source.write_text(
+        f"{header}\n{good.format('good1.dcm', '[1,2,3,4]')}\n{bad}\n"
+        f"{good.format('good2.dcm', '[5,6,7,8]')}\n"
+    )
+    with pytest.raises(RoiFormatError, match="row 3"):
+        RoiSet.from_embed_csv(source)
+    rois = RoiSet.from_embed_csv(source, errors="warn")
+    (problem,) = rois.problems
+    assert isinstance(problem, RoiFormatError)
+    assert (problem.row, problem.column, problem.path) == (3, column, str(source))
+    assert f"{source} row 3, column {column}" in problem.message
+    assert value in problem.message
+    assert problem.value is not None
+    assert problem.value in bad
+    # The good rows apply, the bad one does not; the table comes back cell for cell.
+    assert rois.for_instance(tmp_path / "good1.dcm") == (Roi(1, 2, 3, 4),)
+    assert rois.for_instance(tmp_path / "good2.dcm") == (Roi(5, 6, 7, 8),)
+    assert (len(rois), rois.num_rois) == (2, 2)
+    assert_frame_equal(read_cells(io.StringIO(rois.to_embed_csv())), read_cells(source))
+
+
+def test_warn_round_trip_after_edits_keeps_bad_rows_unchanged(tmp_path):
+    source = tmp_path / "ann.csv"
+    source.write_text(
+        "anon_dicom_path,num_roi,ROI_coords,note\n"
+        'a.dcm,1,"((1, 2, 3, 4),)",first\n'
+        'b.dcm,2,"((1, 2, 3, 4),)",count-mismatch\n'
+        'c.dcm,1,"((1, 2, 3",cut-off\n'
+        'b.dcm,1,"((9, 9, 9, 9),)",b-is-fine-here\n'
+    )  # fmt: skip
+    rois = RoiSet.from_embed_csv(source, errors="warn")
+    assert [(p.row, p.column) for p in rois.problems] == [(3, "num_roi"), (4, "ROI_coords")]
+    assert rois.for_instance(tmp_path / "b.dcm") == (Roi(9, 9, 9, 9),)
+    # Edit a good file, a file whose row is bad, and one without a row.
+    rois.set(tmp_path / "a.dcm", [Roi(0, 0, 5, 5)])
+    rois.set(tmp_path / "b.dcm", [])
+    rois.set(tmp_path / "c.dcm", [Roi(1, 1, 2, 2)])
+    back = read_cells(io.StringIO(rois.to_embed_csv()))
+    before = read_cells(source)
+    # Bad rows 3 and 4 (positions 1, 2) are written back exactly as read.
+    assert_frame_equal(back.iloc[1:3], before.iloc[1:3])
+    assert back.loc[0, "ROI_coords"] == "((0, 0, 5, 5),)"
+    assert (back.loc[3, "num_roi"], back.loc[3, "ROI_coords"]) == ("0", "()")
+    # c.dcm had only a bad row: its new ROIs get a row of their own.
+    assert back.iloc[4].tolist() == ["c.dcm", "1", "((1, 1, 2, 2),)", ""]
+    assert len(back) == 5
+
+
+def test_warn_makes_a_conflicting_duplicate_a_problem(tmp_path):
+    source = tmp_path / "dup.csv"
+    source.write_text(
+        "anon_dicom_path,ROI_coords\n"
+        'a.dcm,"[[1,2,3,4]]"\n'
+        'a.dcm,"[[1,2,3,5]]"\n'
+    )  # fmt: skip
+    rois = RoiSet.from_embed_csv(source, errors="warn")
+    (problem,) = rois.problems
+    assert problem.row == 3
+    assert "rows 2 and 3" in problem.message
+    assert rois.for_instance(tmp_path / "a.dcm") == (Roi(1, 2, 3, 4),)
+    assert_frame_equal(read_cells(io.StringIO(rois.to_embed_csv())), read_cells(source))
+
+
+def test_warn_bad_row_of_a_scanned_file_counts_as_matched(dicom_file, tmp_path):
+    source = tmp_path / "ann.csv"
+    source.write_text('anon_dicom_path,ROI_coords\nimg/a.dcm,"[[1,2]]"\ngone.dcm,"[]"\n')
+    rois = RoiSet.from_embed_csv(source, errors="warn")
+    report = rois.match([header_of(dicom_file)])
+    assert (report.rows, report.matched_rows, report.unmatched_rows) == (2, 1, 1)
+    assert report.unmatched == ((3, "gone.dcm"),)
+    assert report.indexes == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [pytest.param(c[1], c[3], id=c[0]) for c in FILE_PROBLEMS]
+    + [
+        pytest.param("", "row 1", id="empty"),
+        pytest.param('anon_dicom_path,ROI_coords\na.dcm,"[]",x,y\n', "readable", id="ragged"),
+    ],
+)
+def test_warn_still_raises_for_the_file(tmp_path, text, needle):
+    source = tmp_path / "bad.csv"
+    source.write_text(text)
+    with pytest.raises(RoiFormatError, match=needle):
+        RoiSet.from_embed_csv(source, errors="warn")
+    with pytest.raises(InvalidPathError, match="cannot read"):
+        RoiSet.from_embed_csv(tmp_path / "absent.csv", errors="warn")
+
+
+def test_errors_must_be_raise_or_warn(tmp_path):
+    (tmp_path / "a.csv").write_text("anon_dicom_path,ROI_coords\n")
+    with pytest.raises(TypeError, match="errors"):
+        RoiSet.from_embed_csv(tmp_path / "a.csv", errors="ignore")  # type: ignore[arg-type]
+    assert RoiSet.from_embed_csv(tmp_path / "a.csv").problems == ()
+    frame = pd.DataFrame({"anon_dicom_path": ["a.dcm"], "ROI_coords": ["[[1]]"]})
+    assert [p.row for p in RoiSet.from_dataframe(frame, errors="warn").problems] == [2]
+
+
 # ------------------------------------------------------------ matching
 
 

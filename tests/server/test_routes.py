@@ -10,14 +10,16 @@ from pathlib import Path
 
 import imagecodecs
 import numpy as np
+import pydicom
 import pytest
 from PIL import Image
 
 from dcmview.sdk.cache import FrameCache
 from dcmview.sdk.catalog import scan
+from dcmview.sdk.instance import open as open_instance
 from dcmview.sdk.roi import RoiSet
 from dcmview.sdk.window import Window
-from tests.dicom_factory import make_dicom
+from tests.dicom_factory import make_dataset, make_dicom, write
 from tests.server.conftest import index_of
 
 
@@ -210,6 +212,72 @@ def test_frame_raw_headers(http, catalog_of) -> None:
     assert (h["x-frame-padding-low"], h["x-frame-padding-high"]) == ("-2000", "-2000")
     assert r.headers["x-cache"] == "MISS"
     assert http.get(f"/api/file/{i}/frame/0/raw").headers["x-cache"] == "HIT"
+
+
+def _window_files(folder: Path) -> dict[str, Path]:
+    """A SIGMOID window (+ INVERSE), no window (+ padding, rescale), a VOI LUT table."""
+    sigmoid = make_dataset(rows=40, columns=30, bits_stored=12, window=(1800, 900), seed=1)
+    sigmoid.VOILUTFunction = "SIGMOID"
+    sigmoid.PresentationLUTShape = "INVERSE"
+    none = make_dataset(
+        rows=40, columns=30, bits_stored=12, signed=True, rescale=(0.5, -1024), seed=2
+    )
+    none.PixelPaddingValue = -2048
+    lut = make_dataset(rows=40, columns=30, bits_stored=12, seed=3)
+    item = pydicom.Dataset()
+    item.LUTDescriptor = [4096, 0, 16]
+    item.add_new("LUTData", "US", [(v * 7919) % 65536 for v in range(4096)])
+    lut.VOILUTSequence = pydicom.Sequence([item])
+    lut.PresentationLUTShape = "IDENTITY"
+    return {
+        name: write(ds, folder / f"{name}.dcm")
+        for name, ds in (("sigmoid", sigmoid), ("no_window", none), ("voi_lut", lut))
+    }
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "no_window", "voi_lut"])
+def test_frame_raw_window_headers_are_the_sdk_windows(make_client, tmp_path, name: str) -> None:
+    paths = _window_files(tmp_path)
+    catalog = scan(tmp_path, cache=FrameCache(64 << 20))
+    http = make_client(catalog=catalog)
+    i = catalog.index_of(str(paths[name]))
+    assert i is not None
+    h = http.get(f"/api/file/{i}/frame/0/raw").headers
+    frame = open_instance(paths[name]).frame(0)
+    auto, full, default = frame.window("dicom"), frame.window("full"), frame.default_window
+    assert auto is not None
+    assert full is not None
+    assert h["x-frame-window-function"] == auto.function
+    got = [float(h[f"x-frame-{k}"]) for k in ("auto-wc", "auto-ww", "full-wc", "full-ww")]
+    assert got == pytest.approx([auto.center, auto.width, full.center, full.width], rel=1e-9)
+    # The file's own window stays in X-Frame-Default-* (absent without one).
+    if default is None:
+        assert "x-frame-default-wc" not in h
+    else:
+        assert (float(h["x-frame-default-wc"]), float(h["x-frame-default-ww"])) == (
+            default.center,
+            default.width,
+        )
+    assert ("x-frame-voi-lut" in h) == (auto.lut is not None)
+    ds = pydicom.dcmread(paths[name], stop_before_pixels=True)
+    assert h.get("x-frame-presentation-lut-shape") == ds.get("PresentationLUTShape")
+    expected = {
+        "sigmoid": ("SIGMOID", None, "INVERSE"),
+        "no_window": ("LINEAR", None, None),
+        "voi_lut": ("LINEAR", "1", "IDENTITY"),
+    }[name]
+    assert (
+        h["x-frame-window-function"],
+        h.get("x-frame-voi-lut"),
+        h.get("x-frame-presentation-lut-shape"),
+    ) == expected
+
+
+def test_frame_raw_color_has_no_window_headers(http, catalog_of) -> None:
+    i = index_of(catalog_of(http), "CINE_RGB.dcm")
+    h = http.get(f"/api/file/{i}/frame/0/raw").headers
+    for name in ("window-function", "auto-wc", "full-wc", "voi-lut", "default-wc"):
+        assert f"x-frame-{name}" not in h
 
 
 @pytest.mark.parametrize("coding", ["zstd", "gzip"])

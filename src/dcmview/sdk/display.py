@@ -21,15 +21,17 @@ its 8- or 16-bit LUTs (pydicom's ``apply_color_lut``) and is scaled the same way
 
 Speed: for stored samples of up to 16 bits, every step above is folded into one
 ``uint8`` table over all 2**bits stored codes (built by the same functions), so a
-3328x2560 frame is one table lookup (~10 ms) and the percentile / full-range
-windows come from a ``bincount`` histogram (~15 ms) instead of a sort (~90 ms).
+3328x2560 frame is one table lookup (~10 ms) and the percentile window comes
+from a ``bincount`` histogram (~10 ms) instead of a sort (~90 ms). The full-range
+window of a rescaled frame only needs the stored extremes (~1 ms; ~6 ms when
+padding must be left out).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -55,6 +57,7 @@ __all__ = [
     "modality_values",
     "padding_mask",
     "padding_range",
+    "presentation_lut_shape",
     "render",
     "rescale",
     "resolve_window",
@@ -66,6 +69,8 @@ modality values (numpy's ``inverted_cdf`` definition), padding excluded."""
 
 # Stored samples up to this many bytes are rendered through a table of all codes.
 _TABLE_MAX_ITEMSIZE = 2
+# Samples per np.bincount call of the histogram (see _histogram).
+_HISTOGRAM_SLICE = 1 << 18
 
 
 # -- modality LUT (PS3.3 C.11.1) -----------------------------------------------------------
@@ -295,8 +300,19 @@ def inverted(ds: Dataset) -> bool:
     Shape INVERSE (C.11.6.1) describe one inversion, applied once.
     """
     photometric = str(ds.get("PhotometricInterpretation") or "").strip().upper()
+    return photometric == "MONOCHROME1" or presentation_lut_shape(ds) == "INVERSE"
+
+
+def presentation_lut_shape(ds: Dataset) -> Literal["IDENTITY", "INVERSE"] | None:
+    """Presentation LUT Shape (2050,0020) when it is IDENTITY or INVERSE, else None.
+
+    PS3.3 C.11.6.1: the shape applied after the VOI; other values are not defined
+    for images and are ignored, as an absent attribute.
+    """
     shape = str(ds.get("PresentationLUTShape") or "").strip().upper()
-    return photometric == "MONOCHROME1" or shape == "INVERSE"
+    if shape == "IDENTITY":
+        return "IDENTITY"
+    return "INVERSE" if shape == "INVERSE" else None
 
 
 def _rank(n: int, percentile: float) -> int:
@@ -342,12 +358,52 @@ def _window_of_histogram(
     return Window.from_range(low, high)
 
 
+def _histogram(codes: AnyArray, size: int) -> npt.NDArray[np.intp]:
+    """Counts of each value of the unsigned integer array `codes`, `size` bins."""
+    # bincount first copies its input to intp; slices of 2**18 samples keep that copy
+    # in the CPU cache (3328x2560 frame: ~10 ms instead of ~20 ms in one call).
+    flat = codes.ravel()
+    counts = np.zeros(size, dtype=np.intp)
+    for start in range(0, flat.size, _HISTOGRAM_SLICE):
+        part = np.bincount(flat[start : start + _HISTOGRAM_SLICE])
+        counts[: part.size] += part
+    return counts
+
+
+def _full_window_of_extremes(stored: AnyArray, ds: Dataset, stage: _Modality) -> Window | None:
+    """The full-range window from the stored minimum and maximum, or None when it can't.
+
+    A rescale (slope, intercept) is monotonic, so the extreme modality values are
+    those of the extreme stored values; a Modality LUT need not be (then None, and
+    the histogram decides). Same result as the histogram, padding excluded alike.
+    """
+    if stage.lut_dataset is not None or stored.dtype.kind not in "iu" or stored.size == 0:
+        return None
+    low, high = stored.min(), stored.max()
+    bounds = padding_range(ds)
+    if bounds is not None and bounds[0] <= high and bounds[1] >= low:
+        keep = ~cast(npt.NDArray[np.bool_], padding_mask(stored, ds))
+        info = np.iinfo(stored.dtype)
+        kept_low = stored.min(where=keep, initial=info.max)
+        kept_high = stored.max(where=keep, initial=info.min)
+        if kept_low <= kept_high:  # else nothing but padding: keep the whole range
+            low, high = kept_low, kept_high
+    values = stage(np.array([low, high], dtype=stored.dtype), _float_dtype(stored))
+    if not np.isfinite(values).all():
+        return None
+    return Window.from_range(float(values.min()), float(values.max()))
+
+
 def _auto_window(keyword: WindowKeyword, stored: AnyArray, ds: Dataset, stage: _Modality) -> Window:
     """The percentile ("dicom" fallback) or full-range window, padding excluded."""
     window: Window | None = None
+    if keyword == "full":
+        window = _full_window_of_extremes(stored, ds, stage)
+        if window is not None:
+            return window
     if _uses_table(stored):
         codes_dtype, codes = _codes(stored.dtype)
-        counts = np.bincount(stored.view(codes_dtype).ravel(), minlength=codes.size)
+        counts = _histogram(stored.view(codes_dtype), codes.size)
         values = stage(codes, _float_dtype(stored))
         padding = padding_mask(codes, ds)
         if padding is not None:

@@ -115,9 +115,35 @@ class WindowError(InvalidInputError):
 
 
 class RoiFormatError(InvalidInputError):
-    """Annotations that cannot be used; the message names the CSV row, column and value."""
+    """Annotations that cannot be used; the message names the CSV row, column and value.
+
+    Parameters
+    ----------
+    message, path
+        As :class:`DcmviewError`.
+    row : int, optional
+        The CSV row (the header is row 1, the first data row row 2).
+    column : str, optional
+        The column of the cell.
+    value : str, optional
+        The cell's text.
+    """
 
     code = "invalid_annotations"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        value: str | None = None,
+    ) -> None:
+        super().__init__(message, path=path)
+        self.row = row
+        self.column = column
+        self.value = value
 
 
 class NoPixelDataError(DcmviewError, LookupError):

@@ -534,6 +534,23 @@ def rois_to_json(rois: Iterable[Roi]) -> RoiPayload:
 # ----------------------------------------------------------------------- RoiSet
 
 
+def _csv_quoting(table: pd.DataFrame) -> Literal[0, 1]:
+    """The ``to_csv`` quoting: every cell quoted when one holds a carriage return.
+
+    Python's csv writer quotes a field only for the characters of the line
+    terminator, so a bare carriage return would be written unquoted and read
+    back as a line break (issue 7 fuzzing).
+    """
+    has_cr = any("\r" in str(c) for c in table.columns) or any(
+        isinstance(v, str) and "\r" in v
+        for name in table.columns
+        if not pd.api.types.is_numeric_dtype(table[name].dtype)
+        for v in table[name]
+    )
+    # csv.QUOTE_ALL is 1, csv.QUOTE_MINIMAL is 0 (the literals pandas-stubs types).
+    return 1 if has_cr else 0
+
+
 def _normalize(path: StrPath, base_dir: str | None = None) -> str:
     text = os.fspath(path)
     if base_dir is not None:  # an absolute, normalized folder
@@ -644,6 +661,8 @@ class RoiSet:
         self._edited: set[str] = set()
         self._default = _DEFAULT_FORMAT[dialect]
         self._relative_paths = False
+        self._problems: tuple[RoiFormatError, ...] = ()
+        self._problem_rows: frozenset[int] = frozenset()
         for path, items in (rois or {}).items():
             self.set(path, items)
 
@@ -651,7 +670,11 @@ class RoiSet:
 
     @classmethod
     def from_embed_csv(
-        cls, source: StrPath | IO[str] | IO[bytes], *, base_dir: StrPath | None = None
+        cls,
+        source: StrPath | IO[str] | IO[bytes],
+        *,
+        base_dir: StrPath | None = None,
+        errors: Literal["raise", "warn"] = "raise",
     ) -> RoiSet:
         """Read an EMBED-style annotations CSV; the file is only read, never written.
 
@@ -663,6 +686,12 @@ class RoiSet:
             Folder that relative ``anon_dicom_path`` values are resolved against;
             default the CSV's folder (the current directory for a file object
             without a name).
+        errors : {"raise", "warn"}
+            What a bad row does: ``"raise"`` raises its :class:`RoiFormatError`;
+            ``"warn"`` keeps the row verbatim (written back unchanged on export,
+            like an unmatched row) without applying it, and records the error in
+            :attr:`problems`. Problems of the file (unreadable, no header, a
+            missing or repeated column) raise either way.
 
         Returns
         -------
@@ -673,8 +702,17 @@ class RoiSet:
         InvalidPathError
             The CSV cannot be opened.
         RoiFormatError
-            A malformed CSV, a missing required column, or a bad cell; the message
-            names the row (the header is row 1), the column and the value.
+            A malformed CSV, a missing required column, or (with ``"raise"``) a
+            bad row; the message names the row (the header is row 1), the column
+            and the value, also given as the error's ``row``, ``column``, ``value``.
+
+        Examples
+        --------
+        >>> import io
+        >>> text = 'anon_dicom_path,ROI_coords\\n/a.dcm,"[[1,2,3,4]]"\\n/b.dcm,"[[1,2]]"\\n'
+        >>> rs = RoiSet.from_embed_csv(io.StringIO(text), errors="warn")
+        >>> len(rs), [(p.row, p.column, p.value) for p in rs.problems]
+        (1, [(3, 'ROI_coords', '[[1,2]]')])
         """
         if isinstance(source, str | os.PathLike):
             path = _normalize(source)
@@ -720,11 +758,19 @@ class RoiSet:
         ) as exc:
             raise RoiFormatError(f"{label} is not a readable CSV: {exc}", path=path) from exc
         out = cls()
-        out._load(table, label, path, _normalize(base_dir) if base_dir is not None else folder)
+        out._load(
+            table, label, path, _normalize(base_dir) if base_dir is not None else folder, errors
+        )
         return out
 
     @classmethod
-    def from_dataframe(cls, table: pd.DataFrame, *, base_dir: StrPath | None = None) -> RoiSet:
+    def from_dataframe(
+        cls,
+        table: pd.DataFrame,
+        *,
+        base_dir: StrPath | None = None,
+        errors: Literal["raise", "warn"] = "raise",
+    ) -> RoiSet:
         """Read annotations from a DataFrame with the columns of the EMBED CSV.
 
         The DataFrame is copied; its other columns keep their values and dtypes.
@@ -737,6 +783,8 @@ class RoiSet:
         table : pandas.DataFrame
         base_dir : path, optional
             Folder for relative paths; default the current directory.
+        errors : {"raise", "warn"}
+            What a bad row does (see :meth:`from_embed_csv`).
         """
         if not isinstance(table, pd.DataFrame):
             raise TypeError(f"from_dataframe needs a pandas DataFrame, not {type(table).__name__}")
@@ -746,6 +794,7 @@ class RoiSet:
             "annotations DataFrame",
             None,
             _normalize(base_dir if base_dir is not None else os.getcwd()),
+            errors,
         )
         return out
 
@@ -762,7 +811,16 @@ class RoiSet:
 
     # --------------------------------------------------------------------- load
 
-    def _load(self, table: pd.DataFrame, label: str, source: str | None, base_dir: str) -> None:
+    def _load(
+        self,
+        table: pd.DataFrame,
+        label: str,
+        source: str | None,
+        base_dir: str,
+        errors: Literal["raise", "warn"] = "raise",
+    ) -> None:
+        if errors not in ("raise", "warn"):
+            raise TypeError(f"errors must be 'raise' or 'warn', not {errors!r}")
         columns = [str(c) for c in table.columns]
         for name in (PATH_COLUMN, COORDS_COLUMN, FRAMES_COLUMN, *COUNT_COLUMNS):
             if columns.count(name) > 1:
@@ -789,7 +847,11 @@ class RoiSet:
 
         def fail(i: int, column: str, value: str, what: str) -> RoiFormatError:
             return RoiFormatError(
-                f"{label} row {i + 2}, column {column}: {_shown(value)} {what}", path=source
+                f"{label} row {i + 2}, column {column}: {_shown(value)} {what}",
+                path=source,
+                row=i + 2,
+                column=column,
+                value=value,
             )
 
         keys: list[str] = []
@@ -803,81 +865,104 @@ class RoiSet:
         formats_seen: dict[tuple[Dialect, bool, str, bool, bool], _RowFormat] = {}
         join, normpath = os.path.join, os.path.normpath
         all_keys = [normpath(join(base_dir, p)) for p in paths]
+        problems: list[RoiFormatError] = []
+        problem_rows: set[int] = set()
         for i in range(n):
-            path, text, ftext = paths[i], coords[i], frames[i]
-            if not path:
-                raise fail(i, PATH_COLUMN, path, "is empty; give the DICOM file's path")
             try:
-                boxes, dialect = _parse_coords(text) if text else ([], "json")
-            except _CellError as exc:
-                raise fail(i, COORDS_COLUMN, text, str(exc)) from None
-            count_float = False
-            for column, values in zip(self._count_columns, counts, strict=True):
-                value = values[i]
-                if not value:
-                    continue
-                match = _COUNT.fullmatch(value)
-                if match is None or int(value.partition(".")[0]) != len(boxes):
-                    raise fail(
-                        i,
-                        column,
-                        value,
-                        f"does not equal the {len(boxes)} box{'es' if len(boxes) != 1 else ''} "
-                        f"of {COORDS_COLUMN} {_shown(text)}",
-                    )
-                count_float = match.group(1) is not None
-            frame_lists = frames_seen.get((ftext, len(boxes)), ())
-            if frame_lists == ():
+                path, text, ftext = paths[i], coords[i], frames[i]
+                if not path:
+                    raise fail(i, PATH_COLUMN, path, "is empty; give the DICOM file's path")
                 try:
-                    frame_lists = _parse_frames(ftext, len(boxes))
+                    boxes, dialect = _parse_coords(text) if text else ([], "json")
                 except _CellError as exc:
-                    raise fail(i, FRAMES_COLUMN, ftext, str(exc)) from None
-                if len(frames_seen) < 1024:
-                    frames_seen[ftext, len(boxes)] = frame_lists
-            try:
-                if frame_lists is None:
-                    rois = tuple([Roi(*b) for b in boxes])
-                else:
-                    rois = tuple([Roi(*b, fl) for b, fl in zip(boxes, frame_lists, strict=True)])
-            except RoiFormatError as exc:
-                column = FRAMES_COLUMN if exc.message.startswith("frame index") else COORDS_COLUMN
-                raise RoiFormatError(
-                    f"{label} row {i + 2}, column {column}: {exc.message}", path=source
-                ) from None
-            if ftext in ("", "[]", "()"):
-                frames_style = ftext
-            else:
-                frames_style = "tuple" if ftext[:1] == "(" else "list"
-            spelling = (
-                dialect,
-                ", " in text if boxes else _DEFAULT_FORMAT[dialect].spaced,
-                frames_style,
-                ", " in ftext if frame_lists else _DEFAULT_FORMAT[dialect].frames_spaced,
-                count_float,
-            )
-            fmt = formats_seen.get(spelling)
-            if fmt is None:
-                fmt = formats_seen[spelling] = _RowFormat(*spelling)
-            if default is None and boxes:
-                default = fmt
-            key = all_keys[i]
-            seen = rows_by_key.get(key)
-            if seen is None:
-                rows_by_key[key] = [i]
-                rois_by_key[key] = rois
-            else:
-                if rois_by_key[key] != rois:
-                    first = seen[0]
-                    raise RoiFormatError(
-                        f"{label} rows {first + 2} and {i + 2} give different ROIs for the same "
-                        f"file {key}: column {COORDS_COLUMN} {_shown(coords[first])} with "
-                        f"{FRAMES_COLUMN} {_shown(frames[first])} vs {_shown(text)} with "
-                        f"{_shown(ftext)}; keep one of them",
-                        path=source,
+                    raise fail(i, COORDS_COLUMN, text, str(exc)) from None
+                count_float = False
+                for column, values in zip(self._count_columns, counts, strict=True):
+                    value = values[i]
+                    if not value:
+                        continue
+                    match = _COUNT.fullmatch(value)
+                    if match is None or int(value.partition(".")[0]) != len(boxes):
+                        raise fail(
+                            i,
+                            column,
+                            value,
+                            f"does not equal the {len(boxes)} box{'es' if len(boxes) != 1 else ''} "
+                            f"of {COORDS_COLUMN} {_shown(text)}",
+                        )
+                    count_float = match.group(1) is not None
+                frame_lists = frames_seen.get((ftext, len(boxes)), ())
+                if frame_lists == ():
+                    try:
+                        frame_lists = _parse_frames(ftext, len(boxes))
+                    except _CellError as exc:
+                        raise fail(i, FRAMES_COLUMN, ftext, str(exc)) from None
+                    if len(frames_seen) < 1024:
+                        frames_seen[ftext, len(boxes)] = frame_lists
+                try:
+                    if frame_lists is None:
+                        rois = tuple([Roi(*b) for b in boxes])
+                    else:
+                        rois = tuple(
+                            [Roi(*b, fl) for b, fl in zip(boxes, frame_lists, strict=True)]
+                        )
+                except RoiFormatError as exc:
+                    column = (
+                        FRAMES_COLUMN if exc.message.startswith("frame index") else COORDS_COLUMN
                     )
-                seen.append(i)
-            keys.append(key)
-            formats.append(fmt)
+                    raise RoiFormatError(
+                        f"{label} row {i + 2}, column {column}: {exc.message}",
+                        path=source,
+                        row=i + 2,
+                        column=column,
+                        value=text if column == COORDS_COLUMN else ftext,
+                    ) from None
+                if ftext in ("", "[]", "()"):
+                    frames_style = ftext
+                else:
+                    frames_style = "tuple" if ftext[:1] == "(" else "list"
+                spelling = (
+                    dialect,
+                    ", " in text if boxes else _DEFAULT_FORMAT[dialect].spaced,
+                    frames_style,
+                    ", " in ftext if frame_lists else _DEFAULT_FORMAT[dialect].frames_spaced,
+                    count_float,
+                )
+                fmt = formats_seen.get(spelling)
+                if fmt is None:
+                    fmt = formats_seen[spelling] = _RowFormat(*spelling)
+                if default is None and boxes:
+                    default = fmt
+                key = all_keys[i]
+                seen = rows_by_key.get(key)
+                if seen is None:
+                    rows_by_key[key] = [i]
+                    rois_by_key[key] = rois
+                else:
+                    if rois_by_key[key] != rois:
+                        first = seen[0]
+                        raise RoiFormatError(
+                            f"{label} rows {first + 2} and {i + 2} give different ROIs for "
+                            f"the same file {key}: column {COORDS_COLUMN} "
+                            f"{_shown(coords[first])} with {FRAMES_COLUMN} "
+                            f"{_shown(frames[first])} vs {_shown(text)} with "
+                            f"{_shown(ftext)}; keep one of them",
+                            path=source,
+                            row=i + 2,
+                            column=COORDS_COLUMN,
+                            value=text,
+                        )
+                    seen.append(i)
+                keys.append(key)
+                formats.append(fmt)
+            except RoiFormatError as exc:
+                if errors == "raise":
+                    raise
+                # errors="warn": the row stays in the table as read, applies nothing.
+                problems.append(exc)
+                problem_rows.add(i)
+                keys.append(all_keys[i])
+                formats.append(_DEFAULT_FORMAT["json"])  # never used: the row is not rewritten
         with self._lock:
             self._table = table
             self._row_keys = keys
@@ -886,8 +971,11 @@ class RoiSet:
             self._rows_by_key = rows_by_key
             self._rois = rois_by_key
             self._edited = set()
-            if default is None and formats:
-                default = _DEFAULT_FORMAT[formats[0].dialect]
+            self._problems = tuple(problems)
+            self._problem_rows = frozenset(problem_rows)
+            good = [f for i, f in enumerate(formats) if i not in problem_rows]
+            if default is None and good:
+                default = _DEFAULT_FORMAT[good[0].dialect]
             # New rows follow the table: its dialect, spacing and frames spelling.
             if default is not None:
                 self._default = _RowFormat(
@@ -1000,6 +1088,16 @@ class RoiSet:
         return self._default.dialect
 
     @property
+    def problems(self) -> tuple[RoiFormatError, ...]:
+        """The bad rows left out when read with ``errors="warn"``, in table order.
+
+        Each error names its row, column and value (also as its ``row``,
+        ``column`` and ``value`` attributes). The rows are kept verbatim and
+        written back unchanged by :meth:`to_embed_csv`.
+        """
+        return self._problems
+
+    @property
     def edited(self) -> frozenset[str]:
         """Paths whose ROIs changed since the table was read."""
         with self._lock:
@@ -1057,7 +1155,12 @@ class RoiSet:
                 found[canonical] = index
                 if canonical != key:
                     self._rekey(key, canonical)
-            unmatched = [i for i, k in enumerate(self._row_keys) if k not in found]
+            # A row left out as a problem matches by its path alone (it has no ROIs).
+            unmatched = [
+                i
+                for i, k in enumerate(self._row_keys)
+                if k not in found and (i not in self._problem_rows or lookup(k) is None)
+            ]
             shown = tuple((i + 2, self._row_paths[i]) for i in unmatched[:_EXAMPLES])
             report = MatchReport(
                 rows=len(self._row_keys),
@@ -1226,8 +1329,9 @@ class RoiSet:
             overwritten), or cannot be written.
         """
         table = self.to_dataframe()
+        quoting = _csv_quoting(table)
         if target is None:
-            return table.to_csv(index=False, lineterminator="\n")
+            return table.to_csv(index=False, lineterminator="\n", quoting=quoting)
         if isinstance(target, str | os.PathLike):
             path = _normalize(target)
             if self._source is not None and (
@@ -1239,11 +1343,11 @@ class RoiSet:
                     path=path,
                 )
             try:
-                table.to_csv(path, index=False, lineterminator="\n")
+                table.to_csv(path, index=False, lineterminator="\n", quoting=quoting)
             except OSError as exc:
                 raise InvalidPathError(
                     f"cannot write annotations CSV {path}: {exc.strerror or exc}", path=path
                 ) from exc
             return None
-        table.to_csv(target, index=False, lineterminator="\n")
+        table.to_csv(target, index=False, lineterminator="\n", quoting=quoting)
         return None

@@ -351,6 +351,7 @@ def _raw_meta(frame: Frame, samples: Any) -> dict[str, str]:
 
     rescale = display.rescale
     padding_range = display.padding_range
+    resolve_window = display.resolve_window
 
     instance = frame.instance
     slope, intercept, _unit = rescale(instance.dataset, frame.index)
@@ -375,6 +376,23 @@ def _raw_meta(frame: Frame, samples: Any) -> dict[str, str]:
     if default is not None:
         headers["X-Frame-Default-Wc"] = _num(default.center)
         headers["X-Frame-Default-Ww"] = _num(default.width)
+    # The windows the SDK renders for "dicom" and "full" (None for colour), so the
+    # viewer draws them without re-implementing the percentile or full-range rule.
+    # From `samples`, not Frame.window(): a frame over the cache budget is not kept.
+    auto = resolve_window("dicom", samples, instance.dataset, frame.index)
+    if auto is not None:
+        full = resolve_window("full", samples, instance.dataset, frame.index)
+        assert full is not None
+        headers["X-Frame-Window-Function"] = auto.function
+        headers["X-Frame-Auto-Wc"] = _num(auto.center)
+        headers["X-Frame-Auto-Ww"] = _num(auto.width)
+        headers["X-Frame-Full-Wc"] = _num(full.center)
+        headers["X-Frame-Full-Ww"] = _num(full.width)
+        if auto.lut is not None:
+            headers["X-Frame-Voi-Lut"] = "1"
+    shape = display.presentation_lut_shape(instance.dataset)
+    if shape is not None:
+        headers["X-Frame-Presentation-LUT-Shape"] = shape
     padding = padding_range(instance.dataset)
     if padding is not None:
         headers["X-Frame-Padding-Low"] = _num(padding[0])

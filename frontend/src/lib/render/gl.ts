@@ -3,12 +3,16 @@
  *
  * WebGL2 path: the stored samples go to the GPU once as an integer texture; each draw
  * maps every canvas pixel back to an image pixel (nearest neighbour, one texelFetch) and
- * applies rescale + the LINEAR window in the fragment shader. A W/L drag is therefore
- * one uniform change and one draw of canvas-sized work, never a server request.
+ * applies rescale + the VOI function (LINEAR, LINEAR_EXACT or SIGMOID) in the fragment
+ * shader. A W/L drag is therefore one uniform change and one draw of canvas-sized work,
+ * never a server request.
  * Fallback (no WebGL2): the same math on the CPU into a 2D canvas.
  */
 import type { RawFrame } from "./raw";
-import { windowToRgba, type WindowLevel } from "./window";
+import { SIGMOID_CLAMP, windowToRgba, type VoiFunction, type WindowLevel } from "./window";
+
+/** u_func of the shader for each VOI function. */
+const FUNC_CODE: Record<VoiFunction, number> = { LINEAR: 0, LINEAR_EXACT: 1, SIGMOID: 2 };
 
 /** What the viewport asks to draw. `image` is raw samples or a server-rendered bitmap. */
 export type Source =
@@ -47,9 +51,18 @@ function fragSource(kind: ProgramKind): string {
   // Pixel padding (PS3.3 C.7.5.1.1.2) is not image: black, as the server renders it.
   if (u_hasPad && v >= u_padLo && v <= u_padHi) { outColor = vec4(0.0, 0.0, 0.0, 1.0); return; }
   float m = v * u_slope + u_intercept;
-  // LINEAR VOI, PS3.3 C.11.2.1.2.1; width <= 1 is a threshold at c - 0.5.
-  float y = u_width <= 1.0 ? (m > u_center - 0.5 ? 1.0 : 0.0)
-                           : clamp((m - (u_center - 0.5)) / (u_width - 1.0) + 0.5, 0.0, 1.0);
+  float y;
+  if (u_func == 2) {
+    // SIGMOID, PS3.3 C.11.2.1.3.1; the exponent is clamped (exp overflows a float).
+    y = 1.0 / (1.0 + exp(clamp(-4.0 * (m - u_center) / u_width, -${SIGMOID_CLAMP.toFixed(1)}, ${SIGMOID_CLAMP.toFixed(1)})));
+  } else if (u_func == 1) {
+    // LINEAR_EXACT, PS3.3 C.11.2.1.3.2.
+    y = clamp((m - u_center) / u_width + 0.5, 0.0, 1.0);
+  } else {
+    // LINEAR, PS3.3 C.11.2.1.2.1; width <= 1 is a threshold at c - 0.5.
+    y = u_width <= 1.0 ? (m > u_center - 0.5 ? 1.0 : 0.0)
+                       : clamp((m - (u_center - 0.5)) / (u_width - 1.0) + 0.5, 0.0, 1.0);
+  }
   if (u_invert) y = 1.0 - y;
   outColor = vec4(y, y, y, 1.0);`;
   return `#version 300 es
@@ -65,6 +78,7 @@ uniform float u_slope;
 uniform float u_intercept;
 uniform float u_center;
 uniform float u_width;
+uniform int u_func;
 uniform bool u_invert;
 uniform bool u_hasPad;
 uniform float u_padLo;
@@ -87,7 +101,7 @@ interface Prog {
   loc: Record<string, WebGLUniformLocation | null>;
 }
 
-const UNIFORMS = ["u_tex", "u_affine", "u_size", "u_canvasH", "u_dpr", "u_slope", "u_intercept", "u_center", "u_width", "u_invert", "u_hasPad", "u_padLo", "u_padHi"];
+const UNIFORMS = ["u_tex", "u_affine", "u_size", "u_canvasH", "u_dpr", "u_slope", "u_intercept", "u_center", "u_width", "u_func", "u_invert", "u_hasPad", "u_padLo", "u_padHi"];
 
 function compile(gl: WebGL2RenderingContext, kind: ProgramKind): Prog {
   const mk = (type: number, src: string): WebGLShader => {
@@ -227,6 +241,7 @@ export class WebGL2Renderer implements Renderer {
       gl.uniform1f(l.u_intercept ?? null, src.raw.intercept);
       gl.uniform1f(l.u_center ?? null, p.window.center);
       gl.uniform1f(l.u_width ?? null, p.window.width);
+      gl.uniform1i(l.u_func ?? null, FUNC_CODE[p.window.function ?? "LINEAR"]);
       gl.uniform1i(l.u_invert ?? null, src.raw.inverted ? 1 : 0);
       const pad = src.raw.padding;
       gl.uniform1i(l.u_hasPad ?? null, pad ? 1 : 0);
@@ -263,7 +278,7 @@ export class Canvas2DRenderer implements Renderer {
   private prepare(src: Source, win: WindowLevel): CanvasImageSource {
     if (src.kind === "bitmap") return src.bitmap;
     const r = src.raw;
-    const key = `${src.key}|${win.center}|${win.width}`;
+    const key = `${src.key}|${win.center}|${win.width}|${win.function ?? "LINEAR"}`;
     if (key !== this.scratchKey) {
       this.scratch.width = r.columns;
       this.scratch.height = r.rows;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RawFormatError, canRenderRaw, isInverted, parseRawFrame, storedAt, unshuffleBytes } from "./raw";
+import { RawFormatError, canRenderRaw, isInverted, needsServerWindow, parseRawFrame, presetWindow, storedAt, unshuffleBytes } from "./raw";
 
 function headers(h: Record<string, string>): { get(n: string): string | null } {
   return { get: (n: string) => h[n.toLowerCase()] ?? null };
@@ -95,6 +95,8 @@ describe("inversion", () => {
   it.each([
     ["MONOCHROME1", null, true],
     ["MONOCHROME1", "INVERSE", true],
+    // MONOCHROME1 defines the stored values: IDENTITY does not undo it (the SDK's rule).
+    ["MONOCHROME1", "IDENTITY", true],
     ["MONOCHROME2", "INVERSE", true],
     ["MONOCHROME2", "IDENTITY", false],
     ["MONOCHROME2", null, false],
@@ -102,5 +104,63 @@ describe("inversion", () => {
     const h: Record<string, string> = { ...ct, "x-frame-photometric-interpretation": photometric };
     if (shape) h["x-frame-presentation-lut-shape"] = shape;
     expect(parseRawFrame(headers(h), new ArrayBuffer(12)).inverted).toBe(want);
+  });
+});
+
+describe("the server's windows (X-Frame-Auto-*, X-Frame-Full-*, X-Frame-Window-Function)", () => {
+  const ours = { ...ct, "x-frame-auto-wc": "40", "x-frame-auto-ww": "400", "x-frame-full-wc": "-511.5", "x-frame-full-ww": "4096" };
+
+  it("draws 'dicom' with the auto window and 'full' with the full window", () => {
+    const f = parseRawFrame(headers({ ...ours, "x-frame-window-function": "LINEAR" }), new ArrayBuffer(12));
+    expect(presetWindow(f, "dicom")).toEqual({ center: 40, width: 400 });
+    expect(presetWindow(f, "full")).toEqual({ center: -511.5, width: 4096 });
+    expect(needsServerWindow(f, "dicom")).toBe(false);
+    expect(needsServerWindow(f, "full")).toBe(false);
+  });
+
+  it.each([["SIGMOID" as const], ["LINEAR_EXACT" as const]])("carries the %s function of the default window, not of 'full'", (fn) => {
+    const f = parseRawFrame(headers({ ...ours, "x-frame-window-function": fn.toLowerCase() }), new ArrayBuffer(12));
+    expect(f.defaultWindow).toEqual({ center: 40, width: 400, function: fn });
+    expect(presetWindow(f, "dicom")).toEqual({ center: 40, width: 400, function: fn });
+    expect(presetWindow(f, "full")?.function).toBeUndefined();
+  });
+
+  it("uses the percentile window the server sends when the file has none", () => {
+    const h: Record<string, string> = { ...ours, "x-frame-auto-wc": "100.5", "x-frame-auto-ww": "81" };
+    delete h["x-frame-default-wc"];
+    delete h["x-frame-default-ww"];
+    const f = parseRawFrame(headers(h), new ArrayBuffer(12));
+    expect(f.defaultWindow).toBeNull();
+    expect(presetWindow(f, "dicom")).toEqual({ center: 100.5, width: 81 });
+  });
+
+  it("asks for the server PNG when the default window is a VOI LUT table", () => {
+    const f = parseRawFrame(headers({ ...ours, "x-frame-voi-lut": "1" }), new ArrayBuffer(12));
+    expect(f.voiLut).toBe(true);
+    expect(presetWindow(f, "dicom")).toBeNull();
+    expect(needsServerWindow(f, "dicom")).toBe(true);
+    expect(needsServerWindow(f, "full")).toBe(false);
+    expect(needsServerWindow(f, "lung")).toBe(false);
+  });
+
+  it("falls back to the predecessor's default window, and to the server PNG without one", () => {
+    const old = parseRawFrame(headers(ct), new ArrayBuffer(12));
+    expect(presetWindow(old, "dicom")).toEqual({ center: 40, width: 400 });
+    expect(needsServerWindow(old, "full")).toBe(true);
+    const h: Record<string, string> = { ...ct };
+    delete h["x-frame-default-wc"];
+    delete h["x-frame-default-ww"];
+    expect(needsServerWindow(parseRawFrame(headers(h), new ArrayBuffer(12)), "dicom")).toBe(true);
+  });
+
+  it("never needs a window for colour", () => {
+    const h = { ...ct, "x-frame-bits-allocated": "8", "x-frame-pixel-representation": "0", "x-frame-samples-per-pixel": "3", "x-frame-photometric-interpretation": "RGB" };
+    expect(needsServerWindow(parseRawFrame(headers(h), new ArrayBuffer(18)), "full")).toBe(false);
+  });
+
+  it("ignores an unknown function and an unusable width", () => {
+    const f = parseRawFrame(headers({ ...ours, "x-frame-window-function": "CUBIC", "x-frame-full-ww": "0" }), new ArrayBuffer(12));
+    expect(presetWindow(f, "dicom")).toEqual({ center: 40, width: 400 });
+    expect(f.fullWindow).toBeNull();
   });
 });

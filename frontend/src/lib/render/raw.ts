@@ -2,7 +2,7 @@
  * Decoding GET /api/file/:i/frame/:f/raw responses: little-endian samples plus the
  * X-Frame-* headers that say how to read and window them.
  */
-import type { WindowLevel } from "./window";
+import type { VoiFunction, WindowLevel } from "./window";
 
 export type Samples = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array;
 
@@ -21,6 +21,15 @@ export interface RawFrame {
   float: boolean;
   /** The frame's DICOM default window (per-frame functional groups first, server-resolved). */
   defaultWindow: WindowLevel | null;
+  /**
+   * What "DICOM default" means for this frame, as the SDK resolves it (X-Frame-Auto-*): the
+   * DICOM window, else the server's percentile window. Null from a server without it.
+   */
+  autoWindow: WindowLevel | null;
+  /** What "Full dynamic" means for this frame (X-Frame-Full-*), or null. */
+  fullWindow: WindowLevel | null;
+  /** The default window is a VOI LUT table (X-Frame-Voi-Lut): only the server PNG shows it. */
+  voiLut: boolean;
   /** Inclusive stored-value range of Pixel Padding (PS3.3 C.7.5.1.1.2): drawn black. */
   padding: [number, number] | null;
   data: Samples;
@@ -35,6 +44,19 @@ function num(h: HeaderSource, name: string, fallback: number): number {
   if (v === null || v.trim() === "") return fallback;
   const n = Number(v);
   return Number.isFinite(n) ? n : fallback;
+}
+
+const VOI_FUNCTIONS: readonly VoiFunction[] = ["LINEAR", "LINEAR_EXACT", "SIGMOID"];
+
+/** The window of headers `prefix`-Wc / `prefix`-Ww, or null when absent or unusable. */
+function windowHeader(h: HeaderSource, prefix: string, fn: VoiFunction): WindowLevel | null {
+  const wc = h.get(`${prefix}-wc`);
+  const ww = h.get(`${prefix}-ww`);
+  if (wc === null || ww === null || wc.trim() === "" || ww.trim() === "") return null;
+  const center = Number(wc);
+  const width = Number(ww);
+  if (!Number.isFinite(center) || !Number.isFinite(width) || width <= 0) return null;
+  return fn === "LINEAR" ? { center, width } : { center, width, function: fn };
 }
 
 export class RawFormatError extends Error {
@@ -52,12 +74,13 @@ export function parseRawFrame(h: HeaderSource, body: ArrayBuffer): RawFrame {
   const photometric = (h.get("x-frame-photometric-interpretation") ?? "MONOCHROME2").trim().toUpperCase();
   const slope = num(h, "x-frame-rescale-slope", 1);
   const intercept = num(h, "x-frame-rescale-intercept", 0);
-  const wc = h.get("x-frame-default-wc");
-  const ww = h.get("x-frame-default-ww");
-  const defaultWindow =
-    wc !== null && ww !== null && Number.isFinite(Number(wc)) && Number.isFinite(Number(ww)) && Number(ww) > 0
-      ? { center: Number(wc), width: Number(ww) }
-      : null;
+  // The function of the default window; "full" and the percentile fallback are LINEAR.
+  const named = (h.get("x-frame-window-function") ?? "").trim().toUpperCase();
+  const fn = VOI_FUNCTIONS.find((f) => f === named) ?? "LINEAR";
+  const defaultWindow = windowHeader(h, "x-frame-default", fn);
+  const autoWindow = windowHeader(h, "x-frame-auto", fn);
+  const fullWindow = windowHeader(h, "x-frame-full", "LINEAR");
+  const voiLut = (h.get("x-frame-voi-lut") ?? "").trim() === "1";
   const lo = h.get("x-frame-padding-low");
   const hi = h.get("x-frame-padding-high");
   const padding: [number, number] | null =
@@ -83,7 +106,24 @@ export function parseRawFrame(h: HeaderSource, body: ArrayBuffer): RawFrame {
   // one inversion, applied once (as the SDK's display.inverted does).
   const lutShape = (h.get("x-frame-presentation-lut-shape") ?? "").trim().toUpperCase();
   const inverted = isInverted(photometric) || lutShape === "INVERSE";
-  return { rows, columns, bitsAllocated, signed, samplesPerPixel, photometric, slope, intercept, inverted, float, defaultWindow, padding, data };
+  return { rows, columns, bitsAllocated, signed, samplesPerPixel, photometric, slope, intercept, inverted, float, defaultWindow, autoWindow, fullWindow, voiLut, padding, data };
+}
+
+/**
+ * The window to draw raw samples with for the "dicom" or "full" preset, or null when
+ * only the server PNG can show it: a VOI LUT table, or a server that does not say.
+ */
+export function presetWindow(f: RawFrame, preset: "dicom" | "full"): WindowLevel | null {
+  if (preset === "full") return f.fullWindow;
+  if (f.voiLut) return null;
+  // The predecessor sends only X-Frame-Default-*: its own window, LINEAR.
+  return f.autoWindow ?? f.defaultWindow;
+}
+
+/** Whether this frame under this preset must be shown as the server PNG (grey only). */
+export function needsServerWindow(f: RawFrame, preset: string): boolean {
+  if (!isGrayscale(f) || (preset !== "dicom" && preset !== "full")) return false;
+  return presetWindow(f, preset) === null;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PRESETS, autoWindow, dragWindow, fullDynamicWindow, percentileRank, sampleRange, windowByte, windowForRange, windowToRgba, windowUnit } from "./window";
+import { PRESETS, SIGMOID_CLAMP, dragWindow, windowByte, windowToRgba, windowUnit } from "./window";
 
 describe("windowUnit (PS3.3 C.11.2.1.2.1 LINEAR)", () => {
   // c=40, w=400: the ramp runs from c-0.5-(w-1)/2 = -160 to c-0.5+(w-1)/2 = 239.
@@ -25,13 +25,58 @@ describe("windowUnit (PS3.3 C.11.2.1.2.1 LINEAR)", () => {
   });
 });
 
+describe("windowUnit (PS3.3 C.11.2.1.3.2 LINEAR_EXACT)", () => {
+  // c=40, w=400: the ramp runs from c - w/2 = -160 to c + w/2 = 240.
+  it.each([
+    ["below the ramp", -500, 0],
+    ["ramp start", -160, 0],
+    ["center is mid-grey", 40, 0.5],
+    ["ramp end", 240, 1],
+    ["above the ramp", 1000, 1],
+  ])("%s", (_name, x, y) => {
+    expect(windowUnit(x, 40, 400, "LINEAR_EXACT")).toBeCloseTo(y, 12);
+  });
+
+  it("has slope 1/w (not 1/(w-1)) and no threshold at width 1", () => {
+    expect(windowUnit(10, 40, 400, "LINEAR_EXACT") - windowUnit(0, 40, 400, "LINEAR_EXACT")).toBeCloseTo(10 / 400, 12);
+    expect(windowUnit(100, 100, 1, "LINEAR_EXACT")).toBe(0.5);
+    expect(windowUnit(100, 100, 0.5, "LINEAR_EXACT")).toBe(0.5);
+  });
+});
+
+describe("windowUnit (PS3.3 C.11.2.1.3.1 SIGMOID)", () => {
+  it.each([
+    ["center is mid-grey", 1800, 0.5],
+    ["one width above", 1800 + 900, 1 / (1 + Math.exp(-4))],
+    ["half a width below", 1800 - 450, 1 / (1 + Math.exp(2))],
+  ])("%s", (_name, x, y) => {
+    expect(windowUnit(x, 1800, 900, "SIGMOID")).toBeCloseTo(y, 12);
+  });
+
+  it("is symmetric about the center and increasing", () => {
+    for (const d of [1, 10, 100, 1000]) {
+      expect(windowUnit(1800 + d, 1800, 900, "SIGMOID") + windowUnit(1800 - d, 1800, 900, "SIGMOID")).toBeCloseTo(1, 12);
+      expect(windowUnit(1800 + d, 1800, 900, "SIGMOID")).toBeGreaterThan(windowUnit(1800 + d / 2, 1800, 900, "SIGMOID"));
+    }
+  });
+
+  it("saturates without overflow far from the center", () => {
+    expect(windowUnit(1e30, 0, 1, "SIGMOID")).toBe(1 / (1 + Math.exp(-SIGMOID_CLAMP)));
+    expect(windowUnit(-1e30, 0, 1, "SIGMOID")).toBe(1 / (1 + Math.exp(SIGMOID_CLAMP)));
+    expect(Math.round(windowUnit(-1e30, 0, 1, "SIGMOID") * 255)).toBe(0);
+    expect(Math.round(windowUnit(1e30, 0, 1, "SIGMOID") * 255)).toBe(255);
+  });
+});
+
 describe("windowByte", () => {
+  const linear = { center: 40, width: 400 };
+
   it("maps the ramp to 0..255 and inverts MONOCHROME1", () => {
-    expect(windowByte(-1000, 40, 400, false)).toBe(0);
-    expect(windowByte(1000, 40, 400, false)).toBe(255);
-    expect(windowByte(1000, 40, 400, true)).toBe(0);
+    expect(windowByte(-1000, linear, false)).toBe(0);
+    expect(windowByte(1000, linear, false)).toBe(255);
+    expect(windowByte(1000, linear, true)).toBe(0);
     // 39.5 → 0.5 → 127.5 rounds half up like the GPU's unorm conversion.
-    expect(windowByte(39.5, 40, 400, false)).toBe(128);
+    expect(windowByte(39.5, linear, false)).toBe(128);
   });
 
   it("matches the standard formula at every integer of a 12-bit ramp", () => {
@@ -39,8 +84,20 @@ describe("windowByte", () => {
     const w = 4096;
     for (let x = 0; x < 4096; x += 37) {
       const ref = Math.min(1, Math.max(0, (x - (c - 0.5)) / (w - 1) + 0.5));
-      expect(windowByte(x, c, w, false)).toBe(Math.round(ref * 255));
+      expect(windowByte(x, { center: c, width: w }, false)).toBe(Math.round(ref * 255));
+      expect(windowByte(x, { center: c, width: w, function: "LINEAR" }, false)).toBe(Math.round(ref * 255));
     }
+  });
+
+  it.each([
+    // The SDK's Window.apply doctest: Window(0, 10, "LINEAR_EXACT").apply([-5, 0, 5]) == [0, 128, 255].
+    ["LINEAR_EXACT" as const, [-5, 0, 5], [0, 128, 255]],
+    // SIGMOID at c, and at c ± w: 255 / (1 + e^∓4) = 250.4 / 4.6.
+    ["SIGMOID" as const, [-10, 0, 10], [5, 128, 250]],
+  ])("applies %s", (fn, xs, bytes) => {
+    expect(xs.map((x) => windowByte(x, { center: 0, width: 10, function: fn }, false))).toEqual(bytes);
+    // Inverted: 255 minus it, but mid-grey 127.5 rounds half up either way (128).
+    expect(xs.map((x) => windowByte(x, { center: 0, width: 10, function: fn }, true))).toEqual(bytes.map((b) => (b === 128 ? 128 : 255 - b)));
   });
 });
 
@@ -52,29 +109,13 @@ describe("windowToRgba", () => {
     windowToRgba(new Int16Array([1024, -976]), { slope: 1, intercept: -1024, invert: false }, { center: 60, width: 400 }, out);
     expect([...out]).toEqual([89, 89, 89, 255, 0, 0, 0, 255]);
   });
-});
 
-describe("full dynamic range", () => {
-  it("finds min and max without spreading the array", () => {
-    const big = new Uint16Array(1_000_000);
-    big[5] = 7;
-    big[999_999] = 4095;
-    expect(sampleRange(big)).toEqual({ min: 0, max: 4095 });
-  });
-
-  it("maps the data minimum to black and maximum to white", () => {
-    const w = fullDynamicWindow(new Int16Array([-2000, 0, 3000]), { slope: 1, intercept: -1024, invert: false });
-    expect(windowByte(-3024, w.center, w.width, false)).toBe(0);
-    expect(windowByte(1976, w.center, w.width, false)).toBe(255);
-  });
-
-  it("handles a negative rescale slope", () => {
-    const w = fullDynamicWindow(new Uint8Array([0, 255]), { slope: -1, intercept: 0, invert: false });
-    expect(w).toEqual(windowForRange(-255, 0));
-  });
-
-  it("gives width 1 for a constant frame", () => {
-    expect(windowForRange(5, 5).width).toBe(1);
+  it("applies the window's VOI function, inversion and padding", () => {
+    const out = new Uint8ClampedArray(12);
+    const win = { center: 0, width: 10, function: "SIGMOID" as const };
+    windowToRgba(new Int16Array([5, 20, -7]), { slope: 2, intercept: -20, invert: true }, win, out, [-7, -7]);
+    // Modality -10 → 255/(1+e^4) = 4.6 → inverted 250; modality 20 → 255 → 0; padding black.
+    expect([...out]).toEqual([250, 250, 250, 255, 0, 0, 0, 255, 0, 0, 0, 255]);
   });
 });
 
@@ -106,37 +147,9 @@ describe("dragWindow", () => {
   it("never produces a width below 1", () => {
     expect(dragWindow({ center: 40, width: 10 }, -100000, 0, 10).width).toBe(1);
   });
-});
 
-describe("autoWindow (the server's fallback window)", () => {
-  const id = { slope: 1, intercept: 0 };
-
-  it("percentileRank follows numpy's inverted_cdf", () => {
-    // numpy.percentile(range(100), [1, 99], method="inverted_cdf") -> [0, 98]
-    expect(percentileRank(100, 1)).toBe(0);
-    expect(percentileRank(100, 99)).toBe(98);
-    // n=1000: 1% -> virtual 9 (integer) -> rank 9; 99% -> 989
-    expect(percentileRank(1000, 1)).toBe(9);
-    expect(percentileRank(1000, 99)).toBe(989);
-    expect(percentileRank(1, 50)).toBe(0);
-  });
-
-  it.each([["u16" as const], ["other" as const]])("1st..99th percentile of 0..999 is 9..989 (%s)", (layout) => {
-    const s = Uint16Array.from({ length: 1000 }, (_, i) => 999 - i);
-    expect(autoWindow(s, id, null, "auto", layout)).toEqual(windowForRange(9, 989));
-  });
-
-  it("leaves padding out of the full range", () => {
-    const s = new Int16Array([-2000, -2000, 0, 100, 3000]);
-    expect(autoWindow(s, { slope: 1, intercept: -1024 }, [-2000, -2000], "full", "s16")).toEqual(windowForRange(-1024, 1976));
-    expect(autoWindow(s, { slope: 1, intercept: -1024 }, null, "full", "s16")).toEqual(windowForRange(-3024, 1976));
-  });
-
-  it("uses the padding when the frame is nothing else", () => {
-    expect(autoWindow(new Int16Array([-5, -5]), id, [-5, -5], "full", "s16")).toEqual(windowForRange(-5, -5));
-  });
-
-  it("orders by modality value under a negative slope", () => {
-    expect(autoWindow(new Uint16Array([0, 10]), { slope: -1, intercept: 0 }, null, "full", "u16")).toEqual(windowForRange(-10, 0));
+  it("keeps the VOI function of the window dragged", () => {
+    expect(dragWindow({ center: 40, width: 400, function: "SIGMOID" }, 10, 10, 4096).function).toBe("SIGMOID");
+    expect(dragWindow({ center: 40, width: 400 }, 10, 10, 4096).function).toBeUndefined();
   });
 });

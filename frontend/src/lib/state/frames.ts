@@ -153,10 +153,11 @@ export class FrameStore {
 
   /**
    * The frame as the viewport should draw it: raw samples when drawable, else the server
-   * PNG for `png` window. Resolves from cache when present.
+   * PNG for `png` window. `viaPng` asks for the PNG of a drawable file (a window only the
+   * server applies: a VOI LUT table). Resolves from cache when present.
    */
-  load(fileIndex: number, frame: number, png: PngWindow, urgent: boolean): Promise<Loaded> {
-    if (!this.pngFiles.has(fileIndex)) {
+  load(fileIndex: number, frame: number, png: PngWindow, urgent: boolean, viaPng = false): Promise<Loaded> {
+    if (!viaPng && !this.pngFiles.has(fileIndex)) {
       const key = frameKey(fileIndex, frame);
       const hit = this.get(key);
       if (hit) return Promise.resolve(hit);

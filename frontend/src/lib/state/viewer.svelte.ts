@@ -22,7 +22,7 @@ import {
   type StackItem,
 } from "../render/catalog";
 import { advance, clampFps, framesInBudget, prefetchPlan, type PlayMode } from "../render/cine";
-import { storedAt, type RawFrame } from "../render/raw";
+import { needsServerWindow, presetWindow, storedAt } from "../render/raw";
 import {
   fitView,
   flipScreenHorizontal,
@@ -33,7 +33,7 @@ import {
   type Size,
   type View,
 } from "../render/transform";
-import { PRESETS, autoWindow, dragWindow, type WindowLevel } from "../render/window";
+import { PRESETS, dragWindow, type WindowLevel } from "../render/window";
 import { FrameStore, frameKey, type Loaded, type PngWindow } from "./frames";
 
 export type Tool = "wl" | "pan" | "zoom" | "scroll" | "roi";
@@ -362,31 +362,39 @@ function effectiveCustom(tab: Tab): WindowLevel | null {
   return PRESETS.find((p) => p.id === tab.preset)?.window ?? null;
 }
 
-const autoCache = new WeakMap<object, { full?: WindowLevel; auto?: WindowLevel }>();
-
-/** The server's window for a raw frame when none is given ("full", or the "dicom" fallback). */
-function rawAutoWindow(r: RawFrame, kind: "full" | "auto"): WindowLevel {
-  let c = autoCache.get(r);
-  if (!c) autoCache.set(r, (c = {}));
-  const hit = c[kind];
-  if (hit) return hit;
-  const layout = r.float || r.bitsAllocated > 16 ? "other" : r.signed ? "s16" : "u16";
-  const w = autoWindow(r.data, r, r.padding, kind, layout);
-  c[kind] = w;
-  return w;
-}
-
 /** The window applied to what is shown, in modality units. */
 export function windowFor(tab: Tab, loaded: Loaded | null): WindowLevel {
   const custom = effectiveCustom(tab);
   if (custom) return custom;
   if (loaded?.kind === "png") return loaded.window ?? { center: 127.5, width: 256 };
   if (loaded?.kind === "raw") {
+    // The server says what "dicom" and "full" mean for this frame (X-Frame-Auto/Full-*);
+    // null: the server PNG is on its way (VOI LUT), until then the range it covers.
     const r = loaded.raw;
-    if (tab.preset === "dicom") return r.defaultWindow ?? rawAutoWindow(r, "auto");
-    return rawAutoWindow(r, "full");
+    const w = presetWindow(r, tab.preset === "dicom" ? "dicom" : "full") ?? r.autoWindow ?? r.defaultWindow;
+    if (w) return w;
   }
   return { center: 127.5, width: 256 };
+}
+
+/**
+ * Files whose frames need the server PNG under "dicom" / "full" although their samples
+ * are drawable (a VOI LUT table, or a server that does not send the window), learnt from
+ * the last raw frame seen, so that the next frames are asked as PNGs straight away.
+ */
+const serverWindowed = new Map<number, Set<string>>();
+
+/** The cache key of `item` as shown under the tab's window, and whether it is a PNG of a drawable file. */
+function keyFor(tab: Tab, item: StackItem, png: PngWindow): { key: string; viaPng: boolean } {
+  const raw = frameKey(item.fileIndex, item.frame);
+  if (!store || store.pngFiles.has(item.fileIndex)) return { key: frameKey(item.fileIndex, item.frame, png), viaPng: false };
+  const hit = store.get(raw);
+  if (hit?.kind === "raw") {
+    const needs = new Set(["dicom", "full"].filter((p) => needsServerWindow(hit.raw, p)));
+    serverWindowed.set(item.fileIndex, needs);
+  }
+  const viaPng = serverWindowed.get(item.fileIndex)?.has(tab.preset) ?? false;
+  return { key: viaPng ? frameKey(item.fileIndex, item.frame, png) : raw, viaPng };
 }
 
 /**
@@ -401,7 +409,7 @@ export function ensureFrames(): Loaded | null {
   const item = tab.stack.items[tab.pos];
   if (!item) return null;
   const png = pngWindowFor(tab);
-  const key = store.pngFiles.has(item.fileIndex) ? frameKey(item.fileIndex, item.frame, png) : frameKey(item.fileIndex, item.frame);
+  const { key, viaPng } = keyFor(tab, item, png);
   const hit = store.get(key);
   // Re-plan only when what is wanted changes, not on every frame that lands in the cache.
   const plan = `${tab.key}|${key}|${cine.playing}|${cine.mode}|${cine.dir}`;
@@ -411,7 +419,7 @@ export function ensureFrames(): Loaded | null {
     store.clearQueue();
     if (!hit) {
       stats.frameRequests++;
-      void store.load(item.fileIndex, item.frame, png, true);
+      void store.load(item.fileIndex, item.frame, png, true, viaPng);
     }
     schedulePrefetch(tab, png);
   }
@@ -430,7 +438,7 @@ function schedulePrefetch(tab: Tab, png: PngWindow): void {
   const plan = prefetchPlan({ pos: tab.pos, dir: cine.dir }, n, cine.mode, count, cine.playing);
   for (const p of plan.slice(1)) {
     const it = tab.stack.items[p];
-    if (it) void store.load(it.fileIndex, it.frame, png, false);
+    if (it) void store.load(it.fileIndex, it.frame, png, false, keyFor(tab, it, png).viaPng);
   }
 }
 
@@ -591,8 +599,8 @@ function cineTick(now: number): void {
     }
     const it = tab.stack.items[next.pos];
     const png = pngWindowFor(tab);
-    const key = it && (store.pngFiles.has(it.fileIndex) ? frameKey(it.fileIndex, it.frame, png) : frameKey(it.fileIndex, it.frame));
-    if (key && store.has(key)) {
+    const want = it && keyFor(tab, it, png);
+    if (want && store.has(want.key)) {
       tab.pos = next.pos;
       cine.dir = next.dir;
       // Catch up on the schedule without bursting after a stall.
@@ -600,8 +608,8 @@ function cineTick(now: number): void {
       shownTimes.push(now);
       while (shownTimes.length > 0 && (shownTimes[0] ?? now) < now - 1000) shownTimes.shift();
       cine.measured = shownTimes.length;
-    } else if (it) {
-      void store.load(it.fileIndex, it.frame, png, true);
+    } else if (it && want) {
+      void store.load(it.fileIndex, it.frame, png, true, want.viaPng);
     }
   }
   rafId = requestAnimationFrame(cineTick);
