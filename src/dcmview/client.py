@@ -379,6 +379,9 @@ class BaseClient:
     def _health(self) -> _Call[schemas.HealthBody]:
         return _Call("GET", "/api/health", _json_parser(schemas.HealthBody))
 
+    def _openapi(self) -> _Call[dict[str, Any]]:
+        return _Call("GET", "/api/openapi.json", _json_parser("dict[str, Any]"))
+
     def _files(self) -> _Call[schemas.FilesBody]:
         return _Call("GET", "/api/files", _json_parser(schemas.FilesBody))
 
@@ -604,6 +607,10 @@ class Client(BaseClient):
     def health(self) -> schemas.HealthBody:
         """``GET /api/health``: ``{"status": "ok", "file_count", "scan_complete", ...}``."""
         return self._run(self._health())
+
+    def openapi(self) -> dict[str, Any]:
+        """``GET /api/openapi.json``: the OpenAPI 3.1 document of the HTTP API."""
+        return self._run(self._openapi())
 
     def files(self) -> schemas.FilesBody:
         """``GET /api/files``: the catalog so far (``files``), with the scan's progress.
@@ -868,6 +875,10 @@ class AsyncClient(BaseClient):
     async def health(self) -> schemas.HealthBody:
         """See :meth:`Client.health`."""
         return await self._run(self._health())
+
+    async def openapi(self) -> dict[str, Any]:
+        """See :meth:`Client.openapi`."""
+        return await self._run(self._openapi())
 
     async def files(self) -> schemas.FilesBody:
         """See :meth:`Client.files`."""

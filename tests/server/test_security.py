@@ -111,7 +111,16 @@ def test_wildcard_bind_is_not_a_host_name(make_client) -> None:
 
 @pytest.mark.parametrize(
     ("value", "name"),
-    [("LocalHost:80", "localhost"), ("[::1]:8000", "::1"), ("::1", "::1"), ("a.b", "a.b")],
+    [
+        ("LocalHost:80", "localhost"),
+        ("[::1]:8000", "::1"),
+        ("a.b", "a.b"),
+        # RFC 9110 7.2 Host = uri-host [":" port]; anything else names no host at all
+        ("::1", ""),
+        ("[::1].evil.example", ""),
+        ("localhost:80@evil.example", ""),
+        ("localhost:", ""),
+    ],
 )
 def test_split_host(value: str, name: str) -> None:
     assert split_host(value) == name

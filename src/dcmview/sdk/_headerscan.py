@@ -29,6 +29,7 @@ import os
 import pickle
 import struct
 import sys
+import zlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
@@ -94,7 +95,9 @@ def _dicomdir_skip(path: str) -> SkipRecord:
 
 
 # O_BINARY: Windows would otherwise translate line ends in the bytes read.
-_OPEN_FLAGS: Final = os.O_RDONLY | getattr(os, "O_BINARY", 0)
+# O_NONBLOCK: a FIFO put in a file's place opens at once (and reads as empty)
+# instead of waiting for a writer forever; no effect on regular files.
+_OPEN_FLAGS: Final = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 def _pread(fd: int, n: int, offset: int) -> bytes:
@@ -106,6 +109,48 @@ def _pread(fd: int, n: int, offset: int) -> bytes:
 
 
 _HAS_PREAD: Final = hasattr(os, "pread")
+
+#: A Deflated Explicit VR Little Endian data set (PS3.5 A.5) cannot be seeked
+#: into: pydicom inflates it whole, and the SDK keeps its Pixel Data in memory.
+#: One larger than this once inflated is refused before it is inflated (a 255 KiB
+#: file of blank frames made pydicom use 1.4 GiB; issue 7).
+MAX_INFLATED_BYTES: Final = 256 << 20
+_DEFLATED_UID: Final = b"1.2.840.10008.1.2.1.99"
+
+
+def deflate_bomb(fd: int, limit: int = MAX_INFLATED_BYTES) -> str | None:
+    """Say why a deflated file must not be inflated, or None (also for other files).
+
+    The deflate stream after the File Meta Information is inflated in 1 MiB
+    steps and thrown away, so at most `limit` bytes are produced and none kept.
+    """
+    head = _pread(fd, 144, 0)
+    # PS3.10 7.1: preamble, "DICM", then (0002,0000) File Meta Information Group Length (UL).
+    if len(head) < 144 or head[128:136] != b"DICM\x02\x00\x00\x00" or head[136:138] != b"UL":
+        return None
+    (group_length,) = struct.unpack("<L", head[140:144])
+    meta_end = 144 + group_length
+    if _DEFLATED_UID not in _pread(fd, min(group_length, 1 << 16), 144):
+        return None
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    total, offset = 0, meta_end
+    while not inflater.eof:
+        data = _pread(fd, 1 << 20, offset)
+        if not data:
+            break
+        offset += len(data)
+        while data and not inflater.eof:
+            try:
+                total += len(inflater.decompress(data, 1 << 20))
+            except zlib.error:
+                return None  # corrupt: pydicom says so in its own words
+            if total > limit:
+                return (
+                    f"the deflated data set inflates to more than {limit >> 20} MiB, "
+                    f"the limit for a data set that must be inflated whole (PS3.5 A.5)"
+                )
+            data = inflater.unconsumed_tail
+    return None
 
 
 class _Doubt(Exception):
@@ -675,6 +720,9 @@ def record_from_pydicom(
 
     try:
         with open(path, "rb") as fh:
+            bomb = deflate_bomb(fh.fileno())
+            if bomb is not None:
+                return (path, "parse_failed", bomb)
             ds = pydicom.filereader.read_partial(fh, stop_when=at_pixel_data, force=True)
             # pydicom converts values lazily: convert them here, inside the try.
             rec = _record_from_dataset(ds, path, found_pixels, extra)

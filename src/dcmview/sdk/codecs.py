@@ -191,7 +191,22 @@ def _decode_frame(src: bytes, runner: DecodeRunner) -> bytearray:
         # PS3.5 G.2: one segment per byte plane, most significant byte first;
         # imagecodecs reassembles little-endian samples, one plane per sample.
         itemsize = max(runner.bits_allocated // 8, 1)
-        out = imagecodecs.dicomrle_decode(src, f"<u{itemsize}")
+        expected = runner.rows * runner.columns * runner.samples_per_pixel * itemsize
+        if len(src) * 64 <= 2 * expected:
+            out = imagecodecs.dicomrle_decode(src, f"<u{itemsize}")
+        else:
+            # PackBits (PS3.5 G.3.1) expands two bytes to up to 128: 8 MB of RLE
+            # decoded to 512 MB whatever Rows and Columns said (issue 7). A stream
+            # that could decode past the frame is decoded into a frame-sized buffer.
+            try:
+                out = imagecodecs.dicomrle_decode(src, f"<u{itemsize}", out=bytearray(expected))
+            except Exception as exc:
+                if "OUTPUT_TOO_SMALL" not in str(exc):
+                    raise
+                raise ValueError(
+                    f"the RLE segments decode to more than the {expected} bytes of "
+                    f"Rows x Columns x Samples per Pixel x Bits Allocated"
+                ) from exc
         runner.set_option("planar_configuration", 1)
         return bytearray(out)
 

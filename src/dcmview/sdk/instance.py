@@ -26,17 +26,20 @@ are built once under a lock, and every frame read opens the file on its own.
 
 from __future__ import annotations
 
+import errno
 import io
 import math
 import operator
 import os
+import stat
 import struct
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from pydicom import dcmread
+from pydicom import config as pydicom_config, dcmread
+from pydicom.dataelem import DataElement
 from pydicom.encaps import parse_basic_offsets, parse_fragments
 from pydicom.errors import InvalidDicomError
 from pydicom.pixels.utils import as_pixel_options
@@ -49,6 +52,7 @@ from pydicom.uid import (
 )
 
 from dcmview.sdk import codecs
+from dcmview.sdk._headerscan import deflate_bomb
 from dcmview.sdk._types import AnyArray, StrPath
 from dcmview.sdk.errors import (
     DcmviewError,
@@ -87,6 +91,18 @@ _PIXEL_VRS = frozenset({b"OB", b"OW", b"OF", b"OD", b"OL", b"OV", b"UN"})
 # This module's open() is the SDK one-liner; files are opened with io.open.
 builtin_open = io.open
 
+# JPEG 2000 (ISO/IEC 15444-1) and HTJ2K (15444-15) transfer syntaxes (PS3.5 A.4.4, A.4.11).
+_J2K_SYNTAXES = frozenset(
+    {
+        "1.2.840.10008.1.2.4.90",
+        "1.2.840.10008.1.2.4.91",
+        "1.2.840.10008.1.2.4.92",
+        "1.2.840.10008.1.2.4.93",
+        "1.2.840.10008.1.2.4.201",
+        "1.2.840.10008.1.2.4.202",
+        "1.2.840.10008.1.2.4.203",
+    }
+)
 # Codestream start markers (a fragment opening with one starts a new frame):
 # JPEG / JPEG-LS SOI (ISO/IEC 10918-1 B.1.1.3), JPEG 2000 SOC + SIZ
 # (ISO/IEC 15444-1 A.4.1), and the JP2 signature box some writers embed.
@@ -458,7 +474,7 @@ class Instance:
             if px.buffer is not None:
                 src = io.BytesIO(px.buffer)
             else:
-                src = builtin_open(self._path, "rb")
+                src = builtin_open(_open_regular(self._path), "rb")
                 src.seek(px.value_offset)
             with src:
                 return codecs.decode_frame(src, index=index, options=px.options, path=self._path)
@@ -475,7 +491,7 @@ class Instance:
         """Read the header and locate the Pixel Data element (caller holds the lock)."""
         path = self._path
         try:
-            fh = builtin_open(path, "rb")
+            fh = builtin_open(_open_regular(path), "rb")
         except FileNotFoundError as exc:
             cls = FileReadError if self._header is not None else InvalidPathError
             raise cls(f"{path} does not exist", path=path) from exc
@@ -487,6 +503,9 @@ class Instance:
             size = os.fstat(fh.fileno()).st_size
             if size == 0:
                 raise NotDicomError(f"{path} is empty (0 bytes), not a DICOM file", path=path)
+            bomb = deflate_bomb(fh.fileno())
+            if bomb is not None:
+                raise ImageTooLargeError(f"{path}: {bomb}", path=path)
             ds = self._read_header(fh, size)
             meta = getattr(ds, "file_meta", None)
             ts = meta.get("TransferSyntaxUID") if meta is not None else None
@@ -504,6 +523,9 @@ class Instance:
                 ds, pixels = self._read_deflated(fh, ds, size, tsyntax)
             else:
                 pixels = self._locate_pixels(fh, ds, size, tsyntax)
+        _keep_raw_when_unreadable(ds)
+        if getattr(ds, "file_meta", None) is not None:
+            _keep_raw_when_unreadable(ds.file_meta)
         self._transfer_syntax = tsyntax
         self._pixels = pixels
         self._dataset = ds
@@ -637,7 +659,7 @@ class Instance:
                 _checked_layout(px.options, self._path)
                 if px.encapsulated:
                     try:
-                        with builtin_open(self._path, "rb") as fh:
+                        with builtin_open(_open_regular(self._path), "rb") as fh:
                             self._index_fragments(px, fh)
                     except OSError as exc:
                         raise FileReadError(
@@ -733,7 +755,7 @@ class Instance:
                 path=path,
             )
         self._check_size(px, index)
-        fd = os.open(path, os.O_RDONLY)
+        fd = _open_regular(path)
         try:
             chunks = [os.pread(fd, length, offset) for offset, length in parts]
         finally:
@@ -751,7 +773,7 @@ class Instance:
         if px.buffer is not None:
             data = px.buffer[start:end]
         else:
-            fd = os.open(self._path, os.O_RDONLY)
+            fd = _open_regular(self._path)
             try:
                 data = os.pread(fd, end - start, px.value_offset + start)
             finally:
@@ -777,20 +799,77 @@ class Instance:
 
     def _check_size(self, px: _PixelIndex, index: int) -> None:
         opts = px.options
-        decoded = (
-            int(opts["rows"])
-            * int(opts["columns"])
-            * int(opts["samples_per_pixel"])
-            * max(int(opts["bits_allocated"]), 8)
-            // 8
-        )
-        if decoded > MAX_FRAME_BYTES:
+        samples = int(opts["rows"]) * int(opts["columns"]) * int(opts["samples_per_pixel"])
+        decoded = samples * max(int(opts["bits_allocated"]), 8) // 8
+        working = ""
+        need = decoded
+        if str(opts["transfer_syntax_uid"]) in _J2K_SYNTAXES:
+            # OpenJPEG decodes into 32-bit buffers for the whole image before the
+            # output is made: a 1 KiB codestream declaring 16000 x 16000 made it
+            # allocate 1.8 GiB (issue 7), so count that too. The codestream's own
+            # size must equal Rows x Columns (codecs.py), so the header decides.
+            need += samples * 4
+            working = " and 4 bytes per sample of JPEG 2000 decoder memory"
+        if need > MAX_FRAME_BYTES:
             raise ImageTooLargeError(
-                f"{self._path}: frame {index} would need {decoded / 2**30:.1f} GiB "
+                f"{self._path}: frame {index} would need {need / 2**30:.1f} GiB "
                 f"({opts['rows']} x {opts['columns']} x {opts['samples_per_pixel']} samples "
-                f"x {opts['bits_allocated']} bits); the limit is {MAX_FRAME_BYTES / 2**30:g} GiB",
+                f"x {opts['bits_allocated']} bits{working}); the limit is "
+                f"{MAX_FRAME_BYTES / 2**30:g} GiB",
                 path=self._path,
             )
+
+
+def _open_regular(path: str) -> int:
+    """Open `path` for reading; never wait on a FIFO, refuse what is not a regular file.
+
+    A file replaced after the scan by a FIFO made ``open()`` wait for a writer
+    forever, holding a server thread (issue 7); O_NONBLOCK makes that open
+    return at once and has no effect on regular files.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "Is a directory", path)
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file (a FIFO, socket or device)", path)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _keep_raw_when_unreadable(ds: Dataset) -> None:
+    """Replace every element pydicom cannot convert by its bytes as UN, in all items.
+
+    pydicom converts values on first access, so a corrupt value (a 1-byte US, an
+    unknown VR such as "TI" from a flipped bit) raises BytesLengthException,
+    NotImplementedError, ... wherever it is read: in windowing, in rescale, in
+    the header. Converting once here, at the one seam with pydicom, makes every
+    later access safe; the element stays visible in the tag tree as UN bytes
+    (PS3.5 6.2.2: UN is the VR of a value of unknown representation). Found by
+    the fuzz tests of issue 7.
+    """
+    for tag in list(ds.keys()):
+        try:
+            elem = ds[tag]
+        except Exception:
+            raw = ds.get_item(tag, keep_deferred=True)
+            value = getattr(raw, "value", None)
+            elem = DataElement(
+                tag,
+                "UN",
+                bytes(value) if isinstance(value, bytes | bytearray) else b"",
+                already_converted=True,
+                validation_mode=pydicom_config.IGNORE,
+            )
+            elem.VR = "UN"  # DataElement() puts back the dictionary VR of a known tag
+            ds[tag] = elem
+            continue
+        if elem.VR == "SQ":
+            for item in elem.value:
+                _keep_raw_when_unreadable(item)
 
 
 def _u64(value: Any) -> list[int]:
@@ -834,6 +913,17 @@ def _checked_layout(opts: dict[str, Any], path: str) -> dict[str, Any]:
             raise bad(f"{tag} is {value!r}, not a number") from None
         if opts[key] <= 0:
             raise bad(f"{tag} is {opts[key]}")
+    frames = opts.get("number_of_frames")
+    if frames is None or frames == "":
+        opts["number_of_frames"] = 1
+    else:
+        try:
+            opts["number_of_frames"] = int(frames)
+        except (TypeError, ValueError):
+            raise bad(f"(0028,0008) Number of Frames is {frames!r}, not a number") from None
+        if opts["number_of_frames"] < 1:
+            # PS3.3 C.7.6.6: 1 or more; pydicom reads 0 as 1, and so do we.
+            opts["number_of_frames"] = 1
     bits = opts["bits_allocated"]
     if bits != 1 and (bits % 8 or bits > 64):
         raise bad(f"(0028,0100) Bits Allocated is {bits}; it must be 1 or a multiple of 8 up to 64")

@@ -494,9 +494,17 @@ def _first_item(ds: Dataset, keyword: str) -> Dataset | None:
     if not seq:
         return None
     try:
-        return cast("Dataset", seq[0])
+        item = seq[0]
     except (TypeError, IndexError):
         return None
+    # A corrupt element read as bytes (UN) is not a sequence of items (issue 7).
+    return cast("Dataset", item) if _is_dataset(item) else None
+
+
+def _is_dataset(item: object) -> bool:
+    from pydicom.dataset import Dataset
+
+    return isinstance(item, Dataset)
 
 
 def functional_groups(ds: Dataset, index: int) -> Iterator[Dataset]:
@@ -507,7 +515,7 @@ def functional_groups(ds: Dataset, index: int) -> Iterator[Dataset]:
     (5200,9229).
     """
     per_frame = ds.get("PerFrameFunctionalGroupsSequence")
-    if per_frame and 0 <= index < len(per_frame):
+    if per_frame and 0 <= index < len(per_frame) and _is_dataset(per_frame[index]):
         yield per_frame[index]
     shared = _first_item(ds, "SharedFunctionalGroupsSequence")
     if shared is not None:

@@ -33,6 +33,7 @@ from dcmview.sdk.errors import InvalidInputError, InvalidPathError, WindowError
 from dcmview.sdk.window import Window
 from dcmview.server import schemas
 from dcmview.server.errors import HttpError
+from dcmview.server.openapi import openapi_json
 from dcmview.server.security import require_json
 from dcmview.server.transport import (
     JSON_MIN_SIZE,
@@ -584,4 +585,5 @@ ROUTES: Sequence[BaseRoute] = (
     Route("/api/file/{index}/tags", tags, methods=["GET"]),
     Route("/api/file/{index}/annotations", file_annotations, methods=["GET", "PUT"]),
     Route("/api/annotations/export.csv", export_csv, methods=["GET"]),
+    Route("/api/openapi.json", openapi_json, methods=["GET"]),
 )

@@ -62,14 +62,24 @@ def is_loopback(host: str) -> bool:
 
 
 def split_host(value: str) -> str:
-    """Return the lower-cased name of a Host header without its port (``[::1]:80`` -> ``::1``)."""
+    """Return the lower-cased name of a Host header without its port (``[::1]:80`` -> ``::1``).
+
+    RFC 9110 7.2: ``Host = uri-host [ ":" port ]``. Anything else, such as
+    ``[::1].evil.example`` or ``localhost:80@evil.example``, gives ``""``, which
+    no allow-list contains.
+    """
     value = value.strip().lower()
     if value.startswith("["):
         end = value.find("]")
-        return value[1:end] if end > 0 else value
-    if value.count(":") == 1:
-        value = value.split(":", 1)[0]
-    return value
+        name, rest = (value[1:end], value[end + 1 :]) if end > 0 else ("", "")
+    elif value.count(":") > 1:
+        return ""  # a bare IPv6 address is not a valid Host
+    else:
+        name, colon, port = value.partition(":")
+        rest = colon + port
+    if rest and not (rest.startswith(":") and rest[1:].isdigit() and rest[1:].isascii()):
+        return ""
+    return name
 
 
 def host_allowed(host_header: str | None, allowed: frozenset[str]) -> bool:
@@ -89,7 +99,10 @@ def host_allowed(host_header: str | None, allowed: frozenset[str]) -> bool:
 
 
 def _allowed_names(bound_host: str | None, allow_hosts: Iterable[str]) -> frozenset[str]:
-    names = {split_host(h) for h in allow_hosts if h}
+    # `--allow-host` takes a name, an IPv4 address, or an IPv6 address with or
+    # without brackets (a bare one is no valid Host header, but a valid argument).
+    names = {h.lower() if h.count(":") > 1 and "[" not in h else split_host(h) for h in allow_hosts}
+    names.discard("")
     # A wildcard bind is not a name anyone types; the user adds the real one.
     if bound_host and bound_host not in {"0.0.0.0", "::", ""}:
         names.add(bound_host.strip("[]").lower())
