@@ -187,7 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", default=os.environ.get("DCMVIEW_BENCH", "/work/corpus/bench"))
     parser.add_argument("--runs", type=int, default=5)
-    default_prev = "/work/prev-venv/lib/python3.11/site-packages/dcmview_py/bin/dcmview"
+    default_prev = os.environ.get(
+        "DCMVIEW_PREV_BIN", "/work/prev-venv/lib/python3.11/site-packages/dcmview_py/bin/dcmview"
+    )
     parser.add_argument("--prev", default=default_prev if os.path.exists(default_prev) else "")
     args = parser.parse_args(argv)
 

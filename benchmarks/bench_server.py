@@ -31,7 +31,13 @@ from pathlib import Path
 
 import httpx
 
-PREV = Path("/work/prev-venv/lib/python3.11/site-packages/dcmview_py/bin/dcmview")
+# The predecessor's binary: `pip install dcmview-py==0.4.1` in a separate venv, then
+# .../site-packages/dcmview_py/bin/dcmview (DCMVIEW_PREV_BIN overrides the default).
+PREV = Path(
+    os.environ.get(
+        "DCMVIEW_PREV_BIN", "/work/prev-venv/lib/python3.11/site-packages/dcmview_py/bin/dcmview"
+    )
+)
 ROOT = Path("/work/corpus/bench/mg/CORPUS-MGB001/20240214_MAMMO")
 FFDM = "L_CC_j2k_lossless.dcm"
 DBT = "DBT_L_CC_60f_j2k_lossless.dcm"

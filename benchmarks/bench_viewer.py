@@ -47,7 +47,9 @@ ARGS = [
     "--use-angle=swiftshader",
     "--enable-unsafe-swiftshader",
 ]
-PREV_BIN = "/work/prev-venv/lib/python3.11/site-packages/dcmview_py/bin/dcmview"
+PREV_BIN = os.environ.get(
+    "DCMVIEW_PREV_BIN", "/work/prev-venv/lib/python3.11/site-packages/dcmview_py/bin/dcmview"
+)
 
 # Counts draws of large images per animation frame, for any viewer (2D canvas or WebGL).
 DRAW_HOOK = """
