@@ -402,11 +402,10 @@ def start(opts: Options, console: Console, *, in_thread: bool) -> Running:
             running.thread.start()
         watcher.start()
         if opts.timeout != 0:
-            # After the scan, not beside it: importing the decoding stack (~0.2 s of
-            # CPU) while the scan keeps both cores busy slowed the scan by a third.
-            threading.Thread(
-                target=_warm_up_after, args=(catalog, warm_up), name="dcmview-warm-up", daemon=True
-            ).start()
+            # Beside the scan: ~0.13 s of CPU that a first frame asked for right after
+            # a short scan would otherwise wait for (cold PNG 0.78 s -> 0.58 s); a
+            # 10,000-file scan takes ~0.04 s longer for it. --timeout 0 serves nothing.
+            threading.Thread(target=warm_up, name="dcmview-warm-up", daemon=True).start()
         if opts.browser:
             _open_browser(url)
         return running
@@ -415,11 +414,6 @@ def start(opts: Options, console: Console, *, in_thread: bool) -> Running:
             with contextlib.suppress(Exception):
                 fn()
         raise
-
-
-def _warm_up_after(catalog: Catalog, warm_up: Callable[[], None]) -> None:
-    catalog.wait()
-    warm_up()
 
 
 def run_foreground(running: Running) -> int:
