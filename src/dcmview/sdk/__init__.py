@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from dcmview.sdk.tags import tag_tree
     from dcmview.sdk.window import PRESETS, Window, WindowLike
 
-# public name -> the module that defines it
+# public name -> the module to import it from
 _LAZY: dict[str, str] = {
     "FrameCache": "cache",
     "Catalog": "catalog",

@@ -839,11 +839,12 @@ def _record_from_dataset(
 def _worker_main() -> None:
     """Serve scan requests on stdin/stdout until EOF: ``(paths, extra, sys.path)`` -> records.
 
-    The parent (:mod:`dcmview.sdk.catalog`) starts ``python _headerscan.py`` as a
-    plain subprocess rather than a multiprocessing worker: a subprocess never
-    re-imports the caller's ``__main__`` (a script that calls ``scan()`` at top
-    level stays safe), is safe to start from a thread of a process that already
-    has threads, and does not import the dcmview package at all.
+    The parent (:mod:`dcmview.sdk._scanner`, behind :func:`dcmview.sdk.catalog.scan`)
+    starts ``python _headerscan.py`` as a plain subprocess rather than a
+    multiprocessing worker: a subprocess never re-imports the caller's
+    ``__main__`` (a script that calls ``scan()`` at top level stays safe), is
+    safe to start from a thread of a process that already has threads, and
+    does not import the dcmview package at all.
     """
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
