@@ -401,11 +401,17 @@ def start(opts: Options, console: Console, *, in_thread: bool) -> Running:
             )
             running.thread.start()
         watcher.start()
-        if opts.timeout != 0:
-            # Beside the scan: ~0.13 s of CPU that a first frame asked for right after
-            # a short scan would otherwise wait for (cold PNG 0.78 s -> 0.58 s); a
-            # 10,000-file scan takes ~0.04 s longer for it. --timeout 0 serves nothing.
+        if opts.timeout == 0:
+            pass  # --timeout 0 serves nothing: the scan keeps both cores to itself
+        elif in_thread:
+            # view(): the server answers already; import beside it.
             threading.Thread(target=warm_up, name="dcmview-warm-up", daemon=True).start()
+        else:
+            # The CLI: import the decoding stack (~0.13 s) now, while the socket
+            # already listens and the scan runs, before uvicorn takes the first
+            # request. A first frame then never waits for imports (which it did when
+            # they ran beside its decode); early requests wait in the listen backlog.
+            warm_up()
         if opts.browser:
             _open_browser(url)
         return running
