@@ -384,3 +384,30 @@ def test_tunnel_without_ssh_is_one_clear_line(folder: Path, tmp_path: Path) -> N
     assert (
         r.stderr.strip() == "dcmview: error: --tunnel needs the ssh command, which is not on PATH"
     )
+
+
+def test_a_reader_that_goes_away_does_not_stop_the_server() -> None:
+    # `dcmview ... | head -1`: stdout closes while the server runs; it keeps
+    # serving, exits 0 at --timeout and prints no traceback.
+    import pydicom.examples
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dcmview", "--no-browser", "--startup-json", "--port", "0"]
+        + ["--timeout", "1", str(pydicom.examples.get_path("ct"))],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    event = json.loads(next(line for line in proc.stdout if line.startswith("{")))
+    proc.stdout.close()
+    answer = httpx.get(
+        event["base_url"] + "/api/health",
+        headers={"Authorization": f"Bearer {event['token']}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200
+    assert proc.wait(timeout=30) == 0
+    with proc.stderr:
+        assert "Traceback" not in proc.stderr.read()

@@ -81,26 +81,36 @@ class Console:
         self._lock = threading.Lock()
         self._progress_shown = False
 
+    @staticmethod
+    def _write(stream: IO[str], line: str) -> None:
+        try:
+            print(line, file=stream, flush=True)
+        except (BrokenPipeError, ValueError):
+            # The reader went away (`dcmview ... | head`, a closed notebook pipe):
+            # keep serving; later lines, and the flush at exit, go nowhere.
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+
     def say(self, text: str) -> None:
         with self._lock:
             self._end_progress()
-            print(f"dcmview: {text}", file=self.out, flush=True)
+            self._write(self.out, f"dcmview: {text}")
 
     def event(self, payload: dict[str, Any]) -> None:
         if self.json_events:
             with self._lock:
                 self._end_progress()
-                print(json.dumps(payload), file=self.out, flush=True)
+                self._write(self.out, json.dumps(payload))
 
     def warn(self, text: str) -> None:
         with self._lock:
             self._end_progress()
-            print(f"dcmview: warning: {text}", file=self.err, flush=True)
+            self._write(self.err, f"dcmview: warning: {text}")
 
     def error(self, text: str) -> None:
         with self._lock:
             self._end_progress()
-            print(f"dcmview: error: {text}", file=self.err, flush=True)
+            self._write(self.err, f"dcmview: error: {text}")
 
     def progress(self, text: str) -> None:
         with self._lock:
@@ -108,7 +118,7 @@ class Console:
                 print(f"\rdcmview: {text}\x1b[K", end="", file=self.err, flush=True)
                 self._progress_shown = True
             else:
-                print(f"dcmview: {text}", file=self.err, flush=True)
+                self._write(self.err, f"dcmview: {text}")
 
     def _end_progress(self) -> None:
         if self._progress_shown:
