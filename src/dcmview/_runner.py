@@ -331,6 +331,16 @@ def start(opts: Options, console: Console, *, in_thread: bool) -> Running:
 
         cache = FrameCache(opts.cache_budget)
         activity = Activity()
+        # pydicom's modules import each other in a cycle, so two threads importing
+        # it at once (the scan's fallback reader, a request, a warm-up) can meet a
+        # half-initialized module ("cannot import name 'dcmread'"). Import it here,
+        # before any other thread runs. Unless nothing will be served (--timeout 0),
+        # import the rest of the decoding stack too (~0.13 s), so that a first frame
+        # never waits for imports.
+        if opts.timeout == 0:
+            import pydicom  # noqa: F401
+        else:
+            warm_up()
         catalog = scan(
             *paths,
             recursive=opts.recursive,
@@ -411,17 +421,6 @@ def start(opts: Options, console: Console, *, in_thread: bool) -> Running:
             )
             running.thread.start()
         watcher.start()
-        if opts.timeout == 0:
-            pass  # --timeout 0 serves nothing: the scan keeps both cores to itself
-        elif in_thread:
-            # view(): the server answers already; import beside it.
-            threading.Thread(target=warm_up, name="dcmview-warm-up", daemon=True).start()
-        else:
-            # The CLI: import the decoding stack (~0.13 s) now, while the socket
-            # already listens and the scan runs, before uvicorn takes the first
-            # request. A first frame then never waits for imports (which it did when
-            # they ran beside its decode); early requests wait in the listen backlog.
-            warm_up()
         if opts.browser:
             _open_browser(url)
         return running

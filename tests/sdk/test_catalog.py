@@ -416,3 +416,33 @@ def test_corpus_filters(corpus_ci):
     edge = scan(corpus_ci / "edge", recursive=False)
     assert all(os.path.dirname(h.path) == str(corpus_ci / "edge") for h in edge.headers)
     assert len(scan(corpus_ci / "edge").headers) == len(edge) + 6  # the no-extension folder
+
+
+def test_background_scan_and_open_in_another_thread_import_pydicom_safely(tmp_path) -> None:
+    # pydicom's modules import each other in a cycle: a background scan that falls
+    # back to pydicom (a file without preamble) while another thread opens a file
+    # once failed with "cannot import name 'dcmread' from partially initialized
+    # module". Each try needs a fresh interpreter, where pydicom is not imported yet.
+    import subprocess
+    import sys
+
+    import pydicom
+    import pydicom.examples
+
+    # Without the 128-byte preamble and "DICM": read through pydicom with force.
+    data = Path(pydicom.examples.get_path("ct")).read_bytes()[132:]
+    for n in range(20):
+        (tmp_path / f"raw{n}.dcm").write_bytes(data)
+    code = (
+        "import threading, dcmview.sdk as sdk\n"
+        f"c = sdk.scan({str(tmp_path)!r}, background=True)\n"
+        "t = threading.Thread(target=lambda: sdk.open("
+        f"{str(pydicom.examples.get_path('ct'))!r}).frame(0).array())\n"
+        "t.start(); t.join(); c.wait()\n"
+        "assert c.error is None, c.error\n"
+        "print(len(c))\n"
+    )
+    for _ in range(6):  # the race showed in about one fresh interpreter in three
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip() == "20"

@@ -539,5 +539,10 @@ def scan(
             catalog.error = exc
             catalog._done.set()
 
+    # The scan thread may fall back to pydicom while the caller's threads open
+    # files; pydicom's modules import each other in a cycle, and two threads
+    # importing them at once can meet a half-initialized module. Import it here.
+    import pydicom  # noqa: F401
+
     threading.Thread(target=run, name="dcmview-scan", daemon=True).start()
     return catalog
