@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import random
-import re
 import signal
 import subprocess
 import sys
@@ -35,17 +34,11 @@ from pathlib import Path
 
 import httpx
 
+from dcmview.cli import parse_size
+
 REPO = Path(__file__).resolve().parents[1]
 OVERHEAD_MIB = 250
-UNITS = {"": 1, "B": 1, "KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30}
 DOCUMENTED_DECODE_FAILURES = {"pixel_decode_failed", "file_unreadable"}
-
-
-def parse_size(text: str) -> int:
-    match = re.fullmatch(r"\s*(\d+)\s*([KMG]iB|B)?\s*", text, re.IGNORECASE)
-    if match is None:
-        raise argparse.ArgumentTypeError(f"size {text!r}: use bytes or a KiB/MiB/GiB suffix")
-    return int(match.group(1)) * UNITS[(match.group(2) or "").upper()]
 
 
 def default_corpus() -> Path:
@@ -189,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     folder = args.folder or default_corpus()
-    budget = parse_size(args.budget)
+    budget = parse_size(args.budget)  # the CLI's own parser: same units, same minimum
 
     proc, base, token = start(folder, args.budget)
     try:
