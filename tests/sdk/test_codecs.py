@@ -12,6 +12,7 @@ reference, whose IDCT rounds differently: within 2 grey levels.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from pathlib import Path
 
@@ -257,3 +258,28 @@ def test_j2k_threads_follows_environment(monkeypatch: pytest.MonkeyPatch) -> Non
     assert codecs.j2k_threads() == 3
     monkeypatch.setenv("DCMVIEW_J2K_THREADS", "nonsense")
     assert 1 <= codecs.j2k_threads() <= 8
+
+
+def test_thread_limit_caps_this_thread_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DCMVIEW_J2K_THREADS", "6")
+    seen_elsewhere: list[int] = []
+    with codecs.thread_limit(2):
+        assert codecs.j2k_threads() == 2
+        with codecs.thread_limit(0):  # never below one thread
+            assert codecs.j2k_threads() == 1
+        assert codecs.j2k_threads() == 2
+        other = threading.Thread(target=lambda: seen_elsewhere.append(codecs.j2k_threads()))
+        other.start()
+        other.join()
+    assert seen_elsewhere == [6]
+    assert codecs.j2k_threads() == 6
+    with codecs.thread_limit(10):  # a cap above the setting changes nothing
+        assert codecs.j2k_threads() == 6
+
+
+def test_thread_limited_decode_equals_unlimited() -> None:
+    path = next(p for p in bundled_files() if p.endswith("MR_small_jp2klossless.dcm"))
+    expected = open(path).frame(0).array()
+    with codecs.thread_limit(1):
+        limited = open(path).frame(0).array()
+    np.testing.assert_array_equal(limited, expected)

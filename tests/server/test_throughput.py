@@ -93,3 +93,29 @@ def test_decode_pool_bounds_concurrency() -> None:
 
     asyncio.run(run())
     assert max(peak) == 2
+
+
+def test_decode_pool_shares_the_cores_between_running_jobs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dcmview.sdk import codecs
+
+    monkeypatch.setenv("DCMVIEW_J2K_THREADS", "8")
+    pool = DecodePool(2)
+    pool.cores = 4
+    both_running = threading.Barrier(2, timeout=5)
+
+    def paired() -> int:
+        both_running.wait()
+        return codecs.j2k_threads()
+
+    async def run() -> tuple[int, list[int]]:
+        alone = await pool.run(None, codecs.j2k_threads)
+        together = await asyncio.gather(pool.run(None, paired), pool.run(None, paired))
+        return alone, list(together)
+
+    alone, together = asyncio.run(run())
+    assert alone == 4  # a lone job may use every core
+    # The first of the pair started alone; the second, beside it, got its share.
+    assert sorted(together) == [2, 4]
+    assert pool.running == 0

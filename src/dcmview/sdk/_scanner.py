@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from dcmview.sdk import _headerscan
+from dcmview.sdk._threads import usable_cores
 from dcmview.sdk.errors import InvalidInputError
 from dcmview.sdk.header import _KEYWORD_ATTRS, FILTER_FIELDS, Header
 
@@ -238,11 +239,7 @@ def _worker_count() -> int:
             return max(0, int(env))
         except ValueError:
             pass
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return min(_MAX_WORKERS, cores - 1)
+    return min(_MAX_WORKERS, usable_cores() - 1)
 
 
 class _Worker(threading.Thread):

@@ -27,6 +27,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from dcmview import __version__
+from dcmview.sdk._threads import thread_limit, usable_cores
 from dcmview.sdk.cache import DEFAULT_BUDGET, FrameCache
 from dcmview.server.errors import HttpError, exception_handlers
 from dcmview.server.routes import ROUTES
@@ -64,14 +65,21 @@ class DecodePool:
     the GIL, so two threads decode two frames on two cores. A job whose client
     has gone while it waited for a slot is not started.
 
+    The cores are shared between the jobs running: a job that starts alone may
+    let its codec use every core (one JPEG 2000 frame decodes in about half the
+    time on two), one that starts beside another gets its share
+    (:func:`dcmview.sdk.codecs.thread_limit`).
+
     Parameters
     ----------
     workers : int, optional
-        The number of jobs that may run at once; ``os.cpu_count()`` by default.
+        The number of jobs that may run at once; the usable cores by default.
     """
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.cores = usable_cores()
+        self.workers = max(1, workers or self.cores)
+        self.running = 0
         self._limiter: anyio.CapacityLimiter | None = None
 
     async def run(self, request: Request | None, fn: Callable[..., T], *args: Any) -> T:
@@ -88,7 +96,18 @@ class DecodePool:
             # A viewer scrolling fast abandons frames; do not decode for nobody.
             if request is not None and await request.is_disconnected():
                 raise HttpError(499, "client_closed", "the client closed the connection")
-            return await anyio.to_thread.run_sync(fn, *args)
+            # Counted on the event loop's thread, so no lock is needed.
+            self.running += 1
+            try:
+                threads = max(1, self.cores // self.running)
+                return await anyio.to_thread.run_sync(_limited, threads, fn, *args)
+            finally:
+                self.running -= 1
+
+
+def _limited(threads: int, fn: Callable[..., T], *args: Any) -> T:
+    with thread_limit(threads):
+        return fn(*args)
 
 
 @dataclass
