@@ -264,6 +264,7 @@ def start(opts: Options, console: Console, *, in_thread: bool) -> Running:
     from dcmview.sdk.cache import FrameCache
     from dcmview.sdk.catalog import scan
     from dcmview.server.app import create_app, warm_up
+    from dcmview.server.protocol import http_protocol
     from dcmview.server.security import Activity, is_loopback, new_token
 
     cleanup: list[Callable[[], None]] = []
@@ -361,6 +362,7 @@ def start(opts: Options, console: Console, *, in_thread: bool) -> Running:
         )
         config = uvicorn.Config(
             app,
+            http=http_protocol(),
             log_level="info" if opts.debug else "warning",
             access_log=opts.debug,
             lifespan="off",

@@ -359,6 +359,47 @@ def test_oversize_request_line_and_headers_are_refused(server):
     assert request(server, "GET", "/api/health")[0] == 200
 
 
+def test_request_head_over_the_bound_gets_431_in_the_error_shape(server):
+    from dcmview.server.protocol import MAX_HEAD_BYTES
+
+    # httptools would accumulate a head without a limit; the server answers
+    # before the app runs, in the one JSON error shape, and closes.
+    # Just over the bound: the whole head arrives in one read, so the answer is
+    # not lost to a reset for unread bytes (the 200 kB case above may be).
+    big = {"X-Big": "a" * (MAX_HEAD_BYTES + 4096)}
+    status, h, body = request(server, "GET", "/api/health", headers=big)
+    assert status == 431
+    assert error_code(status, h, body) == "request_head_too_large"
+    assert h["connection"] == "close"
+    assert h["x-content-type-options"] == "nosniff"
+    # A head just under the bound is served.
+    ok = request(server, "GET", "/api/health", headers={"X-Big": "a" * (MAX_HEAD_BYTES - 1024)})
+    assert ok[0] == 200
+
+
+def test_request_head_bound_is_per_request_on_a_kept_alive_connection(server):
+    from dcmview.server.protocol import MAX_HEAD_BYTES
+
+    url = urlsplit(server.base_url)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    try:
+        # Three requests on one connection whose heads add up past the bound.
+        for _ in range(3):
+            conn.request(
+                "GET",
+                "/api/health",
+                headers={
+                    "Authorization": f"Bearer {server.token}",
+                    "X-Pad": "a" * (MAX_HEAD_BYTES // 2),
+                },
+            )
+            answer = conn.getresponse()
+            answer.read()
+            assert answer.status == 200
+    finally:
+        conn.close()
+
+
 def test_oversize_json_body_is_refused_or_read_safely(server):
     body = json.dumps({"roi_coords": [[1, 1, 2, 2]] * 200_000}).encode()
     status, h, answer = request(
