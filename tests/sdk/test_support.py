@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from pydicom import uid
@@ -71,7 +72,7 @@ def test_object_kind(sop_class, kind):
 
 
 def test_object_kinds_are_the_predecessors_vocabulary():
-    vocabulary = set(support.ObjectKind.__args__)  # type: ignore[attr-defined]
+    vocabulary = set(get_args(support.ObjectKind))
     assert {kind for _, kind in KINDS} <= vocabulary
     assert len(vocabulary) == 14
 
