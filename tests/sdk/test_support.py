@@ -159,6 +159,13 @@ STATES = [
         "pixel_layout.numeric_precision_not_supported",
     ),
     (
+        "bits-allocated-24",
+        {"post": _set(BitsAllocated=24, BitsStored=24, HighBit=23, PixelData=bytes(16 * 16 * 3))},
+        "unsupported",
+        "pixel_layout.numeric_precision_not_supported",
+    ),
+    ("bits-allocated-64", {"bits_allocated": 64, "bits_stored": 64}, "renderable", None),
+    (
         "samples-4",
         {"samples": 4, "bits_allocated": 8, "photometric": "CMYK"},
         "unsupported",

@@ -160,6 +160,9 @@ _JPEG_XL: Final = frozenset(
 _J2K: Final = frozenset(
     "1.2.840.10008.1.2.4." + s for s in ("90", "91", "92", "93", "201", "202", "203")
 )
+# Samples are decoded into numpy integers or floats: 24, 40, 48 or 56 bits have no dtype
+# (Instance checks for 1 or a multiple of 8, and pydicom then refuses the others).
+_BITS_ALLOCATED: Final = frozenset({1, 8, 16, 32, 64})
 # PS3.3 C.7.6.3.1.2 (with the retired HSV, ARGB, CMYK): the values pydicom decodes.
 _PHOTOMETRIC: Final = frozenset(
     {
@@ -206,7 +209,7 @@ def _support(h: Header) -> tuple[SupportState, str | None]:
     if h.rows <= 0 or h.columns <= 0:
         return "unsupported", _INVALID_GEOMETRY
     bits = h.bits_allocated
-    if bits <= 0 or (bits != 1 and (bits % 8 or bits > 64)):
+    if bits not in _BITS_ALLOCATED:
         return "unsupported", _PRECISION_NOT_SUPPORTED
     if h.samples_per_pixel not in (1, 3):
         return "unsupported", _SAMPLES_NOT_SUPPORTED
