@@ -296,12 +296,12 @@ def _cases():
         ds.VOILUTSequence = Sequence([])
         return _write(_undefined_lengths(ds), tmp / "empty_luts.dcm")
 
-    def shared_groups(syntax, undefined):
+    def shared_groups(syntax, undefined, sop_class="1.2.840.10008.5.1.4.1.1.2.1"):
         # Enhanced multi-frame: Pixel Spacing only in the Shared Functional Groups.
         def build(tmp):
             ds = _dataset(NumberOfFrames=2, PixelData=bytes(32))
             del ds.PixelSpacing
-            ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.2.1"
+            ds.SOPClassUID = sop_class
             measures = Dataset()
             measures.SliceThickness = 1
             measures.PixelSpacing = [0.4, 0.2]
@@ -328,6 +328,7 @@ def _cases():
         "has_voi_lut": True,
     }
     shared = {"pixel_spacing": (0.4, 0.2), "number_of_frames": 2}
+    classic = {"pixel_spacing": None, "number_of_frames": 2}
     return [
         ("explicit-le", explicit, expect_ct | {"instance_number": 7, "window_center": 40.0}),
         ("implicit-le", implicit, expect_ct | {"transfer_syntax_uid": ImplicitVRLittleEndian}),
@@ -362,6 +363,12 @@ def _cases():
         ("shared-groups-undefined", shared_groups(ExplicitVRLittleEndian, True), shared),
         ("shared-groups-implicit", shared_groups(ImplicitVRLittleEndian, True), shared),
         ("shared-groups-big-endian", shared_groups(ExplicitVRBigEndian, False), shared),
+        # Functional groups in a classic IOD are not part of it: not looked for.
+        (
+            "shared-groups-in-classic-ct",
+            shared_groups(ExplicitVRLittleEndian, True, "1.2.840.10008.5.1.4.1.1.2"),
+            classic,
+        ),
     ]
 
 
@@ -398,6 +405,7 @@ def test_lean_path_needs_no_pydicom(tmp_path, monkeypatch):
 def test_lean_path_reads_shared_functional_groups(tmp_path, monkeypatch):
     # Pixel Spacing of an enhanced multi-frame file, nested two sequences deep.
     ds = _dataset(NumberOfFrames=2, PixelData=bytes(32))
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.13.1.3"  # Breast Tomosynthesis
     del ds.PixelSpacing
     measures = Dataset()
     measures.PixelSpacing = [0.4, 0.2]

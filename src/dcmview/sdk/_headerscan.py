@@ -255,7 +255,17 @@ _PRESENCE: Final[dict[int, str]] = {
 }
 # PS3.3 C.7.6.16.2.1: in multi-frame functional-group IODs (Enhanced CT/MR, breast
 # tomosynthesis, ...) Pixel Spacing lives in the Pixel Measures Sequence, usually in
-# the Shared Functional Groups Sequence, instead of at the top level.
+# the Shared Functional Groups Sequence, instead of at the top level. Only files of
+# these SOP Classes (PS3.4 B.5) are walked that far: for the others the scan still
+# jumps from group 0028 to Pixel Data.
+_FUNCTIONAL_GROUP_CLASSES: Final = frozenset(
+    "1.2.840.10008.5.1.4.1.1." + suffix
+    for suffix in (
+        "2.1", "2.2", "4.1", "4.3", "4.4", "6.2", "6.3", "12.1.1", "12.2.1", "13.1.1",
+        "13.1.2", "13.1.3", "13.1.4", "13.1.5", "14.1", "14.2", "30", "66.4", "66.7",
+        "77.1.5.4", "77.1.6", "128.1", "130", "481.23", "481.24",
+    )
+)  # fmt: skip
 _SHARED_GROUPS_TAG: Final = 0x52009229
 _PIXEL_MEASURES_TAG: Final = 0x00289110
 _PIXEL_SPACING_TAG: Final = 0x00280030
@@ -653,13 +663,11 @@ def _padding_to_end(fd: int, pos: int, size: int, *, implicit: bool) -> bool:
 
 
 def _wants_shared_spacing(fields: dict[str, Any]) -> bool:
-    """Whether to look for Pixel Spacing in the Shared Functional Groups.
-
-    Only multi-frame IODs have functional groups, and Number of Frames is Type 1
-    in all of them, so a file without it (most single-frame images) is not walked
-    that far.
-    """
-    return fields.get("pixel_spacing") is None and fields.get("number_of_frames") is not None
+    """Whether to look for Pixel Spacing in the Shared Functional Groups."""
+    return (
+        fields.get("pixel_spacing") is None
+        and fields.get("sop_class_uid") in _FUNCTIONAL_GROUP_CLASSES
+    )
 
 
 def _has_items(win: _Window, pos: int, length: int) -> bool:
@@ -974,7 +982,7 @@ def _record_from_dataset(
         elem = _element(ds, tag)
         value = None if elem is None else elem.value
         fields[attr] = value is not None and len(value) > 0
-    if fields.get("pixel_spacing") is None and fields.get("number_of_frames") is not None:
+    if _wants_shared_spacing(fields):
         fields["pixel_spacing"] = _dataset_shared_spacing(ds)
     meta = getattr(ds, "file_meta", None)
     ts = str(meta.get("TransferSyntaxUID", "")).strip(_STRIP) if meta is not None else ""

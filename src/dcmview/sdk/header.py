@@ -74,8 +74,9 @@ class Header:
     burned_in_annotation : str
         (0028,0301), ``"YES"`` or ``"NO"`` when present.
     pixel_spacing : tuple of float or None
-        (0028,0030) at the top level; in a multi-frame file without it, the one in
-        the Pixel Measures Sequence of the Shared Functional Groups (PS3.3 C.7.6.16.2.1).
+        (0028,0030) at the top level; in a functional-group IOD (Enhanced CT/MR/PET,
+        breast tomosynthesis, segmentation, ...) without it, the one in the Pixel
+        Measures Sequence of the Shared Functional Groups (PS3.3 C.7.6.16.2.1).
     imager_pixel_spacing : tuple of float or None
         (0018,1164), the spacing at the detector of projection radiography.
     pixel_aspect_ratio : tuple of float or None
