@@ -619,7 +619,9 @@ class Client(BaseClient):
         -------
         FilesBody
             ``files`` (one :class:`~dcmview.server.schemas.FileSummary` per file, its
-            ``index`` is the `index` of the other methods), ``scan_complete``,
+            ``index`` is the `index` of the other methods; ``object_kind``,
+            ``support_state`` and the other fields of :func:`dcmview.sdk.classify`
+            say what each file is and whether it can be shown), ``scan_complete``,
             ``scanned``, ``skipped``, ``filtered``, ``discovery`` (skipped paths and why).
         """
         return self._run(self._files())
@@ -638,6 +640,9 @@ class Client(BaseClient):
 
     def info(self, index: int) -> schemas.InfoBody:
         """``GET /api/file/:i/info``: ``frame_count``, ``rows``, ``columns``, ``default_window``...
+
+        Also ``object_kind``, ``support_state`` and ``support_reason``
+        (:func:`dcmview.sdk.classify`): whether the frames can be shown, and why not.
 
         Raises
         ------

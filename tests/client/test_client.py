@@ -115,12 +115,23 @@ def test_files_frame(client: Client, index_of) -> None:
     assert (ct["rows"], ct["columns"], ct["modality"]) == (32, 24, "CT")
     assert (ct["window_center"], ct["window_width"]) == (40.0, 400.0)
     assert np.isnan(table.loc[index_of("gray_u8.dcm"), "window_center"])
+    # The predecessor's kind and support fields are columns too.
+    assert ct["object_kind"] == "classic_image"
+    assert table.loc[index_of("sr_no_pixels.dcm"), "support_state"] == "metadata_only"
+    assert table.loc[index_of("mpeg2.dcm"), "support_reason"] == "transfer_syntax.not_supported"
 
 
 def test_info(client: Client, index_of) -> None:
     info = client.info(index_of("rle_3f.dcm"))
     assert (info["frame_count"], info["rows"], info["columns"]) == (3, 20, 30)
     assert info["transfer_syntax_uid"] == "1.2.840.10008.1.2.5"
+    assert (info["object_kind"], info["support_state"], info["support_reason"]) == (
+        "classic_image",
+        "renderable",
+        None,
+    )
+    sr = client.info(index_of("sr_no_pixels.dcm"))
+    assert (sr["object_kind"], sr["support_state"]) == ("structured_report", "metadata_only")
 
 
 @pytest.mark.parametrize(("name", "frame"), FRAMES)

@@ -13,15 +13,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from typing import get_args
 
 import pytest
 from hypothesis import HealthCheck, settings
 from pydicom.uid import JPEG2000Lossless, RLELossless
 
+from dcmview.sdk import support
 from dcmview.server import schemas
 from dcmview.server.openapi import build_openapi
 from dcmview.server.routes import ROUTES
-from tests.dicom_factory import make_dicom
+from tests.dicom_factory import make_dataset, make_dicom, write
 from tests.reliability.conftest import SCALE
 from tests.reliability.server import Server, running
 
@@ -80,6 +82,28 @@ def test_every_body_of_schemas_py_is_a_component():
     assert bodies <= set(DOCUMENT["components"]["schemas"])
 
 
+def test_file_kind_and_support_fields_are_documented():
+    # The predecessor's fields, with the SDK's vocabularies as enums.
+    components = DOCUMENT["components"]["schemas"]
+    files, info = components["FileSummary"], components["InfoBody"]
+    for key in (
+        "object_kind",
+        "support_state",
+        "support_reason",
+        "raw_windowing_compatible",
+        "raw_windowing_reason",
+        "presentation_layer",
+        "burned_in_annotation",
+        "pixel_aspect_ratio",
+    ):
+        assert key in files["required"], key
+    for key in ("object_kind", "support_state", "support_reason"):
+        assert key in info["required"], key
+    for body in (files, info):
+        assert body["properties"]["object_kind"]["enum"] == list(get_args(support.ObjectKind))
+        assert body["properties"]["support_state"]["enum"] == list(get_args(support.SupportState))
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("openapi")
@@ -87,6 +111,11 @@ def server(tmp_path_factory) -> Iterator[Server]:
     make_dicom(root, "rgb.dcm", rows=16, columns=16, samples=3, bits_allocated=8)
     make_dicom(root, "rle.dcm", rows=16, columns=16, frames=2, transfer_syntax=RLELossless)
     make_dicom(root, "j2k.dcm", rows=64, columns=64, transfer_syntax=JPEG2000Lossless)
+    # A file without pixel data: metadata_only, with a support_reason.
+    sr = make_dataset(sop_class_uid="1.2.840.10008.5.1.4.1.1.88.11", modality="SR")
+    for keyword in ("PixelData", "Rows", "Columns", "BitsAllocated", "PhotometricInterpretation"):
+        delattr(sr, keyword)
+    write(sr, root / "sr.dcm")
     csv_path = root / "rois.csv"
     csv_path.write_text('anon_dicom_path,ROI_coords\nct.dcm,"[[1,2,10,12]]"\n', encoding="utf-8")
     with running("--annotations", str(csv_path), str(root)) as srv:

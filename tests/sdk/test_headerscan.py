@@ -283,7 +283,52 @@ def _cases():
         Path(path).write_bytes(data.replace(old, new))
         return path
 
+    def display_attributes(tmp):
+        ds = _dataset(BurnedInAnnotation="YES", PixelAspectRatio=[4, 3])
+        ds.ImagerPixelSpacing = [0.2, 0.1]  # (0018,1164): before group 0028
+        ds.ModalityLUTSequence = Sequence([Dataset()])
+        ds.VOILUTSequence = Sequence([Dataset()])
+        return _write(ds, tmp / "display.dcm")
+
+    def empty_lut_sequences(tmp):
+        ds = _dataset()
+        ds.ModalityLUTSequence = Sequence([])
+        ds.VOILUTSequence = Sequence([])
+        return _write(_undefined_lengths(ds), tmp / "empty_luts.dcm")
+
+    def shared_groups(syntax, undefined, sop_class="1.2.840.10008.5.1.4.1.1.2.1"):
+        # Enhanced multi-frame: Pixel Spacing only in the Shared Functional Groups.
+        def build(tmp):
+            ds = _dataset(NumberOfFrames=2, PixelData=bytes(32))
+            del ds.PixelSpacing
+            ds.SOPClassUID = sop_class
+            measures = Dataset()
+            measures.SliceThickness = 1
+            measures.PixelSpacing = [0.4, 0.2]
+            voi = Dataset()
+            voi.WindowCenter, voi.WindowWidth = 40, 400
+            shared = Dataset()
+            shared.FrameVOILUTSequence = Sequence([voi])
+            shared.PixelMeasuresSequence = Sequence([measures])
+            ds.SharedFunctionalGroupsSequence = Sequence([shared])
+            ds.PerFrameFunctionalGroupsSequence = Sequence([Dataset(), Dataset()])
+            if undefined:
+                ds = _undefined_lengths(ds)
+            return _write(ds, tmp / "shared.dcm", syntax)
+
+        return build
+
     expect_ct = {"modality": "CT", "patient_id": "P1", "rows": 4, "columns": 2, "has_pixels": True}
+    display = {
+        "burned_in_annotation": "YES",
+        "pixel_aspect_ratio": (4.0, 3.0),
+        "imager_pixel_spacing": (0.2, 0.1),
+        "pixel_spacing": (0.5, 0.25),
+        "has_modality_lut": True,
+        "has_voi_lut": True,
+    }
+    shared = {"pixel_spacing": (0.4, 0.2), "number_of_frames": 2}
+    classic = {"pixel_spacing": None, "number_of_frames": 2}
     return [
         ("explicit-le", explicit, expect_ct | {"instance_number": 7, "window_center": 40.0}),
         ("implicit-le", implicit, expect_ct | {"transfer_syntax_uid": ImplicitVRLittleEndian}),
@@ -312,6 +357,18 @@ def _cases():
         ("trailing-padding", trailing_padding, expect_ct),
         ("empty-values", empty_values, {"series_number": None, "image_position_patient": None}),
         ("un-undefined-length", un_sequence, expect_ct),
+        ("display-attributes", display_attributes, expect_ct | display),
+        ("empty-lut-sequences", empty_lut_sequences, {"has_modality_lut": False}),
+        ("shared-groups", shared_groups(ExplicitVRLittleEndian, False), shared),
+        ("shared-groups-undefined", shared_groups(ExplicitVRLittleEndian, True), shared),
+        ("shared-groups-implicit", shared_groups(ImplicitVRLittleEndian, True), shared),
+        ("shared-groups-big-endian", shared_groups(ExplicitVRBigEndian, False), shared),
+        # Functional groups in a classic IOD are not part of it: not looked for.
+        (
+            "shared-groups-in-classic-ct",
+            shared_groups(ExplicitVRLittleEndian, True, "1.2.840.10008.5.1.4.1.1.2"),
+            classic,
+        ),
     ]
 
 
@@ -343,6 +400,27 @@ def test_lean_path_needs_no_pydicom(tmp_path, monkeypatch):
     assert h.image_orientation_patient == (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
     assert h.extra["PixelSpacing"] == "0.5\\0.25"
     assert h.extra["ImplementationVersionName"].startswith("PYDICOM")
+
+
+def test_lean_path_reads_shared_functional_groups(tmp_path, monkeypatch):
+    # Pixel Spacing of an enhanced multi-frame file, nested two sequences deep.
+    ds = _dataset(NumberOfFrames=2, PixelData=bytes(32))
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.13.1.3"  # Breast Tomosynthesis
+    del ds.PixelSpacing
+    measures = Dataset()
+    measures.PixelSpacing = [0.4, 0.2]
+    group = Dataset()
+    group.PixelMeasuresSequence = Sequence([measures])
+    ds.SharedFunctionalGroupsSequence = Sequence([group])
+    path = _write(_undefined_lengths(ds), tmp_path / "a.dcm")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("fell back to pydicom")
+
+    monkeypatch.setattr(hs, "record_from_pydicom", refuse)
+    h = Header(*hs.read_record(path, EXTRA))
+    assert h.pixel_spacing == (0.4, 0.2)
+    assert h.has_pixels
 
 
 # -- bad input ------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from dcmview.sdk.cache import FrameCache
 from dcmview.sdk.catalog import scan
 from dcmview.sdk.instance import open as open_instance
 from dcmview.sdk.roi import RoiSet
+from dcmview.sdk.support import classify
 from dcmview.sdk.window import Window
 from tests.dicom_factory import make_dataset, make_dicom, write
 from tests.server.conftest import index_of
@@ -458,3 +459,101 @@ def test_large_raw_body_arrives_whole(make_client, tmp_path) -> None:
     r = http.get("/api/file/0/frame/0/raw", headers={"Accept-Encoding": "identity"})
     assert int(r.headers["content-length"]) == len(r.content) == 2048 * 1536 * 2
     np.testing.assert_array_equal(_raw(r), catalog[0].frame(0).array())
+
+
+# -- file kinds and support (the predecessor's fields; sdk.support.classify) -----------
+
+SUPPORT_FIELDS = (
+    "object_kind",
+    "support_state",
+    "support_reason",
+    "raw_windowing_compatible",
+    "raw_windowing_reason",
+    "presentation_layer",
+    "burned_in_annotation",
+    "pixel_aspect_ratio",
+)
+
+
+def test_files_carry_the_sdk_classification(http, catalog_of) -> None:
+    body = http.get("/api/files").json()
+    catalog = catalog_of(http)
+    for record, header in zip(body["files"], catalog.headers, strict=True):
+        expected = classify(header)
+        assert {k: record[k] for k in SUPPORT_FIELDS} == {
+            k: getattr(expected, k) for k in SUPPORT_FIELDS
+        }
+
+    def fields(name: str) -> tuple[object, ...]:
+        record = body["files"][index_of(catalog, name)]
+        return tuple(record[k] for k in SUPPORT_FIELDS)
+
+    assert fields("sr_no_pixels.dcm") == (
+        "structured_report",
+        "metadata_only",
+        "pixel_data.absent_or_unrecognized",
+        True,
+        None,
+        False,
+        False,
+        None,
+    )
+    assert fields("mpeg2.dcm")[:3] == (
+        "classic_image",
+        "unsupported",
+        "transfer_syntax.not_supported",
+    )
+    assert fields("bits12.dcm")[1:3] == (
+        "unsupported",
+        "pixel_layout.numeric_precision_not_supported",
+    )
+    # Breast tomosynthesis: Pixel Spacing only in the shared functional groups.
+    assert fields("DBT_L_CC.dcm")[:3] == ("enhanced_image", "renderable", None)
+    assert fields("DBT_L_CC.dcm")[-1] == 1.0
+    # The header is whole, the pixel data is not: only decoding finds out (500).
+    assert fields("truncated.dcm")[1] == "renderable"
+
+
+def test_info_carries_kind_and_support(http, catalog_of) -> None:
+    catalog = catalog_of(http)
+
+    def info(name: str) -> dict[str, object]:
+        r = http.get(f"/api/file/{index_of(catalog, name)}/info")
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    dbt = info("DBT_L_CC.dcm")
+    assert (dbt["object_kind"], dbt["support_state"], dbt["support_reason"]) == (
+        "enhanced_image",
+        "renderable",
+        None,
+    )
+    sr = info("sr_no_pixels.dcm")
+    assert (sr["object_kind"], sr["support_state"], sr["support_reason"]) == (
+        "structured_report",
+        "metadata_only",
+        "pixel_data.absent_or_unrecognized",
+    )
+    mpeg2 = info("mpeg2.dcm")
+    assert (mpeg2["support_state"], mpeg2["support_reason"]) == (
+        "unsupported",
+        "transfer_syntax.not_supported",
+    )
+    # An unsupported file answers 422 for its frames, as the state says.
+    r = http.get(f"/api/file/{index_of(catalog, 'mpeg2.dcm')}/frame/0")
+    assert r.status_code == 422
+
+
+@pytest.mark.parametrize("name", ["no_window", "voi_lut"])
+def test_raw_windowing_compatible_matches_raw_headers(make_client, tmp_path, name: str) -> None:
+    # Not compatible exactly when the raw answer says only the PNG shows the default window.
+    paths = _window_files(tmp_path)
+    catalog = scan(tmp_path, cache=FrameCache(64 << 20))
+    http = make_client(catalog=catalog)
+    i = catalog.index_of(str(paths[name]))
+    assert i is not None
+    record = http.get("/api/files").json()["files"][i]
+    raw = http.get(f"/api/file/{i}/frame/0/raw").headers
+    assert record["raw_windowing_compatible"] is ("x-frame-voi-lut" not in raw)
+    expected_reason = "voi_lut.table_not_in_raw" if name == "voi_lut" else None
+    assert record["raw_windowing_reason"] == expected_reason

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from dcmview.sdk.frame import Frame
     from dcmview.sdk.instance import Instance, open
     from dcmview.sdk.roi import MatchReport, Roi, RoiSet
+    from dcmview.sdk.support import Support, classify
     from dcmview.sdk.tags import tag_tree
     from dcmview.sdk.window import PRESETS, Window, WindowLike
 
@@ -68,6 +69,8 @@ _LAZY: dict[str, str] = {
     "MatchReport": "roi",
     "Roi": "roi",
     "RoiSet": "roi",
+    "Support": "support",
+    "classify": "support",
     "tag_tree": "tags",
     "PRESETS": "window",
     "Window": "window",
@@ -101,11 +104,13 @@ __all__ = [
     "Series",
     "SkippedFile",
     "Study",
+    "Support",
     "UnsupportedError",
     "UnsupportedPixelLayoutError",
     "Window",
     "WindowError",
     "WindowLike",
+    "classify",
     "open",
     "scan",
     "tag_tree",

@@ -82,6 +82,12 @@ HEADER_FIELDS: Final[tuple[tuple[str, Any], ...]] = (
     ("image_orientation_patient", None),
     ("window_center", None),
     ("window_width", None),
+    ("burned_in_annotation", ""),
+    ("pixel_spacing", None),
+    ("imager_pixel_spacing", None),
+    ("pixel_aspect_ratio", None),
+    ("has_modality_lut", False),
+    ("has_voi_lut", False),
     ("extra", None),
 )
 
@@ -222,6 +228,7 @@ _FIELDS: Final[dict[int, tuple[str, str, str]]] = {
     0x0008103E: ("series_description", "LO", "str"),
     0x00100010: ("patient_name", "PN", "str"),
     0x00100020: ("patient_id", "LO", "str"),
+    0x00181164: ("imager_pixel_spacing", "DS", "floats"),
     0x0020000D: ("study_instance_uid", "UI", "str"),
     0x0020000E: ("series_instance_uid", "UI", "str"),
     0x00200011: ("series_number", "IS", "int"),
@@ -233,10 +240,35 @@ _FIELDS: Final[dict[int, tuple[str, str, str]]] = {
     0x00280008: ("number_of_frames", "IS", "int"),
     0x00280010: ("rows", "US", "int"),
     0x00280011: ("columns", "US", "int"),
+    0x00280030: ("pixel_spacing", "DS", "floats"),
+    0x00280034: ("pixel_aspect_ratio", "IS", "floats"),
     0x00280100: ("bits_allocated", "US", "int"),
+    0x00280301: ("burned_in_annotation", "CS", "str"),
     0x00281050: ("window_center", "DS", "float"),
     0x00281051: ("window_width", "DS", "float"),
 }
+# Sequences a Header only notes the presence of (non-empty): they change how a frame
+# is displayed (PS3.3 C.11.1 Modality LUT, C.11.2 VOI LUT) but are never read at scan time.
+_PRESENCE: Final[dict[int, str]] = {
+    0x00283000: "has_modality_lut",
+    0x00283010: "has_voi_lut",
+}
+# PS3.3 C.7.6.16.2.1: in multi-frame functional-group IODs (Enhanced CT/MR, breast
+# tomosynthesis, ...) Pixel Spacing lives in the Pixel Measures Sequence, usually in
+# the Shared Functional Groups Sequence, instead of at the top level. Only files of
+# these SOP Classes (PS3.4 B.5) are walked that far: for the others the scan still
+# jumps from group 0028 to Pixel Data.
+_FUNCTIONAL_GROUP_CLASSES: Final = frozenset(
+    "1.2.840.10008.5.1.4.1.1." + suffix
+    for suffix in (
+        "2.1", "2.2", "4.1", "4.3", "4.4", "6.2", "6.3", "12.1.1", "12.2.1", "13.1.1",
+        "13.1.2", "13.1.3", "13.1.4", "13.1.5", "14.1", "14.2", "30", "66.4", "66.7",
+        "77.1.5.4", "77.1.6", "128.1", "130", "481.23", "481.24",
+    )
+)  # fmt: skip
+_SHARED_GROUPS_TAG: Final = 0x52009229
+_PIXEL_MEASURES_TAG: Final = 0x00289110
+_PIXEL_SPACING_TAG: Final = 0x00280030
 _CHARSET_TAG: Final = 0x00080005
 _TS_TAG: Final = 0x00020010
 _MEDIA_CLASS_TAG: Final = 0x00020002
@@ -403,7 +435,10 @@ def _swap(tag: int) -> int:
 _SW_FIELDS: Final = {_swap(t): v for t, v in _FIELDS.items()}
 _SW_PIXEL: Final = frozenset(_swap(t) for t in _PIXEL_TAGS)
 _SW_CHARSET: Final = _swap(_CHARSET_TAG)
-_SW_INTERESTING: Final = frozenset(_SW_FIELDS) | _SW_PIXEL | {_SW_CHARSET}
+_SW_PRESENCE: Final = {_swap(t): attr for t, attr in _PRESENCE.items()}
+_SW_SHARED_GROUPS: Final = _swap(_SHARED_GROUPS_TAG)
+_SW_SEQUENCES: Final = frozenset(_SW_PRESENCE) | {_SW_SHARED_GROUPS}
+_SW_INTERESTING: Final = frozenset(_SW_FIELDS) | _SW_PIXEL | {_SW_CHARSET} | _SW_SEQUENCES
 _SW_TVL = struct.Struct("<I2sH")
 # Explicit VR element header size by VR (PS3.5 7.1.2); an unknown VR is 0.
 _VR_HEADER: Final = {vr: 12 if vr in _LONG_VRS else 8 for vr in _ALL_VRS}
@@ -504,33 +539,52 @@ def _lean(fd: int, buf: bytes, path: str, extra: tuple[ExtraTag, ...]) -> Record
             elif not hdr:
                 raise _Doubt(f"bad VR {vr!r}")
         if tagsw in interesting:
-            if tagsw in _SW_PIXEL:
-                has_pixels = True
-                break
-            if length == undefined:
-                raise _Doubt("undefined length where a value is expected")
-            start = off + hdr
-            if start + length > n:
-                start = ensure(base + start, length)
+            if tagsw in _SW_SEQUENCES:
+                # Read what is needed inside, then step over the sequence like any other.
+                if not implicit and vr not in (b"SQ", b"UN"):
+                    raise _Doubt(f"a sequence with VR {vr!r}")
+                pos = base + off
+                inner_implicit = implicit or vr == b"UN"  # PS3.5 6.2.2
+                if tagsw == _SW_SHARED_GROUPS:
+                    if _wants_shared_spacing(fields):
+                        fields["pixel_spacing"] = _shared_pixel_spacing(
+                            win, pos + hdr, length, inner_implicit
+                        )
+                else:
+                    fields[_SW_PRESENCE[tagsw]] = _has_items(win, pos + hdr, length)
+                if tagsw in wanted_extra:
+                    extra_values[wanted_extra[tagsw][1]] = ""  # a sequence has no filter text
+                off = ensure(pos, hdr)
                 data, base = win.buf, win.base
                 n = len(data)
-            raw = data[start : start + length]
-            off = start + length
-            if tagsw == _SW_CHARSET:
-                charset = _join(raw.decode("latin_1").split("\\"))
-                if charset not in _CODECS:
-                    raise _Doubt(f"character set {charset!r}")
-                codec = _CODECS[charset]
-            field = _SW_FIELDS.get(tagsw)
-            if field is not None:
-                attr, dict_vr, kind = field
-                if vr and vr.decode() != dict_vr:
-                    raise _Doubt(f"{attr} has VR {vr!r}")
-                fields[attr] = _convert(raw, dict_vr, kind, codec)
-            if tagsw in wanted_extra:
-                _, keyword, dict_vr = wanted_extra[tagsw]
-                extra_values[keyword] = _extra_text(raw, vr.decode() if vr else dict_vr, codec)
-            continue
+            else:
+                if tagsw in _SW_PIXEL:
+                    has_pixels = True
+                    break
+                if length == undefined:
+                    raise _Doubt("undefined length where a value is expected")
+                start = off + hdr
+                if start + length > n:
+                    start = ensure(base + start, length)
+                    data, base = win.buf, win.base
+                    n = len(data)
+                raw = data[start : start + length]
+                off = start + length
+                if tagsw == _SW_CHARSET:
+                    charset = _join(raw.decode("latin_1").split("\\"))
+                    if charset not in _CODECS:
+                        raise _Doubt(f"character set {charset!r}")
+                    codec = _CODECS[charset]
+                field = _SW_FIELDS.get(tagsw)
+                if field is not None:
+                    attr, dict_vr, kind = field
+                    if vr and vr.decode() != dict_vr:
+                        raise _Doubt(f"{attr} has VR {vr!r}")
+                    fields[attr] = _convert(raw, dict_vr, kind, codec)
+                if tagsw in wanted_extra:
+                    _, keyword, dict_vr = wanted_extra[tagsw]
+                    extra_values[keyword] = _extra_text(raw, vr.decode() if vr else dict_vr, codec)
+                continue
         if tagsw & 0xFFFF > last_group:
             group = tagsw & 0xFFFF
             if group >= 0x7FE0 and (group > 0x7FE0 or tagsw >> 16 > 0x0010):
@@ -538,10 +592,13 @@ def _lean(fd: int, buf: bytes, path: str, extra: tuple[ExtraTag, ...]) -> Record
                     raise _Doubt("an item tag at the top level")
                 break  # past Pixel Data: trailing padding (FFFC,FFFC) and the like
             if last_group < 0x7FE0:
-                if _pixel_data_ahead(win, data, base, off, fields, implicit):
+                if group < 0x5200 and last_group < 0x5200 and _wants_shared_spacing(fields):
+                    last_group = 0x5200  # walk on to the Shared Functional Groups first
+                elif _pixel_data_ahead(win, data, base, off, fields, implicit):
                     has_pixels = True
                     break
-                last_group = 0x7FE0  # not found: walk on, and do not look again
+                else:
+                    last_group = 0x7FE0  # not found: walk on, and do not look again
         if length == undefined:
             # A sequence (or, in explicit VR, UN holding an implicit VR sequence: PS3.5 6.2.2).
             if not implicit and vr not in (b"SQ", b"UN"):
@@ -603,6 +660,94 @@ def _padding_to_end(fd: int, pos: int, size: int, *, implicit: bool) -> bool:
     if not implicit and len(head) == 12:
         end = pos + 12 + _U32.unpack_from(head, 8)[0]
     return end == size
+
+
+def _wants_shared_spacing(fields: dict[str, Any]) -> bool:
+    """Whether to look for Pixel Spacing in the Shared Functional Groups."""
+    return (
+        fields.get("pixel_spacing") is None
+        and fields.get("sop_class_uid") in _FUNCTIONAL_GROUP_CLASSES
+    )
+
+
+def _has_items(win: _Window, pos: int, length: int) -> bool:
+    """Whether the sequence whose value starts at `pos` holds at least one item."""
+    if length != _UNDEFINED:
+        return length > 0
+    off = win.ensure(pos, 4)
+    return bool(win.buf[off : off + 4] != b"\xfe\xff\xdd\xe0")  # not at once a delimiter
+
+
+def _first_item(win: _Window, pos: int, length: int) -> tuple[int, int | None] | None:
+    """(start, end or None when undefined) of the first item of a sequence value at `pos`."""
+    if length == 0:
+        return None
+    off = win.ensure(pos, 8)
+    group, elem, item_length = _TAG_LEN32.unpack_from(win.buf, off)
+    tag = group << 16 | elem
+    if tag == _SEQ_END:
+        return None
+    if tag != _ITEM:
+        raise _Doubt("no item in a sequence")
+    return pos + 8, None if item_length == _UNDEFINED else pos + 8 + item_length
+
+
+def _find_in_item(
+    win: _Window, item: tuple[int, int | None], wanted: int, implicit: bool
+) -> tuple[int, int, bytes] | None:
+    """(value offset, length, VR) of element `wanted` among an item's elements, or None."""
+    pos, end = item
+    while end is None or pos < end:
+        off = win.ensure(pos, 8)
+        group, elem, length = _TAG_LEN32.unpack_from(win.buf, off)
+        tag = group << 16 | elem
+        if tag == _ITEM_END:
+            return None
+        hdr, vr = 8, b""
+        if not implicit:
+            _, _, vr, length = _TAG_VR_LEN16.unpack_from(win.buf, off)
+            if vr in _LONG_VRS:
+                off = win.ensure(pos, 12)
+                length = _U32.unpack_from(win.buf, off + 8)[0]
+                hdr = 12
+            elif vr not in _ALL_VRS:
+                raise _Doubt(f"bad VR {vr!r} in an item")
+        if tag == wanted:
+            return pos + hdr, length, vr
+        pos += hdr
+        if length == _UNDEFINED:
+            pos = _skip_sequence(win, pos, implicit or vr == b"UN", 1)
+        else:
+            pos += length
+    return None
+
+
+def _shared_pixel_spacing(
+    win: _Window, pos: int, length: int, implicit: bool
+) -> tuple[float, ...] | None:
+    """Pixel Spacing in the Pixel Measures Sequence of the Shared Functional Groups.
+
+    `pos` and `length` are those of the Shared Functional Groups Sequence value.
+    """
+    item = _first_item(win, pos, length)
+    if item is None:
+        return None
+    measures = _find_in_item(win, item, _PIXEL_MEASURES_TAG, implicit)
+    if measures is None:
+        return None
+    if measures[2] not in (b"", b"SQ"):
+        raise _Doubt(f"Pixel Measures Sequence with VR {measures[2]!r}")
+    item = _first_item(win, measures[0], measures[1])
+    if item is None:
+        return None
+    spacing = _find_in_item(win, item, _PIXEL_SPACING_TAG, implicit)
+    if spacing is None:
+        return None
+    value_pos, value_length, vr = spacing
+    if vr not in (b"", b"DS") or value_length == _UNDEFINED:
+        raise _Doubt("Pixel Spacing in the functional groups is not DS")
+    off = win.ensure(value_pos, value_length)
+    return _floats(win.buf[off : off + value_length].decode("latin_1"))
 
 
 def _skip_sequence(win: _Window, pos: int, implicit: bool, depth: int) -> int:
@@ -789,6 +934,23 @@ def _element(ds: Dataset, tag: int) -> Any:
         return None
 
 
+def _dataset_shared_spacing(ds: Dataset) -> tuple[float, ...] | None:
+    """:func:`_shared_pixel_spacing` for a pydicom Dataset (None where it finds nothing)."""
+    try:
+        value: Any = ds
+        for tag in (_SHARED_GROUPS_TAG, _PIXEL_MEASURES_TAG):
+            if tag not in value or not value[tag].value:
+                return None
+            value = value[tag].value[0]  # the first (Shared: the only) item
+        if _PIXEL_SPACING_TAG not in value or value[_PIXEL_SPACING_TAG].value in (None, ""):
+            return None
+        values = value[_PIXEL_SPACING_TAG].value
+        values = [values] if isinstance(values, str | int | float) else list(values)
+        return tuple(float(v) for v in values) if values else None
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+        return None  # not a sequence of data sets, or a value that is not a number
+
+
 def _record_from_dataset(
     ds: Dataset, path: str, has_pixels: bool, extra: tuple[ExtraTag, ...]
 ) -> Record:
@@ -816,6 +978,12 @@ def _record_from_dataset(
                     fields[attr] = int(value) if kind == "int" else float(value)
             except (TypeError, ValueError):
                 fields[attr] = None
+    for tag, attr in _PRESENCE.items():
+        elem = _element(ds, tag)
+        value = None if elem is None else elem.value
+        fields[attr] = value is not None and len(value) > 0
+    if _wants_shared_spacing(fields):
+        fields["pixel_spacing"] = _dataset_shared_spacing(ds)
     meta = getattr(ds, "file_meta", None)
     ts = str(meta.get("TransferSyntaxUID", "")).strip(_STRIP) if meta is not None else ""
     if not ts and hasattr(ds, "original_encoding"):

@@ -71,6 +71,19 @@ class Header:
         (0020,0032) and (0020,0037), used to order a series along its normal.
     window_center, window_width : float or None
         The first value of (0028,1050) and (0028,1051) at the top level.
+    burned_in_annotation : str
+        (0028,0301), ``"YES"`` or ``"NO"`` when present.
+    pixel_spacing : tuple of float or None
+        (0028,0030) at the top level; in a functional-group IOD (Enhanced CT/MR/PET,
+        breast tomosynthesis, segmentation, ...) without it, the one in the Pixel
+        Measures Sequence of the Shared Functional Groups (PS3.3 C.7.6.16.2.1).
+    imager_pixel_spacing : tuple of float or None
+        (0018,1164), the spacing at the detector of projection radiography.
+    pixel_aspect_ratio : tuple of float or None
+        (0028,0034), the vertical and horizontal sizes of a pixel (``(4.0, 3.0)``).
+    has_modality_lut, has_voi_lut : bool
+        Whether a non-empty Modality LUT Sequence (0028,3000) or VOI LUT Sequence
+        (0028,3010) is present at the top level.
     extra : dict of str to str
         Further keywords read for filters (``{"BodyPartExamined": "BREAST"}``).
     """
@@ -100,6 +113,12 @@ class Header:
     image_orientation_patient: tuple[float, ...] | None = None
     window_center: float | None = None
     window_width: float | None = None
+    burned_in_annotation: str = ""
+    pixel_spacing: tuple[float, ...] | None = None
+    imager_pixel_spacing: tuple[float, ...] | None = None
+    pixel_aspect_ratio: tuple[float, ...] | None = None
+    has_modality_lut: bool = False
+    has_voi_lut: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

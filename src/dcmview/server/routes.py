@@ -30,6 +30,7 @@ from starlette.routing import BaseRoute, Route
 
 from dcmview import __version__
 from dcmview.sdk.errors import InvalidInputError, InvalidPathError, WindowError
+from dcmview.sdk.support import classify
 from dcmview.sdk.window import Window
 from dcmview.server import schemas
 from dcmview.server.errors import HttpError
@@ -115,6 +116,7 @@ def _summary(index: int, h: Header) -> schemas.FileSummary:
     default = None
     if h.window_center is not None and h.window_width is not None:
         default = {"center": h.window_center, "width": h.window_width}
+    kind = classify(h)
     return {
         "index": index,
         "path": h.path,
@@ -132,10 +134,18 @@ def _summary(index: int, h: Header) -> schemas.FileSummary:
         "instance_number": _opt_str(h.instance_number),
         "sop_instance_uid": h.sop_instance_uid,
         "sop_class_uid": h.sop_class_uid,
+        "object_kind": kind.object_kind,
+        "support_state": kind.support_state,
+        "support_reason": kind.support_reason,
+        "raw_windowing_compatible": kind.raw_windowing_compatible,
+        "raw_windowing_reason": kind.raw_windowing_reason,
+        "presentation_layer": kind.presentation_layer,
+        "burned_in_annotation": kind.burned_in_annotation,
         "has_pixels": h.has_pixels,
         "frame_count": h.number_of_frames,
         "rows": h.rows,
         "columns": h.columns,
+        "pixel_aspect_ratio": kind.pixel_aspect_ratio,
         "samples_per_pixel": h.samples_per_pixel,
         "photometric_interpretation": h.photometric_interpretation,
         "transfer_syntax_uid": h.transfer_syntax_uid,
@@ -286,6 +296,7 @@ def _series(state: ServerState) -> schemas.SeriesBody:
 def _info(instance: Instance) -> schemas.InfoBody:
     h = instance.header
     default = instance.frame(0).default_window if h.has_pixels and h.number_of_frames else None
+    kind = classify(h)
     return {
         "frame_count": h.number_of_frames,
         "rows": h.rows,
@@ -293,6 +304,9 @@ def _info(instance: Instance) -> schemas.InfoBody:
         "transfer_syntax_uid": h.transfer_syntax_uid,
         "has_pixels": h.has_pixels,
         "sop_class_uid": h.sop_class_uid,
+        "object_kind": kind.object_kind,
+        "support_state": kind.support_state,
+        "support_reason": kind.support_reason,
         "samples_per_pixel": h.samples_per_pixel,
         "photometric_interpretation": h.photometric_interpretation,
         "bits_allocated": h.bits_allocated,

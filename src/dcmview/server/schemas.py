@@ -29,6 +29,27 @@ __all__ = [
 ]
 
 
+#: The family of a file's SOP Class (``dcmview.sdk.support.ObjectKind``).
+ObjectKind = Literal[
+    "classic_image",
+    "enhanced_image",
+    "whole_slide_microscopy",
+    "segmentation",
+    "parametric_map",
+    "presentation_state",
+    "structured_report",
+    "key_object_selection",
+    "encapsulated_pdf",
+    "registration",
+    "real_world_value_mapping",
+    "radiation_therapy",
+    "waveform",
+    "unknown",
+]
+#: Whether a file's frames can be shown (``dcmview.sdk.support.SupportState``).
+SupportState = Literal["renderable", "unsupported", "metadata_only"]
+
+
 class ErrorBody(TypedDict):
     """Every non-2xx answer: a stable machine code and a message for people."""
 
@@ -62,7 +83,11 @@ class WindowBody(TypedDict):
 
 
 class FileSummary(TypedDict):
-    """One catalog entry of ``GET /api/files``; ``index`` is the ``:i`` of the other routes."""
+    """One catalog entry of ``GET /api/files``; ``index`` is the ``:i`` of the other routes.
+
+    ``object_kind`` ... ``pixel_aspect_ratio`` are :func:`dcmview.sdk.classify`'s
+    answers (docs/http-api.md, "File kinds and support").
+    """
 
     index: int
     path: str
@@ -80,10 +105,18 @@ class FileSummary(TypedDict):
     instance_number: str | None
     sop_instance_uid: str
     sop_class_uid: str
+    object_kind: ObjectKind
+    support_state: SupportState
+    support_reason: str | None
+    raw_windowing_compatible: bool
+    raw_windowing_reason: str | None
+    presentation_layer: bool
+    burned_in_annotation: bool
     has_pixels: bool
     frame_count: int
     rows: int
     columns: int
+    pixel_aspect_ratio: float | None
     samples_per_pixel: int  # beyond
     photometric_interpretation: str  # beyond
     transfer_syntax_uid: str
@@ -123,6 +156,9 @@ class InfoBody(TypedDict):
     transfer_syntax_uid: str
     has_pixels: bool
     sop_class_uid: str
+    object_kind: ObjectKind
+    support_state: SupportState
+    support_reason: str | None
     samples_per_pixel: int  # beyond
     photometric_interpretation: str  # beyond
     bits_allocated: int  # beyond
