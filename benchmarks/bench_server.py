@@ -6,7 +6,8 @@ and a 60-frame 2048×1664 JPEG 2000 lossless DBT file) and measured with httpx:
 
 - cold PNG of the FFDM frame (a fresh server per run);
 - first pass over the 60 DBT frames, fetched in order, 2 requests in flight
-  (raw and PNG; a fresh server per run);
+  (raw and PNG; a fresh server per run), beside the decoder's floor: the same
+  60 frames decoded by the SDK in 2 threads of one process, with no HTTP;
 - warm PNG and warm raw of one frame (median of many requests);
 - raw bytes on the wire per frame: identity vs zstd vs zstd on byte planes;
 - peak RSS of the server (VmHWM) after a full pass, against the cache budget.
@@ -128,6 +129,35 @@ def first_pass(server: Server, kind: str) -> float:
     return time.perf_counter() - t0
 
 
+# The floor of a first pass: OpenJPEG decoding the 60 frames on both cores,
+# through the SDK (one OpenJPEG thread per frame, as the server's pool does).
+_DECODE_ONLY = """
+import sys, time
+from concurrent.futures import ThreadPoolExecutor
+from dcmview import sdk
+from dcmview.sdk import codecs
+instance = sdk.open(sys.argv[1])
+codecs.register()
+def decode(f):
+    with codecs.thread_limit(1):
+        return instance.frame(f).array().nbytes
+t0 = time.perf_counter()
+with ThreadPoolExecutor(2) as pool:
+    list(pool.map(decode, range(instance.header.number_of_frames)))
+print(time.perf_counter() - t0)
+"""
+
+
+def decode_only_pass() -> float:
+    out = subprocess.run(
+        [sys.executable, "-c", _DECODE_ONLY, str(ROOT / DBT)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(out.stdout.strip())
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=3)
@@ -177,6 +207,17 @@ def main() -> int:
             "s",
             lambda s: first_pass(s, "png"),
             fresh=True,
+        )
+        floor = [decode_only_pass() for _ in range(args.runs)]
+        print(f"  {'decode only, SDK, 2 threads (s)':50s} ours  {[round(x, 4) for x in floor]}")
+        prev_pass = next(r[1] for r in rows if r[0].startswith("first pass 60 DBT frames raw"))
+        rows.append(
+            (
+                "first pass floor: decode only, SDK, 2 threads (s)",
+                prev_pass,
+                statistics.median(floor),
+                "s",
+            )
         )
 
     def warm(kind: str) -> Callable[[Server], float]:
