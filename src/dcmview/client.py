@@ -47,6 +47,7 @@ from dcmview.sdk.errors import (
     FrameIndexError,
     InvalidInputError,
     NotFoundError,
+    ScanTimeoutError,
     WindowError,
     error_class_for_code,
 )
@@ -513,8 +514,8 @@ def _scan_complete(health: Mapping[str, object]) -> bool | None:
     return done if isinstance(done, bool) else None
 
 
-def _scan_timeout(timeout: float | None, health: schemas.HealthBody) -> TimeoutError:
-    return TimeoutError(
+def _scan_timeout(timeout: float | None, health: schemas.HealthBody) -> ScanTimeoutError:
+    return ScanTimeoutError(
         f"the viewer was still scanning after {timeout} s ({health['file_count']} files so far)"
     )
 
@@ -805,8 +806,9 @@ class Client(BaseClient):
 
         Raises
         ------
-        TimeoutError
-            Still scanning after `timeout` seconds.
+        ScanTimeoutError
+            Still scanning after `timeout` seconds (a :class:`DcmviewError` and a
+            :class:`TimeoutError`).
         """
         deadline, interval = _scan_wait(timeout, interval)
         while True:

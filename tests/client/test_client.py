@@ -22,6 +22,7 @@ from dcmview.sdk.errors import (
     InvalidInputError,
     NotFoundError,
     RoiFormatError,
+    ScanTimeoutError,
     WindowError,
 )
 from dcmview.sdk.instance import open as sdk_open
@@ -504,8 +505,12 @@ def test_wait_until_scanned_asks_files_when_health_does_not_say() -> None:
 
 def test_wait_until_scanned_times_out() -> None:
     with Client(URL, http=_scanning([False])) as c:
-        with pytest.raises(TimeoutError, match="still scanning after 0.05 s"):
+        with pytest.raises(TimeoutError, match="still scanning after 0.05 s") as info:
             c.wait_until_scanned(timeout=0.05, interval=0.01)
+        # One error tree: `except DcmviewError` catches it as well.
+        assert isinstance(info.value, ScanTimeoutError)
+        assert isinstance(info.value, DcmviewError)
+        assert info.value.code == "scan_timeout"
         with pytest.raises(InvalidInputError, match="interval"):
             c.wait_until_scanned(interval=0)
 

@@ -40,6 +40,7 @@ __all__ = [
     "NotDicomError",
     "NotFoundError",
     "RoiFormatError",
+    "ScanTimeoutError",
     "UnsupportedError",
     "UnsupportedPixelLayoutError",
     "WindowError",
@@ -186,6 +187,15 @@ class DecoderUnavailableError(DecodeError):
     """No installed decoder handles this transfer syntax; the message names what to install."""
 
     code = "decoder_missing"
+
+
+class ScanTimeoutError(DcmviewError, TimeoutError):
+    """A scan was still running when a wait for it ran out of time.
+
+    Also a :class:`TimeoutError`, so ``except TimeoutError`` catches it too.
+    """
+
+    code = "scan_timeout"
 
 
 def _all_classes() -> list[type[DcmviewError]]:
