@@ -29,6 +29,7 @@ from dcmview.sdk.errors import (
     NotDicomError,
     NotFoundError,
     RoiFormatError,
+    ScanTimeoutError,
     UnsupportedError,
     UnsupportedPixelLayoutError,
     WindowError,
@@ -66,6 +67,9 @@ STATUS: dict[type[DcmviewError], int] = {
     DecodeError: 500,
     # The server could decode this with one more package installed.
     DecoderUnavailableError: 501,
+    # Raised by the client's wait_until_scanned, never by the server; listed so
+    # that every class has a status.
+    ScanTimeoutError: 504,
 }
 
 

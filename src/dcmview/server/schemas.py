@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
 
+# The vocabularies are the SDK's (a module of type aliases and pure functions).
+from dcmview.sdk.support import ObjectKind, SupportState
+
 __all__ = [
     "AnnotationsBody",
     "DiscoveryEntry",
@@ -27,27 +30,6 @@ __all__ = [
     "ViewerBody",
     "WindowBody",
 ]
-
-
-#: The family of a file's SOP Class (``dcmview.sdk.support.ObjectKind``).
-ObjectKind = Literal[
-    "classic_image",
-    "enhanced_image",
-    "whole_slide_microscopy",
-    "segmentation",
-    "parametric_map",
-    "presentation_state",
-    "structured_report",
-    "key_object_selection",
-    "encapsulated_pdf",
-    "registration",
-    "real_world_value_mapping",
-    "radiation_therapy",
-    "waveform",
-    "unknown",
-]
-#: Whether a file's frames can be shown (``dcmview.sdk.support.SupportState``).
-SupportState = Literal["renderable", "unsupported", "metadata_only"]
 
 
 class ErrorBody(TypedDict):
