@@ -26,33 +26,20 @@ are built once under a lock, and every frame read opens the file on its own.
 
 from __future__ import annotations
 
-import errno
 import io
 import math
 import operator
 import os
-import stat
 import struct
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from pydicom import config as pydicom_config, dcmread
-from pydicom.dataelem import DataElement
 from pydicom.encaps import parse_basic_offsets, parse_fragments
-from pydicom.errors import InvalidDicomError
-from pydicom.pixels.utils import as_pixel_options
-from pydicom.uid import (
-    UID,
-    DeflatedExplicitVRLittleEndian,
-    ExplicitVRBigEndian,
-    ExplicitVRLittleEndian,
-    ImplicitVRLittleEndian,
-)
+from pydicom.uid import UID
 
 from dcmview.sdk import codecs
-from dcmview.sdk._headerscan import deflate_bomb
+from dcmview.sdk._dicomfile import PIXEL_KEYWORDS, PixelIndex, open_regular, read_file
 from dcmview.sdk._types import AnyArray, StrPath
 from dcmview.sdk.errors import (
     DcmviewError,
@@ -62,7 +49,6 @@ from dcmview.sdk.errors import (
     ImageTooLargeError,
     InvalidPathError,
     NoPixelDataError,
-    NotDicomError,
     UnsupportedPixelLayoutError,
 )
 from dcmview.sdk.header import Header
@@ -79,15 +65,6 @@ __all__ = ["MAX_FRAME_BYTES", "Instance", "open"]
 #: anything is allocated (a 65535 x 65535 header is a denial of service).
 MAX_FRAME_BYTES = 1 << 30
 
-# (7FE0,0010) Pixel Data, (7FE0,0008) Float Pixel Data, (7FE0,0009) Double Float Pixel Data.
-_PIXEL_KEYWORDS = {
-    0x7FE00010: "PixelData",
-    0x7FE00008: "FloatPixelData",
-    0x7FE00009: "DoubleFloatPixelData",
-}
-_UNDEFINED = 0xFFFFFFFF
-# The VRs Pixel Data, Float and Double Float Pixel Data can have (PS3.5 8.1, A.1 c).
-_PIXEL_VRS = frozenset({b"OB", b"OW", b"OF", b"OD", b"OL", b"OV", b"UN"})
 # This module's open() is the SDK one-liner; files are opened with io.open.
 builtin_open = io.open
 
@@ -146,29 +123,6 @@ def open(path: StrPath) -> Instance:
     return inst
 
 
-@dataclass(slots=True)
-class _PixelIndex:
-    """Where the pixel data of one file is, and how each frame is found."""
-
-    keyword: str
-    vr: str | None
-    # File offset of the first byte of the value (-1 for kept, inflated bytes).
-    value_offset: int
-    # Bytes of the value present in the file (clipped at end of file), or None
-    # for encapsulated data of undefined length.
-    value_length: int | None
-    file_size: int
-    options: dict[str, Any]
-    encapsulated: bool
-    buffer: bytes | None = None
-    # Encapsulated: per frame, the (file offset, length) of its fragments' values.
-    frames: list[tuple[tuple[int, int], ...]] | None = None
-    # Why frames past len(frames) cannot be found, when fewer than declared.
-    shortfall: str = ""
-    built: bool = False
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
 class Instance:
     """One DICOM file (a SOP instance), read lazily.
 
@@ -204,7 +158,7 @@ class Instance:
         self._lock = threading.Lock()
         self._dataset: Dataset | None = None
         self._transfer_syntax: UID | None = None
-        self._pixels: _PixelIndex | None = None
+        self._pixels: PixelIndex | None = None
 
     def __repr__(self) -> str:
         return f"Instance({self._path!r})"
@@ -371,12 +325,12 @@ class Instance:
         px = self._pixel_index()
         if px is not None and "pixel_data" not in options:
             # The header was read without Pixel Data: report its tag, VR and length.
-            tag = next(t for t, k in _PIXEL_KEYWORDS.items() if k == px.keyword)
+            tag = next(t for t, k in PIXEL_KEYWORDS.items() if k == px.keyword)
             vr = px.vr or ("OW" if self.bits_allocated > 8 else "OB")
             options["pixel_data"] = (tag, vr, self._pixel_length(px))
         return tag_tree(self.dataset, **options)
 
-    def _pixel_length(self, px: _PixelIndex) -> int:
+    def _pixel_length(self, px: PixelIndex) -> int:
         """Bytes of the Pixel Data value (encapsulated: its items, as pydicom counts it)."""
         if px.value_length is not None:
             return px.value_length
@@ -474,7 +428,7 @@ class Instance:
             if px.buffer is not None:
                 src = io.BytesIO(px.buffer)
             else:
-                src = builtin_open(_open_regular(self._path), "rb")
+                src = builtin_open(open_regular(self._path), "rb")
                 src.seek(px.value_offset)
             with src:
                 return codecs.decode_frame(src, index=index, options=px.options, path=self._path)
@@ -489,169 +443,18 @@ class Instance:
 
     def _load(self) -> None:
         """Read the header and locate the Pixel Data element (caller holds the lock)."""
-        path = self._path
-        try:
-            fh = builtin_open(_open_regular(path), "rb")
-        except FileNotFoundError as exc:
-            cls = FileReadError if self._header is not None else InvalidPathError
-            raise cls(f"{path} does not exist", path=path) from exc
-        except IsADirectoryError as exc:
-            raise InvalidPathError(f"{path} is a directory, not a file", path=path) from exc
-        except OSError as exc:
-            raise FileReadError(f"{path}: cannot open: {exc.strerror or exc}", path=path) from exc
-        with fh:
-            size = os.fstat(fh.fileno()).st_size
-            if size == 0:
-                raise NotDicomError(f"{path} is empty (0 bytes), not a DICOM file", path=path)
-            bomb = deflate_bomb(fh.fileno())
-            if bomb is not None:
-                raise ImageTooLargeError(f"{path}: {bomb}", path=path)
-            ds = self._read_header(fh, size)
-            meta = getattr(ds, "file_meta", None)
-            ts = meta.get("TransferSyntaxUID") if meta is not None else None
-            if not ts:
-                # PS3.5 A.1: without File Meta Information, name the encoding the data
-                # set was found in (pydicom assumes Implicit VR Little Endian first).
-                implicit, little = ds.original_encoding[:2]
-                ts = (
-                    ImplicitVRLittleEndian
-                    if implicit
-                    else (ExplicitVRLittleEndian if little else ExplicitVRBigEndian)
-                )
-            tsyntax = UID(str(ts).strip())
-            if tsyntax == DeflatedExplicitVRLittleEndian:
-                ds, pixels = self._read_deflated(fh, ds, size, tsyntax)
-            else:
-                pixels = self._locate_pixels(fh, ds, size, tsyntax)
-        _keep_raw_when_unreadable(ds)
-        if getattr(ds, "file_meta", None) is not None:
-            _keep_raw_when_unreadable(ds.file_meta)
+        ds, tsyntax, pixels = read_file(self._path, scanned=self._header is not None)
         self._transfer_syntax = tsyntax
         self._pixels = pixels
         self._dataset = ds
 
-    def _read_header(self, fh: BinaryIO, size: int) -> Dataset:
-        path = self._path
-        try:
-            return dcmread(fh, stop_before_pixels=True)
-        except InvalidDicomError:
-            pass  # no preamble / DICM: try again with force
-        except Exception as exc:  # pydicom raises many types on a corrupt header
-            raise NotDicomError(f"{path}: DICOM header cannot be parsed: {exc}", path=path) from exc
-        fh.seek(0)
-        try:
-            ds = dcmread(fh, stop_before_pixels=True, force=True)
-        except Exception as exc:
-            raise NotDicomError(
-                f"{path} is not DICOM: no DICM prefix and not a readable data set ({exc})",
-                path=path,
-            ) from exc
-        # With force, pydicom parses anything; the same rule as the scan's
-        # (catalog) decides: a data set names its SOP class/instance or has pixels.
-        at_pixels = fh.tell() < size
-        if not ("SOPClassUID" in ds or "SOPInstanceUID" in ds or at_pixels):
-            raise NotDicomError(
-                f"{path} is not DICOM: no DICM prefix and no SOP Class/Instance UID or Pixel Data",
-                path=path,
-            )
-        return ds
-
-    def _locate_pixels(
-        self, fh: BinaryIO, ds: Dataset, size: int, tsyntax: UID
-    ) -> _PixelIndex | None:
-        """Parse the Pixel Data element header at the file position dcmread stopped at."""
-        start = fh.tell()
-        implicit, little = ds.original_encoding[:2]
-        head = fh.read(12)
-        if len(head) < 8:
-            return None
-        endian = "<" if little else ">"
-        group, elem = struct.unpack(f"{endian}HH", head[:4])
-        keyword = _PIXEL_KEYWORDS.get(group << 16 | elem)
-        if keyword is None:
-            return None
-        vr: str | None = None
-        # Some writers declare explicit VR but write implicit elements; pydicom
-        # reads such a data set as implicit (with a warning), so read the Pixel
-        # Data element the same way when no binary VR stands where it should.
-        if not implicit and head[4:6] not in _PIXEL_VRS:
-            implicit = True
-        if implicit:
-            (length,) = struct.unpack(f"{endian}L", head[4:8])
-            value_offset = start + 8
-        else:
-            # PS3.5 7.1.2: OB/OW/OF/OD have a 2-byte reserved field and a 4-byte length.
-            vr = head[4:6].decode("ascii", "replace")
-            (length,) = struct.unpack(f"{endian}L", head[8:12])
-            value_offset = start + 12
-        # An unknown Transfer Syntax UID (not a transfer syntax pydicom knows) is
-        # located as native data; decoding it then answers UnsupportedError.
-        encapsulated = (
-            tsyntax.is_transfer_syntax and tsyntax.is_encapsulated and keyword == "PixelData"
-        )
-        value_length = None if length == _UNDEFINED else max(0, min(length, size - value_offset))
-        return _PixelIndex(
-            keyword=keyword,
-            vr=vr,
-            value_offset=value_offset,
-            value_length=value_length,
-            file_size=size,
-            options=self._options(ds, tsyntax, keyword, vr),
-            encapsulated=encapsulated,
-        )
-
-    def _read_deflated(
-        self, fh: BinaryIO, header: Dataset, size: int, tsyntax: UID
-    ) -> tuple[Dataset, _PixelIndex | None]:
-        # PS3.5 A.5: the data set is one deflate stream, so frames cannot be
-        # reached by seeking: inflate once and keep the Pixel Data bytes.
-        fh.seek(0)
-        try:
-            full = dcmread(fh, force=True)
-        except Exception as exc:
-            raise DecodeError(
-                f"{self._path}: cannot inflate the data set: {exc}", path=self._path
-            ) from exc
-        keyword = next((k for k in _PIXEL_KEYWORDS.values() if k in full), None)
-        if keyword is None:
-            return header, None
-        elem = full[keyword]
-        data = bytes(elem.value)
-        vr = str(elem.VR)
-        del full[keyword]
-        index = _PixelIndex(
-            keyword=keyword,
-            vr=vr,
-            value_offset=-1,
-            value_length=len(data),
-            file_size=size,
-            options=self._options(full, tsyntax, keyword, vr),
-            encapsulated=False,
-            buffer=data,
-        )
-        return full, index
-
-    def _options(self, ds: Dataset, tsyntax: UID, keyword: str, vr: str | None) -> dict[str, Any]:
-        """pydicom decoding options from the header, checked once."""
-        try:
-            opts = as_pixel_options(ds)
-        except Exception:
-            opts = {}
-        opts["transfer_syntax_uid"] = tsyntax
-        opts["pixel_keyword"] = keyword
-        if vr is not None:
-            opts["pixel_vr"] = vr
-        # Checked on the first decode, so a file with odd pixel attributes still
-        # opens and shows its tags.
-        return opts
-
-    def _pixel_index(self) -> _PixelIndex | None:
+    def _pixel_index(self) -> PixelIndex | None:
         self.dataset  # noqa: B018 - loads the header and locates the pixels
         return self._pixels
 
     # -- frame index -----------------------------------------------------------
 
-    def _build_frames(self, px: _PixelIndex) -> None:
+    def _build_frames(self, px: PixelIndex) -> None:
         if px.built:
             return
         with px.lock:
@@ -659,7 +462,7 @@ class Instance:
                 _checked_layout(px.options, self._path)
                 if px.encapsulated:
                     try:
-                        with builtin_open(_open_regular(self._path), "rb") as fh:
+                        with builtin_open(open_regular(self._path), "rb") as fh:
                             self._index_fragments(px, fh)
                     except OSError as exc:
                         raise FileReadError(
@@ -668,7 +471,7 @@ class Instance:
                         ) from exc
                 px.built = True
 
-    def _index_fragments(self, px: _PixelIndex, fh: BinaryIO) -> None:
+    def _index_fragments(self, px: PixelIndex, fh: BinaryIO) -> None:
         """Find every frame's fragments from the item headers (PS3.5 A.4)."""
         path = self._path
         fh.seek(px.value_offset)
@@ -702,7 +505,7 @@ class Instance:
 
     def _group_fragments(
         self,
-        px: _PixelIndex,
+        px: PixelIndex,
         fh: BinaryIO,
         fragments: list[tuple[int, int]],
         first: int,
@@ -741,7 +544,7 @@ class Instance:
         starts.append(len(fragments))
         return [tuple(fragments[a:b]) for a, b in zip(starts[:-1], starts[1:], strict=True)]
 
-    def _read_encapsulated(self, px: _PixelIndex, index: int) -> bytes:
+    def _read_encapsulated(self, px: PixelIndex, index: int) -> bytes:
         assert px.frames is not None
         path = self._path
         if index >= len(px.frames):
@@ -755,14 +558,14 @@ class Instance:
                 path=path,
             )
         self._check_size(px, index)
-        fd = _open_regular(path)
+        fd = open_regular(path)
         try:
             chunks = [os.pread(fd, length, offset) for offset, length in parts]
         finally:
             os.close(fd)
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
-    def _decode_bit_packed(self, px: _PixelIndex, index: int) -> AnyArray:
+    def _decode_bit_packed(self, px: PixelIndex, index: int) -> AnyArray:
         # PS3.5 8.1.1: 1-bit frames are packed back to back, so a frame may start
         # inside a byte; every 8th frame starts on a byte boundary. Hand pydicom
         # the bytes from the last such frame up to this one, as a short buffer.
@@ -773,7 +576,7 @@ class Instance:
         if px.buffer is not None:
             data = px.buffer[start:end]
         else:
-            fd = _open_regular(self._path)
+            fd = open_regular(self._path)
             try:
                 data = os.pread(fd, end - start, px.value_offset + start)
             finally:
@@ -785,7 +588,7 @@ class Instance:
         arr = codecs.decode_frame(data, index=None, options=options, path=self._path)
         return arr[-1] if count > 1 else arr
 
-    def _check_native(self, px: _PixelIndex, index: int) -> None:
+    def _check_native(self, px: PixelIndex, index: int) -> None:
         self._check_size(px, index)
         frame_bytes = _frame_length(px.options)
         available = px.value_length or 0
@@ -797,7 +600,7 @@ class Instance:
                 path=self._path,
             )
 
-    def _check_size(self, px: _PixelIndex, index: int) -> None:
+    def _check_size(self, px: PixelIndex, index: int) -> None:
         opts = px.options
         samples = int(opts["rows"]) * int(opts["columns"]) * int(opts["samples_per_pixel"])
         decoded = samples * max(int(opts["bits_allocated"]), 8) // 8
@@ -818,58 +621,6 @@ class Instance:
                 f"{MAX_FRAME_BYTES / 2**30:g} GiB",
                 path=self._path,
             )
-
-
-def _open_regular(path: str) -> int:
-    """Open `path` for reading; never wait on a FIFO, refuse what is not a regular file.
-
-    A file replaced after the scan by a FIFO made ``open()`` wait for a writer
-    forever, holding a server thread (issue 7); O_NONBLOCK makes that open
-    return at once and has no effect on regular files.
-    """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    try:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise IsADirectoryError(errno.EISDIR, "Is a directory", path)
-        if not stat.S_ISREG(mode):
-            raise OSError(errno.EINVAL, "not a regular file (a FIFO, socket or device)", path)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
-
-def _keep_raw_when_unreadable(ds: Dataset) -> None:
-    """Replace every element pydicom cannot convert by its bytes as UN, in all items.
-
-    pydicom converts values on first access, so a corrupt value (a 1-byte US, an
-    unknown VR such as "TI" from a flipped bit) raises BytesLengthException,
-    NotImplementedError, ... wherever it is read: in windowing, in rescale, in
-    the header. Converting once here, at the one seam with pydicom, makes every
-    later access safe; the element stays visible in the tag tree as UN bytes
-    (PS3.5 6.2.2: UN is the VR of a value of unknown representation). Found by
-    the fuzz tests of issue 7.
-    """
-    for tag in list(ds.keys()):
-        try:
-            elem = ds[tag]
-        except Exception:
-            raw = ds.get_item(tag, keep_deferred=True)
-            value = getattr(raw, "value", None)
-            elem = DataElement(
-                tag,
-                "UN",
-                bytes(value) if isinstance(value, bytes | bytearray) else b"",
-                already_converted=True,
-                validation_mode=pydicom_config.IGNORE,
-            )
-            elem.VR = "UN"  # DataElement() puts back the dictionary VR of a known tag
-            ds[tag] = elem
-            continue
-        if elem.VR == "SQ":
-            for item in elem.value:
-                _keep_raw_when_unreadable(item)
 
 
 def _u64(value: Any) -> list[int]:
