@@ -93,13 +93,14 @@ def warm(path: str, index: int, runs: int, render: bool) -> float:
 
 
 def _j2k_frame(path: str) -> bytes:
+    from dcmview.sdk._frameindex import build_frames, read_encapsulated
     from dcmview.sdk.instance import open as dcm_open
 
     inst = dcm_open(path)
     px = inst._pixel_index()
     assert px is not None
-    inst._build_frames(px)
-    return inst._read_encapsulated(px, 0)
+    build_frames(px, inst.path, inst.dataset)
+    return read_encapsulated(px, 0, inst.path)
 
 
 def gil(path: str, runs: int) -> list[tuple[str, float, float]]:
