@@ -39,8 +39,18 @@ from dcmview.sdk._roicells import (
 from dcmview.sdk._types import StrPath
 from dcmview.sdk.errors import InvalidPathError, RoiFormatError
 
+__all__ = [
+    "Rows",
+    "normalize",
+    "parse_rows",
+    "read_embed_csv",
+    "table_with_rois",
+    "write_embed_csv",
+]
 
-def _normalize(path: StrPath, base_dir: str | None = None) -> str:
+
+def normalize(path: StrPath, base_dir: str | None = None) -> str:
+    """The key of a file: its normalized absolute path (relative to `base_dir` if given)."""
     text = os.fspath(path)
     if base_dir is not None:  # an absolute, normalized folder
         return os.path.normpath(os.path.join(base_dir, text))
@@ -50,12 +60,12 @@ def _normalize(path: StrPath, base_dir: str | None = None) -> str:
 # ------------------------------------------------------------------------- read
 
 
-def _read_embed_csv(
+def read_embed_csv(
     source: StrPath | IO[str] | IO[bytes],
 ) -> tuple[pd.DataFrame, str, str | None, str]:
     """Read a CSV as text cells: ``(table, label, path, folder)``, see ``RoiSet.from_embed_csv``."""
     if isinstance(source, str | os.PathLike):
-        path = _normalize(source)
+        path = normalize(source)
         label = f"annotations CSV {path}"
         folder = os.path.dirname(path)
     else:
@@ -63,7 +73,7 @@ def _read_embed_csv(
         name = getattr(source, "name", None)
         label = f"annotations CSV {name}" if isinstance(name, str) else "annotations CSV"
         folder = (
-            os.path.dirname(_normalize(name))
+            os.path.dirname(normalize(name))
             if isinstance(name, str) and os.path.isfile(name)
             else os.getcwd()
         )
@@ -102,7 +112,7 @@ def _read_embed_csv(
 
 
 @dataclass(frozen=True, slots=True)
-class _Rows:
+class Rows:
     """The rows of an annotations table, parsed: each row's file and spelling, the ROIs per file."""
 
     count_columns: tuple[str, ...]
@@ -117,13 +127,13 @@ class _Rows:
     relative_paths: bool
 
 
-def _parse_rows(
+def parse_rows(
     table: pd.DataFrame,
     label: str,
     source: str | None,
     base_dir: str,
     errors: Literal["raise", "warn"] = "raise",
-) -> _Rows:
+) -> Rows:
     """Check the header and parse every row (see :meth:`RoiSet.from_embed_csv` for `errors`)."""
     if errors not in ("raise", "warn"):
         raise TypeError(f"errors must be 'raise' or 'warn', not {errors!r}")
@@ -276,7 +286,7 @@ def _parse_rows(
             default.frames_spaced,
             default.count_float,
         )
-    return _Rows(
+    return Rows(
         count_columns=count_columns,
         paths=paths,
         keys=keys,
@@ -293,7 +303,7 @@ def _parse_rows(
 # ------------------------------------------------------------------------ write
 
 
-def _table_with_rois(
+def table_with_rois(
     read: pd.DataFrame | None,
     *,
     count_columns: tuple[str, ...],
@@ -353,7 +363,7 @@ def _table_with_rois(
     return table
 
 
-def _write_embed_csv(
+def write_embed_csv(
     table: pd.DataFrame, target: StrPath | IO[str] | None, source: str | None, label: str
 ) -> str | None:
     """Write `table` to `target` (never `source`, the CSV read), or return the text."""
@@ -361,7 +371,7 @@ def _write_embed_csv(
     if target is None:
         return table.to_csv(index=False, lineterminator="\n", quoting=quoting)
     if isinstance(target, str | os.PathLike):
-        path = _normalize(target)
+        path = normalize(target)
         if source is not None and (
             path == source or (os.path.exists(path) and os.path.samefile(path, source))
         ):

@@ -45,11 +45,11 @@ from dcmview.sdk._roicells import (
     _RowFormat,
 )
 from dcmview.sdk._roicsv import (
-    _normalize,
-    _parse_rows,
-    _read_embed_csv,
-    _table_with_rois,
-    _write_embed_csv,
+    normalize,
+    parse_rows,
+    read_embed_csv,
+    table_with_rois,
+    write_embed_csv,
 )
 from dcmview.sdk._types import StrPath
 from dcmview.sdk.errors import RoiFormatError
@@ -223,10 +223,10 @@ class RoiSet:
         >>> len(rs), [(p.row, p.column, p.value) for p in rs.problems]
         (1, [(3, 'ROI_coords', '[[1,2]]')])
         """
-        table, label, path, folder = _read_embed_csv(source)
+        table, label, path, folder = read_embed_csv(source)
         out = cls()
         out._load(
-            table, label, path, _normalize(base_dir) if base_dir is not None else folder, errors
+            table, label, path, normalize(base_dir) if base_dir is not None else folder, errors
         )
         return out
 
@@ -260,7 +260,7 @@ class RoiSet:
             table.copy(),  # lazy under pandas copy-on-write; later edits of `table` stay out
             "annotations DataFrame",
             None,
-            _normalize(base_dir if base_dir is not None else os.getcwd()),
+            normalize(base_dir if base_dir is not None else os.getcwd()),
             errors,
         )
         return out
@@ -286,7 +286,7 @@ class RoiSet:
         base_dir: str,
         errors: Literal["raise", "warn"] = "raise",
     ) -> None:
-        rows = _parse_rows(table, label, source, base_dir, errors)
+        rows = parse_rows(table, label, source, base_dir, errors)
         self._label, self._source, self._base_dir = label, source, base_dir
         self._count_columns = rows.count_columns
         with self._lock:
@@ -309,7 +309,7 @@ class RoiSet:
         if isinstance(target, Header):
             return target.path
         if isinstance(target, str | os.PathLike):
-            return _normalize(target)
+            return normalize(target)
         raise TypeError(f"expected a path or a Header, not {type(target).__name__}")
 
     def for_instance(self, target: StrPath | Header) -> tuple[Roi, ...]:
@@ -570,7 +570,7 @@ class RoiSet:
         needs it.
         """
         with self._lock:
-            return _table_with_rois(
+            return table_with_rois(
                 self._table,
                 count_columns=self._count_columns,
                 rois_by_key=self._rois,
@@ -606,4 +606,4 @@ class RoiSet:
             `target` is the CSV this set was read from (the input is never
             overwritten), or cannot be written.
         """
-        return _write_embed_csv(self.to_dataframe(), target, self._source, self._label)
+        return write_embed_csv(self.to_dataframe(), target, self._source, self._label)
