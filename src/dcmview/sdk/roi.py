@@ -55,6 +55,10 @@ from dcmview.sdk._types import StrPath
 from dcmview.sdk.errors import RoiFormatError
 from dcmview.sdk.header import Header
 
+# RoiSet is defined here; the rest of the public names are defined in private modules
+# and re-exported: Roi and the JSON body (_roibox), the column names (_roicells),
+# MatchReport and CatalogLike (_roimatch). RoiSet delegates the reading and writing
+# of its table to _roicsv and inherits match/validate from _roimatch.
 __all__ = [
     "COORDS_COLUMN",
     "COUNT_COLUMNS",
