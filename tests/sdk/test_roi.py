@@ -19,18 +19,10 @@ from pandas.testing import assert_frame_equal
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
+from dcmview.sdk._roicells import _format_coords, _parse_coords, _RowFormat
 from dcmview.sdk.errors import InvalidInputError, InvalidPathError, RoiFormatError
 from dcmview.sdk.header import Header
-from dcmview.sdk.roi import (
-    MatchReport,
-    Roi,
-    RoiSet,
-    _format_coords,
-    _parse_coords,
-    _RowFormat,
-    rois_from_json,
-    rois_to_json,
-)
+from dcmview.sdk.roi import MatchReport, Roi, RoiSet, rois_from_json, rois_to_json
 
 DATA = Path(__file__).parent / "data"
 DIALECT_FILES = {

@@ -1,4 +1,4 @@
-"""EMBED ROI cell syntax: parse and write the ROI_coords, ROI_frames and count cells."""
+"""EMBED ROI columns and cell syntax: parse and write the ROI_coords, ROI_frames and count cells."""
 
 from __future__ import annotations
 
@@ -12,11 +12,19 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 import pandas as pd
 
 if TYPE_CHECKING:
-    from dcmview.sdk.roi import Roi
+    from dcmview.sdk._roibox import Roi
 
 
 Dialect: TypeAlias = Literal["json", "tuple", "nested"]
 _DIALECTS: tuple[Dialect, ...] = ("json", "tuple", "nested")
+
+PATH_COLUMN = "anon_dicom_path"
+COORDS_COLUMN = "ROI_coords"
+FRAMES_COLUMN = "ROI_frames"
+#: The count column as the predecessor tool (``num_ROI``) and EMBED (``num_roi``) name it.
+COUNT_COLUMNS = ("num_ROI", "num_roi")
+#: The columns an export writes when no table was read (the predecessor's header).
+DEFAULT_COLUMNS = (PATH_COLUMN, "num_ROI", COORDS_COLUMN, FRAMES_COLUMN)
 
 
 # ------------------------------------------------------------------ cell parsing

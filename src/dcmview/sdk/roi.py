@@ -24,37 +24,41 @@ column and the offending value.
 
 from __future__ import annotations
 
-import operator
 import os
 import threading
-import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import IO, Any, Literal, Protocol, TypedDict
+from collections.abc import Iterable, Iterator, Mapping
+from typing import IO, Literal
 
 import pandas as pd
 
+from dcmview.sdk._roibox import Roi, RoiPayload, rois_from_json, rois_to_json
 from dcmview.sdk._roicells import (
-    _COUNT,
     _DEFAULT_FORMAT,
     _DIALECTS,
+    COORDS_COLUMN,
+    COUNT_COLUMNS,
+    DEFAULT_COLUMNS as DEFAULT_COLUMNS,
+    FRAMES_COLUMN,
+    PATH_COLUMN,
     Dialect,
-    _box,
-    _CellError,
-    _column_text,
-    _csv_quoting,
-    _format_coords,
-    _format_count,
-    _format_frames,
-    _parse_coords,
-    _parse_frames,
     _RowFormat,
-    _shown,
 )
+from dcmview.sdk._roicsv import (
+    normalize,
+    parse_rows,
+    read_embed_csv,
+    table_with_rois,
+    write_embed_csv,
+)
+from dcmview.sdk._roimatch import CatalogLike, CatalogMatching, MatchReport
 from dcmview.sdk._types import StrPath
-from dcmview.sdk.errors import InvalidPathError, RoiFormatError
+from dcmview.sdk.errors import RoiFormatError
 from dcmview.sdk.header import Header
 
+# RoiSet is defined here; the rest of the public names are defined in private modules
+# and re-exported: Roi and the JSON body (_roibox), the column names (_roicells),
+# MatchReport and CatalogLike (_roimatch). RoiSet delegates the reading and writing
+# of its table to _roicsv and inherits match/validate from _roimatch.
 __all__ = [
     "COORDS_COLUMN",
     "COUNT_COLUMNS",
@@ -70,353 +74,8 @@ __all__ = [
     "rois_to_json",
 ]
 
-PATH_COLUMN = "anon_dicom_path"
-COORDS_COLUMN = "ROI_coords"
-FRAMES_COLUMN = "ROI_frames"
-#: The count column as the predecessor tool (``num_ROI``) and EMBED (``num_roi``) name it.
-COUNT_COLUMNS = ("num_ROI", "num_roi")
-#: The columns an export writes when no table was read (the predecessor's header).
-DEFAULT_COLUMNS = (PATH_COLUMN, "num_ROI", COORDS_COLUMN, FRAMES_COLUMN)
 
-# Paths of unmatched rows quoted in a MatchReport's text.
-_EXAMPLES = 5
-
-
-class RoiPayload(TypedDict):
-    """The JSON body of ``GET``/``PUT /api/file/:i/annotations`` (CONTRACT.md)."""
-
-    num_roi: int
-    roi_coords: list[list[int]]
-    roi_frames: list[list[int]]
-
-
-class CatalogLike(Protocol):
-    """What :meth:`RoiSet.match` needs of a catalog: its headers and a path lookup."""
-
-    @property
-    def headers(self) -> Sequence[Header]:
-        """The headers of the catalog, in index order."""
-        ...
-
-    def index_of(self, path: str) -> int | None:
-        """Return the index of the file at `path`, or ``None``."""
-        ...
-
-
-# --------------------------------------------------------------------------- Roi
-
-
-def _coordinate(value: object, name: str) -> int:
-    # numpy integers pass through operator.index; bool and float are mistakes.
-    if type(value) is int:
-        return value
-    if isinstance(value, bool):
-        raise TypeError(f"Roi {name} must be an integer, not {value!r}")
-    try:
-        return operator.index(value)  # type: ignore[arg-type]  # any __index__ type
-    except TypeError:
-        raise TypeError(f"Roi {name} must be an integer, not {value!r}") from None
-
-
-@dataclass(frozen=True, slots=True)
-class Roi:
-    """One rectangular region of interest ``[ymin, xmin, ymax, xmax]`` on an instance.
-
-    Coordinates are 0-based pixel indices, max inclusive: the box covers rows
-    ``ymin..ymax`` and columns ``xmin..xmax``, as in the EMBED tables. A Roi is
-    valid once constructed: ``0 <= ymin <= ymax`` and ``0 <= xmin <= xmax``.
-    Inverted corners are rejected rather than swapped, because a table with
-    ``ymin > ymax`` more likely uses another coordinate order than the one
-    documented; :meth:`from_corners` orders two arbitrary corners.
-
-    Parameters
-    ----------
-    ymin, xmin, ymax, xmax : int
-        The box, in pixel indices.
-    frames : tuple of int, optional
-        0-based frame indices the box applies to; ``()`` (default) means every
-        frame. Stored sorted and without repeats.
-
-    Raises
-    ------
-    RoiFormatError
-        A negative coordinate or frame, or ``ymin > ymax`` / ``xmin > xmax``.
-    TypeError
-        A coordinate or frame that is not an integer.
-
-    Examples
-    --------
-    >>> Roi(120, 340, 220, 430)
-    Roi(ymin=120, xmin=340, ymax=220, xmax=430, frames=())
-    >>> Roi(1, 2, 3, 4, frames=(5, 4, 5)).frames
-    (4, 5)
-    >>> Roi(1, 2, 3, 4).height, Roi(1, 2, 3, 4).width
-    (3, 3)
-    """
-
-    ymin: int
-    xmin: int
-    ymax: int
-    xmax: int
-    frames: tuple[int, ...] = ()
-
-    def __post_init__(self) -> None:
-        # Written for speed: a 100,000-row CSV builds this about 150,000 times.
-        ymin, xmin, ymax, xmax = self.ymin, self.xmin, self.ymax, self.xmax
-        if not (
-            type(ymin) is int and type(xmin) is int and type(ymax) is int and type(xmax) is int
-        ):
-            names = ("ymin", "xmin", "ymax", "xmax")
-            ymin, xmin, ymax, xmax = (
-                _coordinate(v, n) for v, n in zip((ymin, xmin, ymax, xmax), names, strict=True)
-            )
-            for name, value in zip(names, (ymin, xmin, ymax, xmax), strict=True):
-                object.__setattr__(self, name, value)
-        if 0 <= ymin <= ymax and 0 <= xmin <= xmax:
-            pass
-        elif ymin < 0 or xmin < 0 or ymax < 0 or xmax < 0:
-            raise RoiFormatError(
-                f"box {[ymin, xmin, ymax, xmax]} has a negative coordinate; "
-                "pixel indices start at 0"
-            )
-        else:
-            box = [ymin, xmin, ymax, xmax]
-            raise RoiFormatError(
-                f"box {box} is not [ymin, xmin, ymax, xmax] with ymin <= ymax and "
-                "xmin <= xmax; check the coordinate order (Roi.from_corners orders two corners)"
-            )
-        frames = self.frames
-        if type(frames) is not tuple:  # a list or an array
-            frames = tuple(frames)
-            object.__setattr__(self, "frames", frames)
-        if frames:
-            # numpy integers or an unsorted sequence are normalized here.
-            if not all(type(f) is int for f in frames):
-                frames = tuple(_coordinate(f, "frame index") for f in frames)
-            if any(a >= b for a, b in zip(frames, frames[1:], strict=False)):
-                frames = tuple(sorted(set(frames)))
-            if frames[0] < 0:
-                raise RoiFormatError(
-                    f"frame index {frames[0]} of box {self.to_list()} is negative; "
-                    "frame indices are 0-based"
-                )
-            object.__setattr__(self, "frames", frames)
-
-    @classmethod
-    def from_corners(cls, y0: int, x0: int, y1: int, x1: int, frames: Iterable[int] = ()) -> Roi:
-        """Return the box spanned by two opposite corners, in either order.
-
-        Examples
-        --------
-        >>> Roi.from_corners(220, 430, 120, 340)
-        Roi(ymin=120, xmin=340, ymax=220, xmax=430, frames=())
-        """
-        return cls(min(y0, y1), min(x0, x1), max(y0, y1), max(x0, x1), tuple(frames))
-
-    @property
-    def box(self) -> tuple[int, int, int, int]:
-        """``(ymin, xmin, ymax, xmax)``."""
-        return (self.ymin, self.xmin, self.ymax, self.xmax)
-
-    @property
-    def height(self) -> int:
-        """Number of pixel rows covered (max inclusive)."""
-        return self.ymax - self.ymin + 1
-
-    @property
-    def width(self) -> int:
-        """Number of pixel columns covered (max inclusive)."""
-        return self.xmax - self.xmin + 1
-
-    def applies_to(self, index: int) -> bool:
-        """Whether the box is shown on frame `index` (0-based); always true for ``frames=()``."""
-        return not self.frames or index in self.frames
-
-    def to_list(self) -> list[int]:
-        """``[ymin, xmin, ymax, xmax]``, the JSON form of the box."""
-        return [self.ymin, self.xmin, self.ymax, self.xmax]
-
-    def _problem(self, header: Header) -> tuple[str, str] | None:
-        # (column, text) of the first way this box does not fit the instance.
-        if self.ymax >= header.rows or self.xmax >= header.columns:
-            return (
-                COORDS_COLUMN,
-                f"box {self.to_list()} [ymin, xmin, ymax, xmax] is outside the image of "
-                f"{header.rows} rows x {header.columns} columns (indices 0..{header.rows - 1}, "
-                f"0..{header.columns - 1}) of {header.path}",
-            )
-        if self.frames and self.frames[-1] >= header.number_of_frames:
-            n = header.number_of_frames
-            return (
-                FRAMES_COLUMN,
-                f"frame index {self.frames[-1]} of box {self.to_list()} is out of range for "
-                f"{n} frame{'s' if n != 1 else ''} (0..{n - 1}) of {header.path}",
-            )
-        return None
-
-    def validate(self, header: Header) -> None:
-        """Check that the box lies inside the image and its frames exist.
-
-        Parameters
-        ----------
-        header : Header
-            The instance the box is drawn on (``rows``, ``columns``, ``number_of_frames``).
-
-        Raises
-        ------
-        RoiFormatError
-            ``ymax >= rows``, ``xmax >= columns`` or a frame ``>= number_of_frames``.
-
-        Examples
-        --------
-        >>> Roi(0, 0, 9, 9).validate(Header(path="/a.dcm", rows=10, columns=10, number_of_frames=1))
-        >>> Roi(0, 0, 10, 9).validate(Header(path="/a.dcm", rows=10, columns=10))
-        Traceback (most recent call last):
-        ...
-        dcmview.sdk.errors.RoiFormatError: box [0, 0, 10, 9] [ymin, xmin, ymax, xmax] is outside...
-        """
-        problem = self._problem(header)
-        if problem is not None:
-            raise RoiFormatError(problem[1], path=header.path)
-
-
-# --------------------------------------------------------------------- JSON body
-
-
-def rois_from_json(payload: object) -> tuple[Roi, ...]:
-    """Read the JSON body of the annotations API into ROIs (canonical form).
-
-    Parameters
-    ----------
-    payload : object
-        The decoded body ``{"num_roi", "roi_coords", "roi_frames"}``. ``roi_coords``
-        is required; ``num_roi``, when present, must equal the number of boxes;
-        ``roi_frames``, when present, holds one list per box (``[]`` = all frames),
-        or is ``[]`` for all frames of every box. Other keys are ignored.
-
-    Returns
-    -------
-    tuple of Roi
-        Corners in either order are accepted and ordered (the viewer sends the
-        drag corners); frames are sorted without repeats.
-
-    Raises
-    ------
-    RoiFormatError
-        Naming the key and box index, e.g. ``roi_coords[1]``.
-
-    Examples
-    --------
-    >>> rois_from_json({"roi_coords": [[220, 430, 120, 340]], "roi_frames": [[2, 1]]})
-    (Roi(ymin=120, xmin=340, ymax=220, xmax=430, frames=(1, 2)),)
-    """
-    if not isinstance(payload, dict):
-        raise RoiFormatError(
-            f"annotations JSON must be an object with roi_coords, got {_shown(payload)}"
-        )
-    coords = payload.get("roi_coords")
-    if not isinstance(coords, list):
-        raise RoiFormatError(
-            f"annotations JSON roi_coords must be a list of [ymin, xmin, ymax, xmax] boxes, "
-            f"got {_shown(coords)}"
-        )
-    boxes = []
-    for i, item in enumerate(coords):
-        try:
-            boxes.append(_box(item, list))
-        except _CellError as exc:
-            raise RoiFormatError(f"annotations JSON roi_coords[{i}]: {exc}") from None
-    count = payload.get("num_roi")
-    if count is not None and (type(count) is not int or count != len(boxes)):
-        raise RoiFormatError(
-            f"annotations JSON num_roi {count!r} does not equal the {len(boxes)} boxes "
-            "of roi_coords"
-        )
-    frames = payload.get("roi_frames")
-    if frames is None or frames == []:
-        frame_lists: list[Any] = [[] for _ in boxes]
-    elif not isinstance(frames, list) or len(frames) != len(boxes):
-        raise RoiFormatError(
-            f"annotations JSON roi_frames {_shown(frames)} must be a list with one "
-            f"frame-index list per box ({len(boxes)})"
-        )
-    else:
-        frame_lists = frames
-    rois = []
-    for i, (box, item) in enumerate(zip(boxes, frame_lists, strict=True)):
-        if not isinstance(item, list) or not all(type(f) is int for f in item):
-            raise RoiFormatError(
-                f"annotations JSON roi_frames[{i}]: {_shown(item)} is not a list of "
-                "0-based frame indices"
-            )
-        try:
-            rois.append(Roi.from_corners(*box, frames=item))
-        except RoiFormatError as exc:
-            raise RoiFormatError(f"annotations JSON roi_coords[{i}]: {exc}") from None
-    return tuple(rois)
-
-
-def rois_to_json(rois: Iterable[Roi]) -> RoiPayload:
-    """Write ROIs as the JSON body of the annotations API.
-
-    Examples
-    --------
-    >>> rois_to_json([Roi(120, 340, 220, 430, frames=(0, 1))])
-    {'num_roi': 1, 'roi_coords': [[120, 340, 220, 430]], 'roi_frames': [[0, 1]]}
-    """
-    items = list(rois)
-    return {
-        "num_roi": len(items),
-        "roi_coords": [r.to_list() for r in items],
-        "roi_frames": [list(r.frames) for r in items],
-    }
-
-
-# ----------------------------------------------------------------------- RoiSet
-
-
-def _normalize(path: StrPath, base_dir: str | None = None) -> str:
-    text = os.fspath(path)
-    if base_dir is not None:  # an absolute, normalized folder
-        return os.path.normpath(os.path.join(base_dir, text))
-    return os.path.normpath(os.path.abspath(text))
-
-
-@dataclass(frozen=True, slots=True)
-class MatchReport:
-    """How the rows of an annotations table matched the files of a catalog.
-
-    Attributes
-    ----------
-    rows : int
-        Data rows in the table.
-    matched_rows, unmatched_rows : int
-        Rows whose path is / is not a file of the catalog. Unmatched rows are
-        kept and written back on export.
-    indexes : tuple of int
-        Catalog indexes of the instances that have at least one ROI, sorted.
-    unmatched : tuple of (int, str)
-        Row number and path (as written in the table) of the first unmatched rows.
-    """
-
-    rows: int
-    matched_rows: int
-    unmatched_rows: int
-    indexes: tuple[int, ...]
-    unmatched: tuple[tuple[int, str], ...]
-
-    def __str__(self) -> str:
-        text = f"{self.matched_rows} of {self.rows} annotation rows matched a file"
-        if self.unmatched_rows:
-            shown = ", ".join(f"row {row}: {path}" for row, path in self.unmatched)
-            more = self.unmatched_rows - len(self.unmatched)
-            text += (
-                f"; {self.unmatched_rows} did not ({shown}{f', and {more} more' if more else ''})"
-            )
-        return text
-
-
-class RoiSet:
+class RoiSet(CatalogMatching):
     """The ROIs of many instances, and the annotations table they were read from.
 
     Keys are normalized absolute paths (relative paths in a CSV are resolved
@@ -457,7 +116,6 @@ class RoiSet:
         self._base_dir = os.getcwd()
         self._table: pd.DataFrame | None = None
         self._count_columns: tuple[str, ...] = ()
-        self._has_frames_column = False
         self._row_keys: list[str] = []
         self._row_paths: list[str] = []
         self._row_formats: list[_RowFormat] = []
@@ -519,52 +177,10 @@ class RoiSet:
         >>> len(rs), [(p.row, p.column, p.value) for p in rs.problems]
         (1, [(3, 'ROI_coords', '[[1,2]]')])
         """
-        if isinstance(source, str | os.PathLike):
-            path = _normalize(source)
-            label = f"annotations CSV {path}"
-            folder = os.path.dirname(path)
-        else:
-            path = None
-            name = getattr(source, "name", None)
-            label = f"annotations CSV {name}" if isinstance(name, str) else "annotations CSV"
-            folder = (
-                os.path.dirname(_normalize(name))
-                if isinstance(name, str) and os.path.isfile(name)
-                else os.getcwd()
-            )
-        try:
-            with warnings.catch_warnings():
-                # A row longer than the header: pandas would drop its extra cells
-                # with only a warning (index_col=False stops it from silently
-                # turning the first columns into an index instead).
-                warnings.simplefilter("error", pd.errors.ParserWarning)
-                table = pd.read_csv(
-                    path if path is not None else source,
-                    dtype=str,
-                    keep_default_na=False,
-                    na_filter=False,
-                    index_col=False,
-                    encoding="utf-8-sig",
-                )
-        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-            raise InvalidPathError(
-                f"cannot read {label}: {exc.strerror or exc}", path=path
-            ) from exc
-        except pd.errors.EmptyDataError as exc:
-            raise RoiFormatError(
-                f"{label} is empty; row 1 must be a header with {PATH_COLUMN} and {COORDS_COLUMN}",
-                path=path,
-            ) from exc
-        except (
-            pd.errors.ParserError,
-            pd.errors.ParserWarning,
-            UnicodeDecodeError,
-            ValueError,
-        ) as exc:
-            raise RoiFormatError(f"{label} is not a readable CSV: {exc}", path=path) from exc
+        table, label, path, folder = read_embed_csv(source)
         out = cls()
         out._load(
-            table, label, path, _normalize(base_dir) if base_dir is not None else folder, errors
+            table, label, path, normalize(base_dir) if base_dir is not None else folder, errors
         )
         return out
 
@@ -598,7 +214,7 @@ class RoiSet:
             table.copy(),  # lazy under pandas copy-on-write; later edits of `table` stay out
             "annotations DataFrame",
             None,
-            _normalize(base_dir if base_dir is not None else os.getcwd()),
+            normalize(base_dir if base_dir is not None else os.getcwd()),
             errors,
         )
         return out
@@ -624,173 +240,22 @@ class RoiSet:
         base_dir: str,
         errors: Literal["raise", "warn"] = "raise",
     ) -> None:
-        if errors not in ("raise", "warn"):
-            raise TypeError(f"errors must be 'raise' or 'warn', not {errors!r}")
-        columns = [str(c) for c in table.columns]
-        for name in (PATH_COLUMN, COORDS_COLUMN, FRAMES_COLUMN, *COUNT_COLUMNS):
-            if columns.count(name) > 1:
-                raise RoiFormatError(
-                    f"{label} row 1 (the header) has the column {name!r} more than once",
-                    path=source,
-                )
-        for required in (PATH_COLUMN, COORDS_COLUMN):
-            if required not in columns:
-                raise RoiFormatError(
-                    f"{label} row 1 (the header) has no column {required!r} "
-                    f"(columns: {', '.join(columns) or 'none'}); an annotations table needs "
-                    f"{PATH_COLUMN} and {COORDS_COLUMN}",
-                    path=source,
-                )
+        rows = parse_rows(table, label, source, base_dir, errors)
         self._label, self._source, self._base_dir = label, source, base_dir
-        self._count_columns = tuple(c for c in COUNT_COLUMNS if c in columns)
-        self._has_frames_column = FRAMES_COLUMN in columns
-        n = len(table)
-        paths = _column_text(table[PATH_COLUMN])
-        coords = _column_text(table[COORDS_COLUMN])
-        frames = _column_text(table[FRAMES_COLUMN]) if self._has_frames_column else [""] * n
-        counts = [_column_text(table[c]) for c in self._count_columns]
-
-        def fail(i: int, column: str, value: str, what: str) -> RoiFormatError:
-            return RoiFormatError(
-                f"{label} row {i + 2}, column {column}: {_shown(value)} {what}",
-                path=source,
-                row=i + 2,
-                column=column,
-                value=value,
-            )
-
-        keys: list[str] = []
-        formats: list[_RowFormat] = []
-        rows_by_key: dict[str, list[int]] = {}
-        rois_by_key: dict[str, tuple[Roi, ...]] = {}
-        default: _RowFormat | None = None
-        # Few distinct frame cells ("[]", "[[],[]]") and row formats occur: parse
-        # and build each once. Paths are normalized in one pass.
-        frames_seen: dict[tuple[str, int], list[tuple[int, ...]] | None] = {}
-        formats_seen: dict[tuple[Dialect, bool, str, bool, bool], _RowFormat] = {}
-        join, normpath = os.path.join, os.path.normpath
-        all_keys = [normpath(join(base_dir, p)) for p in paths]
-        problems: list[RoiFormatError] = []
-        problem_rows: set[int] = set()
-        for i in range(n):
-            try:
-                path, text, ftext = paths[i], coords[i], frames[i]
-                if not path:
-                    raise fail(i, PATH_COLUMN, path, "is empty; give the DICOM file's path")
-                try:
-                    boxes, dialect = _parse_coords(text) if text else ([], "json")
-                except _CellError as exc:
-                    raise fail(i, COORDS_COLUMN, text, str(exc)) from None
-                count_float = False
-                for column, values in zip(self._count_columns, counts, strict=True):
-                    value = values[i]
-                    if not value:
-                        continue
-                    match = _COUNT.fullmatch(value)
-                    if match is None or int(value.partition(".")[0]) != len(boxes):
-                        raise fail(
-                            i,
-                            column,
-                            value,
-                            f"does not equal the {len(boxes)} box{'es' if len(boxes) != 1 else ''} "
-                            f"of {COORDS_COLUMN} {_shown(text)}",
-                        )
-                    count_float = match.group(1) is not None
-                frame_lists = frames_seen.get((ftext, len(boxes)), ())
-                if frame_lists == ():
-                    try:
-                        frame_lists = _parse_frames(ftext, len(boxes))
-                    except _CellError as exc:
-                        raise fail(i, FRAMES_COLUMN, ftext, str(exc)) from None
-                    if len(frames_seen) < 1024:
-                        frames_seen[ftext, len(boxes)] = frame_lists
-                try:
-                    if frame_lists is None:
-                        rois = tuple([Roi(*b) for b in boxes])
-                    else:
-                        rois = tuple(
-                            [Roi(*b, fl) for b, fl in zip(boxes, frame_lists, strict=True)]
-                        )
-                except RoiFormatError as exc:
-                    column = (
-                        FRAMES_COLUMN if exc.message.startswith("frame index") else COORDS_COLUMN
-                    )
-                    raise RoiFormatError(
-                        f"{label} row {i + 2}, column {column}: {exc.message}",
-                        path=source,
-                        row=i + 2,
-                        column=column,
-                        value=text if column == COORDS_COLUMN else ftext,
-                    ) from None
-                if ftext in ("", "[]", "()"):
-                    frames_style = ftext
-                else:
-                    frames_style = "tuple" if ftext[:1] == "(" else "list"
-                spelling = (
-                    dialect,
-                    ", " in text if boxes else _DEFAULT_FORMAT[dialect].spaced,
-                    frames_style,
-                    ", " in ftext if frame_lists else _DEFAULT_FORMAT[dialect].frames_spaced,
-                    count_float,
-                )
-                fmt = formats_seen.get(spelling)
-                if fmt is None:
-                    fmt = formats_seen[spelling] = _RowFormat(*spelling)
-                if default is None and boxes:
-                    default = fmt
-                key = all_keys[i]
-                seen = rows_by_key.get(key)
-                if seen is None:
-                    rows_by_key[key] = [i]
-                    rois_by_key[key] = rois
-                else:
-                    if rois_by_key[key] != rois:
-                        first = seen[0]
-                        raise RoiFormatError(
-                            f"{label} rows {first + 2} and {i + 2} give different ROIs for "
-                            f"the same file {key}: column {COORDS_COLUMN} "
-                            f"{_shown(coords[first])} with {FRAMES_COLUMN} "
-                            f"{_shown(frames[first])} vs {_shown(text)} with "
-                            f"{_shown(ftext)}; keep one of them",
-                            path=source,
-                            row=i + 2,
-                            column=COORDS_COLUMN,
-                            value=text,
-                        )
-                    seen.append(i)
-                keys.append(key)
-                formats.append(fmt)
-            except RoiFormatError as exc:
-                if errors == "raise":
-                    raise
-                # errors="warn": the row stays in the table as read, applies nothing.
-                problems.append(exc)
-                problem_rows.add(i)
-                keys.append(all_keys[i])
-                formats.append(_DEFAULT_FORMAT["json"])  # never used: the row is not rewritten
+        self._count_columns = rows.count_columns
         with self._lock:
             self._table = table
-            self._row_keys = keys
-            self._row_paths = paths
-            self._row_formats = formats
-            self._rows_by_key = rows_by_key
-            self._rois = rois_by_key
+            self._row_keys = rows.keys
+            self._row_paths = rows.paths
+            self._row_formats = rows.formats
+            self._rows_by_key = rows.rows_by_key
+            self._rois = rows.rois_by_key
             self._edited = set()
-            self._problems = tuple(problems)
-            self._problem_rows = frozenset(problem_rows)
-            good = [f for i, f in enumerate(formats) if i not in problem_rows]
-            if default is None and good:
-                default = _DEFAULT_FORMAT[good[0].dialect]
-            # New rows follow the table: its dialect, spacing and frames spelling.
-            if default is not None:
-                self._default = _RowFormat(
-                    default.dialect,
-                    default.spaced,
-                    "tuple" if default.frames in ("tuple", "()") else "list",
-                    default.frames_spaced,
-                    default.count_float,
-                )
-            self._relative_paths = bool(paths) and not os.path.isabs(paths[0])
+            self._problems = rows.problems
+            self._problem_rows = rows.problem_rows
+            if rows.default is not None:
+                self._default = rows.default
+            self._relative_paths = rows.relative_paths
 
     # ------------------------------------------------------------------- access
 
@@ -798,7 +263,7 @@ class RoiSet:
         if isinstance(target, Header):
             return target.path
         if isinstance(target, str | os.PathLike):
-            return _normalize(target)
+            return normalize(target)
         raise TypeError(f"expected a path or a Header, not {type(target).__name__}")
 
     def for_instance(self, target: StrPath | Header) -> tuple[Roi, ...]:
@@ -912,139 +377,6 @@ class RoiSet:
         where = f", source={self._source!r}" if self._source else ""
         return f"<RoiSet {len(self)} files, {self.num_rois} ROIs, dialect={self.dialect!r}{where}>"
 
-    # ------------------------------------------------------------ catalog
-
-    @staticmethod
-    def _lookup(
-        catalog: Header | CatalogLike | Sequence[Header],
-    ) -> tuple[Sequence[Header], Callable[[str], int | None]]:
-        if isinstance(catalog, Header):
-            catalog = [catalog]
-        index_of = getattr(catalog, "index_of", None)
-        if callable(index_of):
-            return catalog.headers, index_of  # type: ignore[union-attr]  # has index_of
-        headers = list(catalog)  # type: ignore[arg-type]  # a Sequence[Header]
-        for h in headers:
-            if not isinstance(h, Header):
-                raise TypeError(f"expected a Catalog or Headers, got a {type(h).__name__}")
-        index = {h.path: i for i, h in enumerate(headers)}
-        return headers, index.get
-
-    def match(self, catalog: Header | CatalogLike | Sequence[Header]) -> MatchReport:
-        """Match the rows to the files of a catalog, by normalized absolute path.
-
-        Rows are keyed by the catalog's spelling of the path afterwards, so that
-        :meth:`for_instance` answers for ``catalog.headers[i].path``. Unmatched
-        rows are reported, kept, and written back on export.
-
-        Parameters
-        ----------
-        catalog : Catalog or sequence of Header
-
-        Returns
-        -------
-        MatchReport
-        """
-        return self._match(*self._lookup(catalog))[0]
-
-    def _match(
-        self, headers: Sequence[Header], lookup: Callable[[str], int | None]
-    ) -> tuple[MatchReport, dict[str, int]]:
-        with self._lock:
-            found: dict[str, int] = {}
-            for key in list(self._rois):
-                index = lookup(key)
-                if index is None:
-                    continue
-                canonical = headers[index].path
-                found[canonical] = index
-                if canonical != key:
-                    self._rekey(key, canonical)
-            # A row left out as a problem matches by its path alone (it has no ROIs).
-            unmatched = [
-                i
-                for i, k in enumerate(self._row_keys)
-                if k not in found and (i not in self._problem_rows or lookup(k) is None)
-            ]
-            shown = tuple((i + 2, self._row_paths[i]) for i in unmatched[:_EXAMPLES])
-            report = MatchReport(
-                rows=len(self._row_keys),
-                matched_rows=len(self._row_keys) - len(unmatched),
-                unmatched_rows=len(unmatched),
-                indexes=tuple(sorted(found[k] for k in found if self._rois.get(k))),
-                unmatched=shown,
-            )
-            return report, found
-
-    def _rekey(self, old: str, new: str) -> None:
-        if new in self._rois and self._rois[new] != self._rois[old]:
-            where = ", ".join(
-                f"row {i + 2}" for k in (new, old) for i in self._rows_by_key.get(k, [])[:1]
-            )
-            raise RoiFormatError(
-                f"{self._label} ({where or 'no rows'}): {old} and {new} are the same file with "
-                "different ROIs; keep one of them",
-                path=self._source,
-            )
-        self._rois[new] = self._rois.pop(old)
-        rows = self._rows_by_key.pop(old, [])
-        if rows:
-            self._rows_by_key.setdefault(new, []).extend(rows)
-            for i in rows:
-                self._row_keys[i] = new
-        if old in self._edited:
-            self._edited.discard(old)
-            self._edited.add(new)
-
-    def validate(self, target: Header | CatalogLike | Sequence[Header]) -> MatchReport:
-        """Check every ROI of the matched files against its image.
-
-        Parameters
-        ----------
-        target : Header, Catalog or sequence of Header
-            One instance, or a catalog (matched first, see :meth:`match`).
-
-        Returns
-        -------
-        MatchReport
-            The match of the rows to `target`.
-
-        Raises
-        ------
-        RoiFormatError
-            For the first problem in table order: a box outside rows x columns or
-            a frame index >= number of frames. The message names the row and
-            column (or the file, for ROIs set through :meth:`set`) and the value,
-            and counts any further problems.
-        """
-        headers, lookup = self._lookup(target)
-        problems: list[tuple[str, str]] = []
-        with self._lock:
-            report, found = self._match(headers, lookup)
-            for key, rois in self._rois.items():  # table order
-                index = found.get(key)
-                if index is None or not rois:
-                    continue
-                header = headers[index]
-                for roi in rois:
-                    problem = roi._problem(header)
-                    if problem is not None:
-                        problems.append((key, self._where(key, problem)))
-                        break
-        if problems:
-            more = len(problems) - 1
-            text = problems[0][1] + (
-                f" ({more} more file{'s' if more != 1 else ''} with problems)" if more else ""
-            )
-            raise RoiFormatError(text, path=problems[0][0])
-        return report
-
-    def _where(self, key: str, problem: tuple[str, str]) -> str:
-        rows = self._rows_by_key.get(key)
-        if rows and key not in self._edited:
-            return f"{self._label} row {rows[0] + 2}, column {problem[0]}: {problem[1]}"
-        return f"ROIs of {key}: {problem[1]}"
-
     # ------------------------------------------------------------------- export
 
     def to_dataframe(self) -> pd.DataFrame:
@@ -1059,54 +391,16 @@ class RoiSet:
         needs it.
         """
         with self._lock:
-            table = (
-                self._table.copy()
-                if self._table is not None
-                else pd.DataFrame({c: pd.Series([], dtype=str) for c in DEFAULT_COLUMNS})
+            return table_with_rois(
+                self._table,
+                count_columns=self._count_columns,
+                rois_by_key=self._rois,
+                edited=self._edited,
+                rows_by_key=self._rows_by_key,
+                row_formats=self._row_formats,
+                default=self._default,
+                spell_path=self._spell_path,
             )
-            count_columns = self._count_columns if self._table is not None else ("num_ROI",)
-            new_keys = [k for k, v in self._rois.items() if v and k not in self._rows_by_key]
-            needs_frames = any(
-                r.frames for k in [*self._edited, *new_keys] for r in self._rois.get(k, ())
-            )
-            if needs_frames and FRAMES_COLUMN not in table.columns:
-                table[FRAMES_COLUMN] = ""
-            edits = [(i, k) for k in self._edited for i in self._rows_by_key.get(k, ())]
-            if edits:
-                columns = {c: table[c].tolist() for c in (COORDS_COLUMN, *count_columns)}
-                if FRAMES_COLUMN in table.columns:
-                    columns[FRAMES_COLUMN] = table[FRAMES_COLUMN].tolist()
-                for i, key in edits:
-                    rois, fmt = self._rois[key], self._row_formats[i]
-                    columns[COORDS_COLUMN][i] = _format_coords(rois, fmt)
-                    for c in count_columns:
-                        integer = pd.api.types.is_integer_dtype(table[c].dtype)
-                        columns[c][i] = len(rois) if integer else _format_count(len(rois), fmt)
-                    if FRAMES_COLUMN in columns:
-                        columns[FRAMES_COLUMN][i] = _format_frames(rois, fmt)
-                for c, values in columns.items():
-                    table[c] = pd.Series(values, index=table.index, dtype=table[c].dtype)
-            if new_keys:
-                rows = []
-                fmt = self._default
-                for key in new_keys:
-                    rois = self._rois[key]
-                    row: dict[str, object] = dict.fromkeys(table.columns, "")
-                    row[PATH_COLUMN] = self._spell_path(key)
-                    for c in count_columns:
-                        row[c] = _format_count(len(rois), fmt)
-                    row[COORDS_COLUMN] = _format_coords(rois, fmt)
-                    if FRAMES_COLUMN in table.columns:
-                        row[FRAMES_COLUMN] = _format_frames(rois, fmt)
-                    rows.append(row)
-                added = pd.DataFrame(rows, columns=table.columns)
-                if not len(table):
-                    table = added
-                else:
-                    # Keep the table's own index labels; new rows continue a RangeIndex.
-                    fresh = isinstance(table.index, pd.RangeIndex)
-                    table = pd.concat([table, added], ignore_index=fresh)
-            return table
 
     def _spell_path(self, key: str) -> str:
         # A table of relative paths gets relative paths for files below its folder.
@@ -1133,26 +427,4 @@ class RoiSet:
             `target` is the CSV this set was read from (the input is never
             overwritten), or cannot be written.
         """
-        table = self.to_dataframe()
-        quoting = _csv_quoting(table)
-        if target is None:
-            return table.to_csv(index=False, lineterminator="\n", quoting=quoting)
-        if isinstance(target, str | os.PathLike):
-            path = _normalize(target)
-            if self._source is not None and (
-                path == self._source
-                or (os.path.exists(path) and os.path.samefile(path, self._source))
-            ):
-                raise InvalidPathError(
-                    f"refusing to overwrite the input {self._label}; export to another file",
-                    path=path,
-                )
-            try:
-                table.to_csv(path, index=False, lineterminator="\n", quoting=quoting)
-            except OSError as exc:
-                raise InvalidPathError(
-                    f"cannot write annotations CSV {path}: {exc.strerror or exc}", path=path
-                ) from exc
-            return None
-        table.to_csv(target, index=False, lineterminator="\n", quoting=quoting)
-        return None
+        return write_embed_csv(self.to_dataframe(), target, self._source, self._label)
