@@ -142,10 +142,17 @@ def _window_params(window: WindowArg, mode: str) -> dict[str, str]:
             "'full' (for a preset, pass dcmview.sdk.Window.coerce(name))"
         )
     given: Any = window
+    function = "LINEAR"
     if isinstance(given, Mapping):
         pair: Any = (given.get("center"), given.get("width"))
     elif hasattr(given, "center") and hasattr(given, "width"):  # an SDK Window
+        if getattr(given, "lut", None) is not None:
+            raise WindowError(
+                "a window with a VOI LUT table cannot be sent over HTTP: pass 'dicom' to "
+                "use the file's own VOI LUT"
+            )
         pair = (given.center, given.width)
+        function = str(getattr(given, "function", "LINEAR"))
     else:
         pair = given
     try:
@@ -157,7 +164,11 @@ def _window_params(window: WindowArg, mode: str) -> dict[str, str]:
     if not (math.isfinite(center) and math.isfinite(width)):
         raise WindowError(f"window center {center} and width {width} must be finite numbers")
     # repr keeps every digit of the float; the server parses it back exactly.
-    return {"mode": mode, "wc": repr(center), "ww": repr(width)}
+    params = {"mode": mode, "wc": repr(center), "ww": repr(width)}
+    if function != "LINEAR":
+        # Beyond the predecessor's API: without it the server would apply LINEAR.
+        params["function"] = function
+    return params
 
 
 def _split_url(url: str) -> tuple[str, str | None]:
@@ -669,8 +680,10 @@ class Client(BaseClient):
         window : (center, width), Window, "dicom", "full" or None
             The VOI window in modality units (PS3.3 C.11.2.1.2); None or ``"dicom"``: the
             file's own window for that frame, else its 1st..99th percentile; ``"full"``:
-            the frame's minimum..maximum. Only center and width travel (the server applies
-            the file's VOI LUT Function). Colour frames are not windowed.
+            the frame's minimum..maximum. A (center, width) pair is LINEAR; a Window's
+            LINEAR_EXACT or SIGMOID function travels as ``function`` (beyond the
+            predecessor's API); a Window holding a VOI LUT table raises WindowError (pass
+            ``"dicom"`` for the file's own). Colour frames are not windowed.
         mode : {"default", "full_dynamic"}
             The route's ``mode``; ``"full_dynamic"`` is ``window="full"``.
 

@@ -187,6 +187,30 @@ def test_frame_png_accepts_an_sdk_window(client: Client, app, index_of) -> None:
     np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(png))), want)
 
 
+@pytest.mark.parametrize("function", ["SIGMOID", "LINEAR_EXACT"])
+def test_frame_png_keeps_an_sdk_windows_function(
+    client: Client, app, index_of, function: str
+) -> None:
+    # The PNG over HTTP is the SDK's render of the same Window, function included.
+    from dcmview.sdk.window import Window
+
+    index = index_of("ct_signed.dcm")
+    window = Window(30.0, 200.0, function)  # type: ignore[arg-type]
+    png = client.frame_png(index, 0, window=window)
+    want = sdk_open(_path(app, index)).frame(0).render(window)
+    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(png))), want)
+    linear = sdk_open(_path(app, index)).frame(0).render((30.0, 200.0))
+    assert not np.array_equal(want, linear)
+
+
+def test_frame_png_refuses_a_voi_lut_table_window(client: Client, index_of) -> None:
+    from dcmview.sdk.window import VoiLut, Window
+
+    table = Window(0.0, 256.0, lut=VoiLut(first_mapped=0, bits=8, data=tuple(range(256))))
+    with pytest.raises(WindowError, match="VOI LUT table"):
+        client.frame_png(index_of("ct_signed.dcm"), 0, window=table)
+
+
 def test_frame_image_colour(client: Client, index_of) -> None:
     image = client.frame_image(index_of("rgb_2f.dcm"), 1)
     assert (image.mode, image.size) == ("RGB", (20, 16))

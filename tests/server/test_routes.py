@@ -136,6 +136,32 @@ def test_frame_png_matches_sdk_render(http, catalog_of, query: str, window: Wind
     assert r.headers["x-frame-window-applied"] == "linear"
 
 
+@pytest.mark.parametrize("function", ["SIGMOID", "LINEAR_EXACT", "sigmoid"])
+def test_frame_png_applies_the_named_voi_function(http, catalog_of, function: str) -> None:
+    catalog = catalog_of(http)
+    i = index_of(catalog, "ct_padding.dcm")
+    r = http.get(f"/api/file/{i}/frame/0?wc=60&ww=300&function={function}")
+    window = Window(60, 300, function.upper())  # type: ignore[arg-type]
+    np.testing.assert_array_equal(_png(r), catalog[i].frame(0).render(window))
+    assert r.headers["x-frame-window-applied"] == function.lower()
+    # Another function is another picture, and another cache entry.
+    linear = _png(http.get(f"/api/file/{i}/frame/0?wc=60&ww=300"))
+    assert not np.array_equal(_png(r), linear)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["?wc=60&ww=300&function=GAMMA", "?function=SIGMOID", "?wc=60&ww=0.5&function=LINEAR"],
+    ids=["unknown", "without-wc-ww", "linear-width-below-1"],
+)
+def test_frame_png_refuses_a_bad_function(http, catalog_of, query: str) -> None:
+    catalog = catalog_of(http)
+    i = index_of(catalog, "ct_padding.dcm")
+    r = http.get(f"/api/file/{i}/frame/0{query}")
+    assert r.status_code == 400
+    assert r.json()["code"] == "invalid_window"
+
+
 def test_frame_png_full_dynamic_ignores_wc_ww(http, catalog_of) -> None:
     catalog = catalog_of(http)
     i = index_of(catalog, "DBT_L_CC.dcm")

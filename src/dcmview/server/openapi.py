@@ -151,6 +151,11 @@ def _document(version: str) -> dict[str, Any]:
         _query("wc", {"type": "number"}, "window center (with ww)"),
         _query("ww", {"type": "number", "exclusiveMinimum": 0}, "window width (with wc)"),
         _query("mode", {"enum": ["default", "full_dynamic"]}, "default: the file's window"),
+        _query(
+            "function",
+            {"enum": ["LINEAR", "LINEAR_EXACT", "SIGMOID"]},
+            "VOI LUT function of wc/ww (beyond; LINEAR when absent)",
+        ),
     ]
     binary = {"type": "string", "format": "binary"}
     paths: dict[str, Any] = {

@@ -31,7 +31,7 @@ from starlette.routing import BaseRoute, Route
 from dcmview import __version__
 from dcmview.sdk.errors import InvalidInputError, InvalidPathError, WindowError
 from dcmview.sdk.support import classify
-from dcmview.sdk.window import Window
+from dcmview.sdk.window import VoiLutFunction, Window
 from dcmview.server import schemas
 from dcmview.server.errors import HttpError
 from dcmview.server.openapi import openapi_json
@@ -159,10 +159,17 @@ def _window_request(request: Request) -> WindowRequest:
     if mode not in {"default", "full_dynamic"}:
         raise InvalidInputError(f"invalid query: mode {mode!r} is not 'default' or 'full_dynamic'")
     wc, ww = q.get("wc"), q.get("ww")
+    function = q.get("function")
+    if function is not None and function.upper() not in {"LINEAR", "LINEAR_EXACT", "SIGMOID"}:
+        raise WindowError(
+            f"invalid window request: function {function!r} is not LINEAR, LINEAR_EXACT or SIGMOID"
+        )
     if mode == "full_dynamic":
         # The predecessor ignores wc/ww in this mode.
         return "full"
     if wc is None and ww is None:
+        if function is not None:
+            raise WindowError("invalid window request: function needs wc and ww")
         return "dicom"
     if wc is None or ww is None:
         raise WindowError(
@@ -176,9 +183,8 @@ def _window_request(request: Request) -> WindowRequest:
         raise WindowError(f"invalid window request: wc={wc!r}, ww={ww!r} must be finite")
     if width <= 0:
         raise WindowError(f"invalid window request: window width must be > 0, got {ww!r}")
-    window = Window.coerce((center, width))
-    assert isinstance(window, Window)
-    return window
+    # A width Window() refuses for the function (LINEAR needs >= 1) is a WindowError.
+    return Window(center, width, cast("VoiLutFunction", (function or "LINEAR").upper()))
 
 
 def _window_headers(window: Window | None) -> dict[str, str]:
