@@ -4,6 +4,7 @@
  * response's X-Server-Instance is reported so the page notices a restarted server.
  */
 import { parseRawFrame, type RawFrame } from "../render/raw";
+import { pngWindowQuery, windowFromPngHeaders, type WindowLevel } from "../render/window";
 import type {
   AnnotationsJson,
   FileInfo,
@@ -28,7 +29,8 @@ export class ApiError extends Error {
 
 export interface PngFrame {
   blob: Blob;
-  window: { center: number; width: number } | null;
+  /** The window the server applied (with its VOI function); null for colour. */
+  window: WindowLevel | null;
 }
 
 export interface ClientHooks {
@@ -127,16 +129,12 @@ export class ApiClient {
   }
 
   /** The server-rendered PNG; `window` null = the server's default, "full" = full dynamic. */
-  async framePng(index: number, frame: number, window: { center: number; width: number } | "full" | null, signal?: AbortSignal): Promise<PngFrame> {
-    let q = "";
-    if (window === "full") q = "?mode=full_dynamic";
-    else if (window) q = `?wc=${encodeURIComponent(window.center)}&ww=${encodeURIComponent(window.width)}`;
-    const resp = await this.request(`/api/file/${index}/frame/${frame}${q}`, signal ? { signal } : {});
-    const wc = resp.headers.get("x-frame-window-center");
-    const ww = resp.headers.get("x-frame-window-width");
+  async framePng(index: number, frame: number, window: WindowLevel | "full" | null, signal?: AbortSignal): Promise<PngFrame> {
+    const resp = await this.request(`/api/file/${index}/frame/${frame}${pngWindowQuery(window)}`, signal ? { signal } : {});
+    const h = resp.headers;
     return {
       blob: await resp.blob(),
-      window: wc !== null && ww !== null ? { center: Number(wc), width: Number(ww) } : null,
+      window: windowFromPngHeaders(h.get("x-frame-window-applied"), h.get("x-frame-window-center"), h.get("x-frame-window-width")),
     };
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PRESETS, SIGMOID_CLAMP, dragWindow, windowByte, windowToRgba, windowUnit } from "./window";
+import { PRESETS, SIGMOID_CLAMP, dragWindow, pngWindowQuery, windowByte, windowFromPngHeaders, windowToRgba, windowUnit } from "./window";
 
 describe("windowUnit (PS3.3 C.11.2.1.2.1 LINEAR)", () => {
   // c=40, w=400: the ramp runs from c-0.5-(w-1)/2 = -160 to c-0.5+(w-1)/2 = 239.
@@ -151,5 +151,33 @@ describe("dragWindow", () => {
   it("keeps the VOI function of the window dragged", () => {
     expect(dragWindow({ center: 40, width: 400, function: "SIGMOID" }, 10, 10, 4096).function).toBe("SIGMOID");
     expect(dragWindow({ center: 40, width: 400 }, 10, 10, 4096).function).toBeUndefined();
+  });
+});
+
+describe("pngWindowQuery / windowFromPngHeaders (the PNG route's window)", () => {
+  it.each([
+    [null, ""],
+    ["full", "?mode=full_dynamic"],
+    [{ center: 40, width: 400 }, "?wc=40&ww=400"],
+    [{ center: 40, width: 400, function: "LINEAR" }, "?wc=40&ww=400"],
+    [{ center: -600.5, width: 1500, function: "SIGMOID" }, "?wc=-600.5&ww=1500&function=SIGMOID"],
+    [{ center: 2, width: 0.5, function: "LINEAR_EXACT" }, "?wc=2&ww=0.5&function=LINEAR_EXACT"],
+  ] as const)("%j -> %s", (window, query) => {
+    expect(pngWindowQuery(window)).toBe(query);
+  });
+
+  it("reads the function back from X-Frame-Window-Applied", () => {
+    expect(windowFromPngHeaders("sigmoid", "40", "400")).toEqual({ center: 40, width: 400, function: "SIGMOID" });
+    expect(windowFromPngHeaders("linear_exact", "1.5", "3")).toEqual({ center: 1.5, width: 3, function: "LINEAR_EXACT" });
+    expect(windowFromPngHeaders("linear", "40", "400")).toEqual({ center: 40, width: 400 });
+    expect(windowFromPngHeaders("voi_lut", "127.5", "256")).toEqual({ center: 127.5, width: 256 });
+    expect(windowFromPngHeaders(null, null, null)).toBeNull();
+  });
+
+  it("keeps a sigmoid a sigmoid through a drag and back to the server", () => {
+    const start = windowFromPngHeaders("sigmoid", "40", "400");
+    expect(start).not.toBeNull();
+    const dragged = dragWindow(start!, 10, -20, 4096);
+    expect(pngWindowQuery(dragged)).toMatch(/&function=SIGMOID$/);
   });
 });

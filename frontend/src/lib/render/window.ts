@@ -121,3 +121,28 @@ export function dragWindow(start: WindowLevel, dx: number, dy: number, dataSpan:
 export function formatWindowValue(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toFixed(1);
 }
+
+/**
+ * The PNG route's query for a window: `null` is the server's default, "full" its full
+ * dynamic range; a LINEAR_EXACT or SIGMOID function travels as `function=` (the server
+ * applies `wc`/`ww` LINEAR otherwise), so a dragged sigmoid stays a sigmoid.
+ */
+export function pngWindowQuery(window: WindowLevel | "full" | null): string {
+  if (window === "full") return "?mode=full_dynamic";
+  if (!window) return "";
+  let q = `?wc=${encodeURIComponent(window.center)}&ww=${encodeURIComponent(window.width)}`;
+  if (window.function && window.function !== "LINEAR") q += `&function=${window.function}`;
+  return q;
+}
+
+/**
+ * The window a server PNG was rendered with, from its X-Frame-Window-* headers; null for
+ * colour (no headers). A VOI LUT table ("voi_lut") has no function a drag could keep.
+ */
+export function windowFromPngHeaders(applied: string | null, center: string | null, width: string | null): WindowLevel | null {
+  if (center === null || width === null) return null;
+  const w: WindowLevel = { center: Number(center), width: Number(width) };
+  const fn = applied?.toUpperCase();
+  if (fn === "LINEAR_EXACT" || fn === "SIGMOID") w.function = fn;
+  return w;
+}

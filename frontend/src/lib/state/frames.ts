@@ -8,13 +8,14 @@
  */
 import { ApiError, type ApiClient } from "../api/client";
 import { canRenderRaw, type RawFrame } from "../render/raw";
+import type { WindowLevel } from "../render/window";
 
 export type Loaded =
   | { kind: "raw"; key: string; raw: RawFrame; bytes: number }
-  | { kind: "png"; key: string; bitmap: ImageBitmap; width: number; height: number; window: { center: number; width: number } | null; bytes: number }
+  | { kind: "png"; key: string; bitmap: ImageBitmap; width: number; height: number; window: WindowLevel | null; bytes: number }
   | { kind: "error"; key: string; code: string; message: string; bytes: number };
 
-export type PngWindow = { center: number; width: number } | "full" | null;
+export type PngWindow = WindowLevel | "full" | null;
 
 interface Task {
   key: string;
@@ -25,7 +26,7 @@ interface Task {
 
 export function frameKey(fileIndex: number, frame: number, png?: PngWindow): string {
   if (png === undefined) return `${fileIndex}:${frame}`;
-  const w = png === null ? "default" : png === "full" ? "full" : `${png.center}/${png.width}`;
+  const w = png === null ? "default" : png === "full" ? "full" : `${png.center}/${png.width}/${png.function ?? "LINEAR"}`;
   return `${fileIndex}:${frame}:png:${w}`;
 }
 
