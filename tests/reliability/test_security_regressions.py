@@ -21,6 +21,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -375,6 +376,49 @@ def test_request_head_over_the_bound_gets_431_in_the_error_shape(server):
     # A head just under the bound is served.
     ok = request(server, "GET", "/api/health", headers={"X-Big": "a" * (MAX_HEAD_BYTES - 1024)})
     assert ok[0] == 200
+
+
+def _raw_exchange(server: Server, parts: list[bytes], pause: float = 0.0) -> bytes:
+    """Send `parts` on one connection (pausing between them); return the whole answer."""
+    url = urlsplit(server.base_url)
+    with socket.create_connection((url.hostname, url.port), timeout=30) as sock:
+        for i, part in enumerate(parts):
+            if i and pause:
+                time.sleep(pause)
+            sock.sendall(part)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_a_head_growing_over_several_reads_gets_431(server):
+    from dcmview.server.protocol import MAX_HEAD_BYTES
+
+    url = urlsplit(server.base_url)
+    first = f"GET /api/health HTTP/1.1\r\nHost: {url.netloc}\r\nX-A: ".encode()
+    # Each part arrives in a read of its own; the head never completes.
+    parts = [first + b"a" * (MAX_HEAD_BYTES // 2), b"a" * (MAX_HEAD_BYTES // 2), b"a" * 4096]
+    answer = _raw_exchange(server, parts, pause=0.2)
+    assert answer.startswith(b"HTTP/1.1 431 ")
+    assert b'"request_head_too_large"' in answer
+    assert request(server, "GET", "/api/health")[0] == 200
+
+
+def test_a_large_body_in_the_heads_read_is_not_taken_for_the_head(server):
+    # Regression: uvloop reads up to 256 KiB at once, so the first read of a big
+    # PUT carries its head and much of its body; counting that read as head bytes
+    # refused most such PUTs with 431 (a reset while the client was still sending).
+    url = urlsplit(server.base_url)
+    body = json.dumps({"roi_coords": [[1, 1, 2, 2]] * 40_000}).encode()  # 560 kB
+    head = (
+        f"PUT /api/file/1/annotations HTTP/1.1\r\nHost: {url.netloc}\r\n"
+        f"Authorization: Bearer {server.token}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    for _ in range(5):
+        answer = _raw_exchange(server, [head + body])
+        assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
 
 
 def test_request_head_bound_is_per_request_on_a_kept_alive_connection(server):

@@ -25,6 +25,10 @@ __all__ = ["MAX_HEAD_BYTES", "http_protocol"]
 MAX_HEAD_BYTES = 64 * 1024
 
 
+class _HeadTooLarge(Exception):
+    """Raised from a parser callback to stop parsing a request head over the bound."""
+
+
 def http_protocol() -> type[asyncio.Protocol] | str:
     """Return what to pass as uvicorn's ``http`` setting.
 
@@ -41,26 +45,44 @@ def http_protocol() -> type[asyncio.Protocol] | str:
     class BoundedHttpToolsProtocol(HttpToolsProtocol):
         """uvicorn's httptools protocol, refusing a request head over MAX_HEAD_BYTES."""
 
-        _head_bytes = 0
-        _in_head = True
+        _head_bytes = 0  # bytes read while the current request's head is incomplete
+        _in_head = False  # between the first byte of a request and the end of its head
+        _head_too_large = False
 
         def data_received(self, data: bytes) -> None:
-            if self._in_head:
-                # Counts whole reads: a read that also carries body bytes can
-                # only make the bound a little stricter.
+            # Parse first: a read may end one head and carry body bytes (uvloop reads
+            # up to 256 KiB at once), and body bytes must not count. A head still
+            # incomplete after the read owns the read's bytes, bar the tail of a
+            # pipelined request that ended in the same read. What httptools holds
+            # meanwhile is at most one read past the bound; a head that completes
+            # within a read is measured exactly in on_headers_complete.
+            super().data_received(data)
+            if self._in_head and not self.transport.is_closing():
                 self._head_bytes += len(data)
                 if self._head_bytes > MAX_HEAD_BYTES:
                     self._refuse_head()
-                    return
-            super().data_received(data)
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._in_head, self._head_bytes = True, 0
 
         def on_headers_complete(self) -> None:
             self._in_head = False
+            # Request line (method, URL, version, CRLFs) and "name: value\r\n" each.
+            size = len(self.url) + 16 + sum(len(n) + len(v) + 4 for n, v in self.headers)
+            if size > MAX_HEAD_BYTES:
+                # Abort the parse before the app sees the request: httptools turns
+                # the exception into a parser error, which uvicorn answers through
+                # send_400_response (below).
+                self._head_too_large = True
+                raise _HeadTooLarge(size)
             super().on_headers_complete()
 
-        def on_message_complete(self) -> None:
-            super().on_message_complete()
-            self._in_head, self._head_bytes = True, 0
+        def send_400_response(self, msg: str) -> None:
+            if self._head_too_large:
+                self._refuse_head()
+            else:
+                super().send_400_response(msg)
 
         def _refuse_head(self) -> None:
             body = json.dumps(
