@@ -18,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import json
 
+from dcmview.server.security import API_HEADERS, RESPONSE_HEADERS
+
 __all__ = ["MAX_HEAD_BYTES", "http_protocol"]
 
 #: The most bytes a request line and its headers may take (h11 allows 16 KiB;
@@ -96,11 +98,8 @@ def http_protocol() -> type[asyncio.Protocol] | str:
                 b"content-type: application/json",
                 b"content-length: " + str(len(body)).encode(),
                 b"connection: close",
-                # What SecurityMiddleware adds to every answer the app makes.
-                b"x-content-type-options: nosniff",
-                b"referrer-policy: no-referrer",
-                b"cross-origin-resource-policy: same-origin",
-                b"cache-control: no-store",
+                # What SecurityMiddleware adds to the app's API answers.
+                *(f"{k}: {v}".encode() for k, v in {**RESPONSE_HEADERS, **API_HEADERS}.items()),
             ]
             self.transport.write(b"\r\n".join(head) + b"\r\n\r\n" + body)
             self.transport.close()

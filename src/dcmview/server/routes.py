@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Hashable, Sequence
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
 import anyio.to_thread
 import numpy as np
@@ -160,7 +160,7 @@ def _window_request(request: Request) -> WindowRequest:
         raise InvalidInputError(f"invalid query: mode {mode!r} is not 'default' or 'full_dynamic'")
     wc, ww = q.get("wc"), q.get("ww")
     function = q.get("function")
-    if function is not None and function.upper() not in {"LINEAR", "LINEAR_EXACT", "SIGMOID"}:
+    if function is not None and function.upper() not in get_args(VoiLutFunction):
         raise WindowError(
             f"invalid window request: function {function!r} is not LINEAR, LINEAR_EXACT or SIGMOID"
         )

@@ -31,7 +31,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from dcmview.server.errors import HttpError, error_response, internal_error_response
 
 __all__ = [
+    "API_HEADERS",
     "LOOPBACK_NAMES",
+    "RESPONSE_HEADERS",
     "Activity",
     "SecurityMiddleware",
     "host_allowed",
@@ -40,6 +42,16 @@ __all__ = [
     "require_json",
     "split_host",
 ]
+
+#: Headers on every answer (a raw frame is never sniffed; the page URL holds the token
+#: in its fragment; no other site embeds a frame).
+RESPONSE_HEADERS: dict[str, str] = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+#: Added to API answers: images do not stay in the browser's disk cache.
+API_HEADERS: dict[str, str] = {"Cache-Control": "no-store"}
 
 #: Host names that always reach this machine's loopback interface.
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -175,11 +187,9 @@ class SecurityMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 h = MutableHeaders(scope=message)
-                h["X-Content-Type-Options"] = "nosniff"
-                h["Referrer-Policy"] = "no-referrer"
-                h["Cross-Origin-Resource-Policy"] = "same-origin"
+                h.update(RESPONSE_HEADERS)
                 if is_api:
-                    h["Cache-Control"] = "no-store"
+                    h.update(API_HEADERS)
                     h["X-Server-Instance"] = self._instance.decode()
             await send(message)
 
