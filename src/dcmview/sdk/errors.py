@@ -18,8 +18,9 @@ so a caller's ``except ValueError`` or ``except IndexError`` keeps working::
     ├── UnsupportedError                          unsupported_transfer_syntax
     │   ├── UnsupportedPixelLayoutError           unsupported_pixel_layout
     │   └── ImageTooLargeError                    image_too_large         refused before allocating
-    └── DecodeError                               pixel_decode_failed     corrupt pixel data
-        └── DecoderUnavailableError               decoder_missing         names the extra to install
+    ├── DecodeError                               pixel_decode_failed     corrupt pixel data
+    │   └── DecoderUnavailableError               decoder_missing         names the extra to install
+    └── ScanTimeoutError(TimeoutError)            scan_timeout            a scan did not finish in time
 
 The HTTP status of each code is decided in one table in ``dcmview.server``; the
 client maps codes back to these classes with :func:`error_class_for_code`.
