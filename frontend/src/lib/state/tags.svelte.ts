@@ -3,7 +3,7 @@
  * panel is open, once per file), its filter, open sequences and column widths.
  */
 import type { TagNode } from "../api/types";
-import { tagRows, type TagRow } from "../render/tags";
+import { tagRows, type TagRow } from "../model/tags";
 import { client } from "./viewer.svelte";
 
 class TagState {

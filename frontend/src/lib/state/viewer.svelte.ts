@@ -5,7 +5,7 @@
  */
 import { ApiClient, ApiError } from "../api/client";
 import type { FileSummary, PixelReadout } from "../api/types";
-import { takeToken } from "../render/auth";
+import { takeToken } from "../api/auth";
 import {
   allKeys,
   fileStack,
@@ -20,8 +20,8 @@ import {
   type NavTree,
   type Stack,
   type StackItem,
-} from "../render/catalog";
-import { advance, clampFps, framesInBudget, prefetchPlan, type PlayMode } from "../render/cine";
+} from "../model/catalog";
+import { advance, clampFps, framesInBudget, prefetchPlan, type PlayMode } from "../model/cine";
 import { needsServerWindow, presetWindow, storedAt } from "../render/raw";
 import {
   fitView,
@@ -34,7 +34,7 @@ import {
   type View,
 } from "../render/transform";
 import { PRESETS, dragWindow, type WindowLevel } from "../render/window";
-import { FrameStore, frameKey, type Loaded, type PngWindow } from "./frames";
+import { FrameStore, frameKey, type Loaded, type PngWindow } from "../api/frames";
 
 export type Tool = "wl" | "pan" | "zoom" | "scroll" | "roi";
 
