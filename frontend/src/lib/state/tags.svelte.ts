@@ -4,7 +4,7 @@
  */
 import type { TagNode } from "../api/types";
 import { tagRows, type TagRow } from "../model/tags";
-import { client } from "./viewer.svelte";
+import { client } from "./connection.svelte";
 
 class TagState {
   fileIndex = $state<number | null>(null);
