@@ -1,10 +1,10 @@
 /**
- * The pixel readout under the pointer. A raw frame is read in the browser (its unit
- * asked once per file from the server); for a server PNG only the server knows the
- * values, so /pixel is asked, the latest answer winning.
+ * The pixel readout under the pointer. A raw frame is read in the browser; for a server
+ * PNG only the server knows the values, so /pixel is asked, the latest answer winning.
+ * The unit is always the server's (Rescale Type): from the raw frame's X-Frame-Unit, or
+ * from a server without that header, asked once per file through /pixel.
  */
 import { placeholderReadout, pixelReadout, rawReadout, type PixelPos, type Readout } from "../model/readout";
-import { catalog } from "./catalog.svelte";
 import { client } from "./connection.svelte";
 import { display } from "./display.svelte";
 import { tabs } from "./tabs.svelte";
@@ -15,7 +15,8 @@ class ReadoutState {
 
 export const readout = new ReadoutState();
 
-const unitCache = new Map<number, string>();
+/** The unit /pixel gave per file: "" while asked, when it has none, or when it failed. */
+const units = new Map<number, string>();
 let pixelSeq = 0;
 
 /** Update the pixel readout for image pixel (row, column), or clear it (null). */
@@ -26,18 +27,16 @@ export function readoutAt(pix: PixelPos | null): void {
     readout.value = null;
     return;
   }
-  const api = client();
   if (s.kind === "raw") {
-    const f = catalog.byIndex.get(item.fileIndex);
-    const unit = unitCache.get(item.fileIndex) ?? (f?.modality === "CT" ? "HU" : "");
-    readout.value = rawReadout(s.raw, pix, unit);
-    if (s.raw.samplesPerPixel === 1 && !unitCache.has(item.fileIndex)) fetchUnit(item.fileIndex, item.frame, pix);
+    const unit = s.raw.unit ?? units.get(item.fileIndex);
+    readout.value = rawReadout(s.raw, pix, unit ?? "");
+    if (unit === undefined && s.raw.samplesPerPixel === 1) fetchUnit(item.fileIndex, item.frame, pix);
     return;
   }
   // Server PNG: only the server knows the stored values.
   const seq = ++pixelSeq;
   readout.value = placeholderReadout(pix, "…");
-  api
+  client()
     ?.pixel(item.fileIndex, item.frame, pix.row, pix.column)
     .then((p) => {
       if (seq === pixelSeq) readout.value = pixelReadout(p);
@@ -48,15 +47,15 @@ export function readoutAt(pix: PixelPos | null): void {
 }
 
 function fetchUnit(fileIndex: number, frame: number, pix: PixelPos): void {
-  unitCache.set(fileIndex, "");
+  units.set(fileIndex, "");
   client()
     ?.pixel(fileIndex, frame, pix.row, pix.column)
     .then((p) => {
-      unitCache.set(fileIndex, p.unit ?? "");
-      if (readout.value) readout.value = { ...readout.value, unit: p.unit ?? "" };
+      const unit = p.unit ?? "";
+      units.set(fileIndex, unit);
+      if (readout.value && tabs.item?.fileIndex === fileIndex) readout.value = { ...readout.value, unit };
     })
     .catch(() => {
-      const f = catalog.byIndex.get(fileIndex);
-      unitCache.set(fileIndex, f?.modality === "CT" ? "HU" : "");
+      // Keep "" (no unit) rather than ask again on every pointer move.
     });
 }
