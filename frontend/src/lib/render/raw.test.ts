@@ -40,6 +40,13 @@ describe("parseRawFrame", () => {
     expect(parseRawFrame(headers(h), new ArrayBuffer(12)).defaultWindow).toBeNull();
   });
 
+  it("takes the modality unit from X-Frame-Unit, and says when the server did not send it", () => {
+    expect(parseRawFrame(headers({ ...ct, "x-frame-unit": "HU" }), new ArrayBuffer(12)).unit).toBe("HU");
+    expect(parseRawFrame(headers({ ...ct, "x-frame-unit": "" }), new ArrayBuffer(12)).unit).toBe("");
+    // A CT without the header: the unit is unknown here, not guessed from the modality.
+    expect(parseRawFrame(headers(ct), new ArrayBuffer(12)).unit).toBeNull();
+  });
+
   it("reads interleaved 8-bit RGB", () => {
     const h = { ...ct, "x-frame-bits-allocated": "8", "x-frame-pixel-representation": "0", "x-frame-samples-per-pixel": "3", "x-frame-photometric-interpretation": "RGB" };
     const f = parseRawFrame(headers(h), new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]).buffer);

@@ -32,6 +32,11 @@ export interface RawFrame {
   voiLut: boolean;
   /** Inclusive stored-value range of Pixel Padding (PS3.3 C.7.5.1.1.2): drawn black. */
   padding: [number, number] | null;
+  /**
+   * Unit of the modality values (Rescale Type; "HU" for CT; "" for none) from X-Frame-Unit,
+   * or null from a server that does not send it (then GET .../pixel says).
+   */
+  unit: string | null;
   data: Samples;
 }
 
@@ -86,6 +91,7 @@ export function parseRawFrame(h: HeaderSource, body: ArrayBuffer): RawFrame {
   const padding: [number, number] | null =
     lo !== null && hi !== null && Number.isFinite(Number(lo)) && Number.isFinite(Number(hi)) ? [Number(lo), Number(hi)] : null;
   const float = (h.get("x-frame-sample-format") ?? "").trim().toLowerCase() === "float";
+  const unit = h.get("x-frame-unit")?.trim() ?? null;
   const count = rows * columns * samplesPerPixel;
   const bytes = bitsAllocated === 1 ? 1 : bitsAllocated / 8;
   if (rows <= 0 || columns <= 0 || ![8, 16, 32, 64].includes(bitsAllocated) || (bitsAllocated === 64 && !float)) {
@@ -106,7 +112,7 @@ export function parseRawFrame(h: HeaderSource, body: ArrayBuffer): RawFrame {
   // one inversion, applied once (as the SDK's display.inverted does).
   const lutShape = (h.get("x-frame-presentation-lut-shape") ?? "").trim().toUpperCase();
   const inverted = isInverted(photometric) || lutShape === "INVERSE";
-  return { rows, columns, bitsAllocated, signed, samplesPerPixel, photometric, slope, intercept, inverted, float, defaultWindow, autoWindow, fullWindow, voiLut, padding, data };
+  return { rows, columns, bitsAllocated, signed, samplesPerPixel, photometric, slope, intercept, inverted, float, defaultWindow, autoWindow, fullWindow, voiLut, padding, unit, data };
 }
 
 /**

@@ -2,23 +2,12 @@
  * Keyboard shortcuts: one table for the handler and the help overlay.
  */
 import { PRESETS } from "../render/window";
+import { togglePlay } from "./cine.svelte";
 import { deleteSelected, select } from "./rois.svelte";
-import {
-  flipH,
-  flipV,
-  resetView,
-  rotate,
-  setPos,
-  setPreset,
-  setTool,
-  stackLength,
-  step,
-  toggleHelp,
-  toggleNav,
-  togglePlay,
-  toggleTags,
-  viewer,
-} from "./viewer.svelte";
+import { setPos, stackLength, step } from "./tabs.svelte";
+import { setTool, toggleHelp, toggleNav, toggleTags, ui } from "./ui.svelte";
+import { flipH, flipV, resetView, rotate } from "./view.svelte";
+import { setPreset } from "./window.svelte";
 
 export const SHORTCUTS: ReadonlyArray<[string, string]> = [
   ["← / →, [ / ]", "previous / next frame"],
@@ -49,7 +38,7 @@ export function handleKey(e: KeyboardEvent): boolean {
   const t = e.target as HTMLElement | null;
   if (t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA" || t.isContentEditable)) return false;
   if (e.altKey || e.ctrlKey || e.metaKey) return false;
-  if (viewer.help && e.key !== "?" && e.key !== "Escape") return false;
+  if (ui.help && e.key !== "?" && e.key !== "Escape") return false;
   const preset = PRESETS.find((p) => p.key === e.key);
   if (preset) {
     setPreset(preset.id);
@@ -83,7 +72,7 @@ export function handleKey(e: KeyboardEvent): boolean {
     case "Backspace":
       return deleteSelected();
     case "Escape":
-      if (viewer.help) toggleHelp(false);
+      if (ui.help) toggleHelp(false);
       else select(null, null);
       return true;
     case "?":

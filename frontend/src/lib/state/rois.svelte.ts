@@ -6,7 +6,10 @@
 import type { AnnotationsJson } from "../api/types";
 import { isValidRoi, roisFromApi, roisToApi, type Roi } from "../render/roi";
 import type { Size } from "../render/transform";
-import { catalog, client, toast, viewer } from "./viewer.svelte";
+import { catalog } from "./catalog.svelte";
+import { client } from "./connection.svelte";
+import { tabs } from "./tabs.svelte";
+import { toast } from "./ui.svelte";
 
 class RoiState {
   byFile = $state.raw<Map<number, Roi[]>>(new Map());
@@ -126,7 +129,7 @@ export function deleteSelected(): boolean {
 export function scopeSelected(all: boolean): void {
   const f = rois.selectedFile;
   const i = rois.selected;
-  const item = viewer.item;
+  const item = tabs.item;
   if (f === null || i === null || !item) return;
   const r = roisOf(f)[i];
   if (!r) return;

@@ -3,8 +3,8 @@
  * panel is open, once per file), its filter, open sequences and column widths.
  */
 import type { TagNode } from "../api/types";
-import { tagRows, type TagRow } from "../render/tags";
-import { client } from "./viewer.svelte";
+import { tagRows, type TagRow } from "../model/tags";
+import { client } from "./connection.svelte";
 
 class TagState {
   fileIndex = $state<number | null>(null);

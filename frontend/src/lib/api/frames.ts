@@ -6,7 +6,7 @@
  * first, then the prefetch plan. Decoded frames are kept in an LRU bounded in bytes.
  * Files whose raw samples the viewport cannot draw fall back to server PNGs.
  */
-import { ApiError, type ApiClient } from "../api/client";
+import { ApiError, type ApiClient } from "./client";
 import { canRenderRaw, type RawFrame } from "../render/raw";
 import type { WindowLevel } from "../render/window";
 

@@ -1,0 +1,112 @@
+/**
+ * Open tabs, one per stack (a series, or a file on its own), each with its position,
+ * view and window choice; the active tab and the item (file, frame) it is on.
+ */
+import { fileStack, stackForFile, stackPosition, tabLabel, type Stack, type StackItem } from "../model/catalog";
+import type { WindowChoice } from "../model/preset";
+import type { View } from "../render/transform";
+import { catalog, revealFile } from "./catalog.svelte";
+import { stopCine } from "./cine.svelte";
+
+export interface Tab extends WindowChoice {
+  key: string;
+  label: string;
+  stack: Stack;
+  pos: number;
+  view: View | null;
+}
+
+class TabState {
+  list = $state<Tab[]>([]);
+  active = $state<string | null>(null);
+  current = $derived(this.list.find((t) => t.key === this.active) ?? null);
+  item = $derived<StackItem | null>(this.current ? (this.current.stack.items[this.current.pos] ?? null) : null);
+}
+
+export const tabs = new TabState();
+
+/** Open (or focus) the stack containing a file, positioned on that file's frame. */
+export function openFile(fileIndex: number, frame = 0): void {
+  const f = catalog.byIndex.get(fileIndex);
+  if (!f) return;
+  const stack = f.has_pixels ? stackForFile(catalog.tree, fileIndex, f.frame_count) : fileStack(fileIndex, 1);
+  let tab = tabs.list.find((t) => t.key === stack.key);
+  if (!tab) {
+    tabs.list.push({ key: stack.key, label: tabLabel(f), stack, pos: 0, view: null, preset: "dicom", custom: null });
+    tab = tabs.list[tabs.list.length - 1];
+  }
+  if (!tab) return;
+  tab.pos = stackPosition(tab.stack, fileIndex, frame);
+  tabs.active = tab.key;
+  revealFile(fileIndex);
+  stopCine();
+}
+
+export function activateTab(key: string): void {
+  tabs.active = key;
+  stopCine();
+}
+
+export function closeTab(key: string): void {
+  const i = tabs.list.findIndex((t) => t.key === key);
+  if (i < 0) return;
+  tabs.list.splice(i, 1);
+  if (tabs.active === key) tabs.active = tabs.list[Math.min(i, tabs.list.length - 1)]?.key ?? null;
+  stopCine();
+}
+
+export function stackLength(): number {
+  return tabs.current?.stack.items.length ?? 0;
+}
+
+export function setPos(pos: number): void {
+  const t = tabs.current;
+  if (!t) return;
+  const n = t.stack.items.length;
+  t.pos = Math.min(n - 1, Math.max(0, Math.round(pos)));
+}
+
+export function step(delta: number): void {
+  const t = tabs.current;
+  if (!t) return;
+  setPos(t.pos + delta);
+}
+
+let autoOpened = false;
+
+/**
+ * Follow a new catalog: stacks of open tabs grow while the scan adds slices to their
+ * series, and the first image opens as soon as the scan found one (once: closing every
+ * tab stays closed).
+ */
+export function syncTabs(): void {
+  for (const t of tabs.list) {
+    if (!t.key.startsWith("series:")) continue;
+    const cur = t.stack.items[t.pos];
+    const f = catalog.byIndex.get(t.stack.fileIndex);
+    const s = stackForFile(catalog.tree, t.stack.fileIndex, f?.frame_count ?? 1);
+    if (s.key === t.key && s.items.length !== t.stack.items.length) {
+      t.stack = s;
+      if (cur) t.pos = stackPosition(s, cur.fileIndex, cur.frame);
+    }
+  }
+  if (!autoOpened) openFirst();
+}
+
+function openFirst(): void {
+  if (tabs.list.length > 0) {
+    autoOpened = true;
+    return;
+  }
+  for (const p of catalog.tree)
+    for (const s of p.studies)
+      for (const e of s.series)
+        for (const i of e.instances) {
+          const f = catalog.byIndex.get(i.fileIndex);
+          if (f?.has_pixels) {
+            openFile(i.fileIndex);
+            autoOpened = true;
+            return;
+          }
+        }
+}
