@@ -19,10 +19,10 @@ from pandas.testing import assert_frame_equal
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
-from dcmview.sdk._roicells import _format_coords, _parse_coords, _RowFormat
 from dcmview.sdk.errors import InvalidInputError, InvalidPathError, RoiFormatError
 from dcmview.sdk.header import Header
 from dcmview.sdk.roi import MatchReport, Roi, RoiSet, rois_from_json, rois_to_json
+from dcmview.sdk.roi._cells import RowFormat, format_coords, parse_coords
 
 DATA = Path(__file__).parent / "data"
 DIALECT_FILES = {
@@ -797,14 +797,14 @@ frame_lists = st.lists(st.integers(0, 300), max_size=5)
 @given(boxes=boxes, dialect=st.sampled_from(["json", "tuple", "nested"]), spaced=st.booleans())
 def test_property_cell_round_trip(boxes, dialect, spaced):
     rois = [Roi(*b) for b in boxes]
-    fmt = _RowFormat(dialect, spaced, "list", False, False)
-    text = _format_coords(rois, fmt)
-    parsed, read_dialect = _parse_coords(text)
+    fmt = RowFormat(dialect, spaced, "list", False, False)
+    text = format_coords(rois, fmt)
+    parsed, read_dialect = parse_coords(text)
     assert parsed == boxes
     if boxes:
         assert read_dialect == dialect
     # The fast path and the literal parser agree on every spelling written.
-    assert _parse_coords(text, fast=False) == (parsed, read_dialect)
+    assert parse_coords(text, fast=False) == (parsed, read_dialect)
 
 
 @settings(max_examples=200, deadline=None)
@@ -835,7 +835,7 @@ def test_property_fast_path_is_exactly_as_strict(
 
     def outcome(fast: bool) -> object:
         try:
-            return _parse_coords(text, fast=fast)
+            return parse_coords(text, fast=fast)
         except Exception as exc:  # the class is what is compared
             return type(exc)
 
@@ -868,7 +868,7 @@ def test_property_json_round_trip(rois):
 def test_property_csv_round_trip(table):
     rows = []
     for i, (bxs, dialect, note) in enumerate(table):
-        cell = _format_coords([Roi(*b) for b in bxs], _RowFormat(dialect, True, "", True, False))
+        cell = format_coords([Roi(*b) for b in bxs], RowFormat(dialect, True, "", True, False))
         rows.append({"anon_dicom_path": f"f{i}.dcm", "num_roi": str(len(bxs)),
                      "ROI_coords": cell, "note": note})  # fmt: skip
     text = pd.DataFrame(rows).to_csv(index=False)

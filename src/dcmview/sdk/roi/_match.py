@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from dcmview.sdk._roibox import Roi
 from dcmview.sdk.errors import RoiFormatError
 from dcmview.sdk.header import Header
+from dcmview.sdk.roi._box import Roi
 
 __all__ = ["CatalogLike", "CatalogMatching", "MatchReport"]
 

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from dcmview.sdk._roicells import COORDS_COLUMN, FRAMES_COLUMN, _box, _CellError, _shown
 from dcmview.sdk.errors import RoiFormatError
 from dcmview.sdk.header import Header
+from dcmview.sdk.roi._cells import COORDS_COLUMN, FRAMES_COLUMN, CellError, as_box, shown
 
 __all__ = ["Roi", "RoiPayload", "rois_from_json", "rois_to_json"]
 
@@ -235,19 +235,19 @@ def rois_from_json(payload: object) -> tuple[Roi, ...]:
     """
     if not isinstance(payload, dict):
         raise RoiFormatError(
-            f"annotations JSON must be an object with roi_coords, got {_shown(payload)}"
+            f"annotations JSON must be an object with roi_coords, got {shown(payload)}"
         )
     coords = payload.get("roi_coords")
     if not isinstance(coords, list):
         raise RoiFormatError(
             f"annotations JSON roi_coords must be a list of [ymin, xmin, ymax, xmax] boxes, "
-            f"got {_shown(coords)}"
+            f"got {shown(coords)}"
         )
     boxes = []
     for i, item in enumerate(coords):
         try:
-            boxes.append(_box(item, list))
-        except _CellError as exc:
+            boxes.append(as_box(item, list))
+        except CellError as exc:
             raise RoiFormatError(f"annotations JSON roi_coords[{i}]: {exc}") from None
     count = payload.get("num_roi")
     if count is not None and (type(count) is not int or count != len(boxes)):
@@ -260,7 +260,7 @@ def rois_from_json(payload: object) -> tuple[Roi, ...]:
         frame_lists: list[Any] = [[] for _ in boxes]
     elif not isinstance(frames, list) or len(frames) != len(boxes):
         raise RoiFormatError(
-            f"annotations JSON roi_frames {_shown(frames)} must be a list with one "
+            f"annotations JSON roi_frames {shown(frames)} must be a list with one "
             f"frame-index list per box ({len(boxes)})"
         )
     else:
@@ -269,7 +269,7 @@ def rois_from_json(payload: object) -> tuple[Roi, ...]:
     for i, (box, item) in enumerate(zip(boxes, frame_lists, strict=True)):
         if not isinstance(item, list) or not all(type(f) is int for f in item):
             raise RoiFormatError(
-                f"annotations JSON roi_frames[{i}]: {_shown(item)} is not a list of "
+                f"annotations JSON roi_frames[{i}]: {shown(item)} is not a list of "
                 "0-based frame indices"
             )
         try:

@@ -1,26 +1,4 @@
-"""Roi, RoiSet; EMBED CSV <-> pandas DataFrame <-> JSON; coordinate convention lives here.
-
-A :class:`Roi` is one rectangle ``[ymin, xmin, ymax, xmax]`` in pixel indices of
-an instance (0-based, max inclusive: the box covers rows ``ymin..ymax`` and
-columns ``xmin..xmax``), optionally scoped to some 0-based frame indices. A
-:class:`RoiSet` holds the ROIs of many instances, keyed by the normalized
-absolute path of the file, together with the table they came from: an EMBED
-annotations CSV (or a DataFrame) is kept row for row, and exporting writes the
-same table back with only the edited instances' ROI cells changed, in the
-dialect each cell was read in.
-
-The three ``ROI_coords`` dialects (see ``docs/annotations-csv.md``)::
-
-    json    [[120,340,220,430],[400,510,480,590]]     the predecessor tool, []
-    tuple   ((1365, 272, 1610, 508),)                 the real EMBED tables, ()
-    nested  [[[1165, 822, 1294, 1000]]]               one list of boxes per source
-
-Cells are parsed as literals only (a strict regular expression for the common
-spellings, :func:`ast.literal_eval` for the rest), never evaluated. Every
-problem is a :class:`~dcmview.sdk.errors.RoiFormatError` naming the row (the
-header is row 1, the first data row is row 2, as a spreadsheet shows them), the
-column and the offending value.
-"""
+"""RoiSet: the ROIs of many instances and the annotations table they were read from."""
 
 from __future__ import annotations
 
@@ -31,48 +9,21 @@ from typing import IO, Literal
 
 import pandas as pd
 
-from dcmview.sdk._roibox import Roi, RoiPayload, rois_from_json, rois_to_json
-from dcmview.sdk._roicells import (
-    _DEFAULT_FORMAT,
-    _DIALECTS,
-    COORDS_COLUMN,
-    COUNT_COLUMNS,
-    DEFAULT_COLUMNS as DEFAULT_COLUMNS,
-    FRAMES_COLUMN,
-    PATH_COLUMN,
-    Dialect,
-    _RowFormat,
-)
-from dcmview.sdk._roicsv import (
+from dcmview.sdk._types import StrPath
+from dcmview.sdk.errors import RoiFormatError
+from dcmview.sdk.header import Header
+from dcmview.sdk.roi._box import Roi, RoiPayload, rois_from_json, rois_to_json
+from dcmview.sdk.roi._cells import DEFAULT_FORMAT, DIALECTS, Dialect, RowFormat
+from dcmview.sdk.roi._csv import (
     normalize,
     parse_rows,
     read_embed_csv,
     table_with_rois,
     write_embed_csv,
 )
-from dcmview.sdk._roimatch import CatalogLike, CatalogMatching, MatchReport
-from dcmview.sdk._types import StrPath
-from dcmview.sdk.errors import RoiFormatError
-from dcmview.sdk.header import Header
+from dcmview.sdk.roi._match import CatalogMatching
 
-# RoiSet is defined here; the rest of the public names are defined in private modules
-# and re-exported: Roi and the JSON body (_roibox), the column names (_roicells),
-# MatchReport and CatalogLike (_roimatch). RoiSet delegates the reading and writing
-# of its table to _roicsv and inherits match/validate from _roimatch.
-__all__ = [
-    "COORDS_COLUMN",
-    "COUNT_COLUMNS",
-    "FRAMES_COLUMN",
-    "PATH_COLUMN",
-    "CatalogLike",
-    "Dialect",
-    "MatchReport",
-    "Roi",
-    "RoiPayload",
-    "RoiSet",
-    "rois_from_json",
-    "rois_to_json",
-]
+__all__ = ["RoiSet"]
 
 
 class RoiSet(CatalogMatching):
@@ -108,8 +59,8 @@ class RoiSet(CatalogMatching):
         *,
         dialect: Dialect = "json",
     ) -> None:
-        if dialect not in _DIALECTS:
-            raise TypeError(f"dialect must be one of {_DIALECTS}, not {dialect!r}")
+        if dialect not in DIALECTS:
+            raise TypeError(f"dialect must be one of {DIALECTS}, not {dialect!r}")
         self._lock = threading.RLock()
         self._label = "annotations"
         self._source: str | None = None
@@ -118,11 +69,11 @@ class RoiSet(CatalogMatching):
         self._count_columns: tuple[str, ...] = ()
         self._row_keys: list[str] = []
         self._row_paths: list[str] = []
-        self._row_formats: list[_RowFormat] = []
+        self._row_formats: list[RowFormat] = []
         self._rows_by_key: dict[str, list[int]] = {}
         self._rois: dict[str, tuple[Roi, ...]] = {}
         self._edited: set[str] = set()
-        self._default = _DEFAULT_FORMAT[dialect]
+        self._default = DEFAULT_FORMAT[dialect]
         self._relative_paths = False
         self._problems: tuple[RoiFormatError, ...] = ()
         self._problem_rows: frozenset[int] = frozenset()
