@@ -15,7 +15,7 @@ from dcmview.sdk.errors import RoiFormatError
 from dcmview.sdk.header import Header
 from dcmview.sdk.roi._cells import COORDS_COLUMN, FRAMES_COLUMN, CellError, as_box, shown
 
-__all__ = ["Roi", "RoiPayload", "rois_from_json", "rois_to_json"]
+__all__ = ["Roi", "RoiPayload", "problem_of", "rois_from_json", "rois_to_json"]
 
 
 class RoiPayload(TypedDict):
@@ -159,24 +159,6 @@ class Roi:
         """``[ymin, xmin, ymax, xmax]``, the JSON form of the box."""
         return [self.ymin, self.xmin, self.ymax, self.xmax]
 
-    def _problem(self, header: Header) -> tuple[str, str] | None:
-        # (column, text) of the first way this box does not fit the instance.
-        if self.ymax >= header.rows or self.xmax >= header.columns:
-            return (
-                COORDS_COLUMN,
-                f"box {self.to_list()} [ymin, xmin, ymax, xmax] is outside the image of "
-                f"{header.rows} rows x {header.columns} columns (indices 0..{header.rows - 1}, "
-                f"0..{header.columns - 1}) of {header.path}",
-            )
-        if self.frames and self.frames[-1] >= header.number_of_frames:
-            n = header.number_of_frames
-            return (
-                FRAMES_COLUMN,
-                f"frame index {self.frames[-1]} of box {self.to_list()} is out of range for "
-                f"{n} frame{'s' if n != 1 else ''} (0..{n - 1}) of {header.path}",
-            )
-        return None
-
     def validate(self, header: Header) -> None:
         """Check that the box lies inside the image and its frames exist.
 
@@ -198,9 +180,28 @@ class Roi:
         ...
         dcmview.sdk.errors.RoiFormatError: box [0, 0, 10, 9] [ymin, xmin, ymax, xmax] is outside...
         """
-        problem = self._problem(header)
+        problem = problem_of(self, header)
         if problem is not None:
             raise RoiFormatError(problem[1], path=header.path)
+
+
+def problem_of(roi: Roi, header: Header) -> tuple[str, str] | None:
+    """``(column, text)`` of the first way `roi` does not fit the instance, or None."""
+    if roi.ymax >= header.rows or roi.xmax >= header.columns:
+        return (
+            COORDS_COLUMN,
+            f"box {roi.to_list()} [ymin, xmin, ymax, xmax] is outside the image of "
+            f"{header.rows} rows x {header.columns} columns (indices 0..{header.rows - 1}, "
+            f"0..{header.columns - 1}) of {header.path}",
+        )
+    if roi.frames and roi.frames[-1] >= header.number_of_frames:
+        n = header.number_of_frames
+        return (
+            FRAMES_COLUMN,
+            f"frame index {roi.frames[-1]} of box {roi.to_list()} is out of range for "
+            f"{n} frame{'s' if n != 1 else ''} (0..{n - 1}) of {header.path}",
+        )
+    return None
 
 
 # --------------------------------------------------------------------- JSON body

@@ -1,16 +1,17 @@
 """The annotations table behind a RoiSet: read an EMBED CSV, parse its rows, write it back.
 
-:class:`~dcmview.sdk.roi.RoiSet` keeps the table row for row and holds the state and
-its lock; these functions do the reading, the row-by-row parsing (dialect, spelling
-and ROIs of every row) and the writing back of edited cells for it.
+:class:`RoiTable` is what a :class:`~dcmview.sdk.roi.RoiSet` holds (under its lock):
+the table row for row, how each row was spelled, and the ROIs per file. These
+functions build it (reading, then parsing every row: dialect, spelling, ROIs) and
+write it back with the edited cells rewritten; :mod:`._match` re-keys it to a
+catalog.
 """
 
 from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any, Literal
 
 import pandas as pd
@@ -38,7 +39,7 @@ from dcmview.sdk.roi._cells import (
 )
 
 __all__ = [
-    "Rows",
+    "RoiTable",
     "normalize",
     "parse_rows",
     "read_embed_csv",
@@ -109,20 +110,29 @@ def read_embed_csv(
 # ------------------------------------------------------------------------ parse
 
 
-@dataclass(frozen=True, slots=True)
-class Rows:
-    """The rows of an annotations table, parsed: each row's file and spelling, the ROIs per file."""
+@dataclass(slots=True, eq=False)
+class RoiTable:
+    """The annotations table behind a RoiSet: its rows, how each was spelled, the ROIs per file.
 
-    count_columns: tuple[str, ...]
-    paths: list[str]  # as written in the table, stripped
-    keys: list[str]  # the normalized absolute path of every row
-    formats: list[RowFormat]
-    rows_by_key: dict[str, list[int]]
-    rois_by_key: dict[str, tuple[Roi, ...]]
-    problems: tuple[RoiFormatError, ...]
-    problem_rows: frozenset[int]
-    default: RowFormat | None  # how new rows are spelled; None: as the RoiSet's dialect
-    relative_paths: bool
+    Mutable; the RoiSet that holds it guards it with its lock. Files are keyed
+    by their normalized absolute path (:func:`normalize`).
+    """
+
+    default: RowFormat  # how new rows are spelled
+    base_dir: str  # what relative paths are resolved against
+    label: str = "annotations"  # names the table in messages
+    source: str | None = None  # the absolute path of the CSV read
+    table: pd.DataFrame | None = None  # as read (never modified); None: no table
+    count_columns: tuple[str, ...] = ()
+    row_paths: list[str] = field(default_factory=list)  # as written, stripped
+    row_keys: list[str] = field(default_factory=list)  # the key of every row
+    row_formats: list[RowFormat] = field(default_factory=list)
+    rows_by_key: dict[str, list[int]] = field(default_factory=dict)
+    rois: dict[str, tuple[Roi, ...]] = field(default_factory=dict)  # in table order
+    edited: set[str] = field(default_factory=set)  # keys whose ROIs changed since read
+    relative_paths: bool = False  # the table spells its paths relative to base_dir
+    problems: tuple[RoiFormatError, ...] = ()  # the rows left out (errors="warn")
+    problem_rows: frozenset[int] = frozenset()
 
 
 def parse_rows(
@@ -131,8 +141,11 @@ def parse_rows(
     source: str | None,
     base_dir: str,
     errors: Literal["raise", "warn"] = "raise",
-) -> Rows:
-    """Check the header and parse every row (see :meth:`RoiSet.from_embed_csv` for `errors`)."""
+) -> RoiTable:
+    """Check the header and parse every row (see :meth:`RoiSet.from_embed_csv` for `errors`).
+
+    `table` is kept as the returned RoiTable's table, not copied.
+    """
     if errors not in ("raise", "warn"):
         raise TypeError(f"errors must be 'raise' or 'warn', not {errors!r}")
     columns = [str(c) for c in table.columns]
@@ -284,41 +297,38 @@ def parse_rows(
             default.frames_spaced,
             default.count_float,
         )
-    return Rows(
+    return RoiTable(
+        # A table without a good row writes new rows as the predecessor did.
+        default=default if default is not None else DEFAULT_FORMAT["json"],
+        base_dir=base_dir,
+        label=label,
+        source=source,
+        table=table,
         count_columns=count_columns,
-        paths=paths,
-        keys=keys,
-        formats=formats,
+        row_paths=paths,
+        row_keys=keys,
+        row_formats=formats,
         rows_by_key=rows_by_key,
-        rois_by_key=rois_by_key,
+        rois=rois_by_key,
+        relative_paths=bool(paths) and not os.path.isabs(paths[0]),
         problems=tuple(problems),
         problem_rows=frozenset(problem_rows),
-        default=default,
-        relative_paths=bool(paths) and not os.path.isabs(paths[0]),
     )
 
 
 # ------------------------------------------------------------------------ write
 
 
-def table_with_rois(
-    read: pd.DataFrame | None,
-    *,
-    count_columns: tuple[str, ...],
-    rois_by_key: Mapping[str, tuple[Roi, ...]],
-    edited: Collection[str],
-    rows_by_key: Mapping[str, list[int]],
-    row_formats: Sequence[RowFormat],
-    default: RowFormat,
-    spell_path: Callable[[str], str],
-) -> pd.DataFrame:
-    """The table `read` (not modified) with the ROIs, for :meth:`RoiSet.to_dataframe`."""
+def table_with_rois(state: RoiTable) -> pd.DataFrame:
+    """The table read (not modified) with the current ROIs, for :meth:`RoiSet.to_dataframe`."""
+    read, rois_by_key, edited = state.table, state.rois, state.edited
+    rows_by_key, row_formats = state.rows_by_key, state.row_formats
     table = (
         read.copy()
         if read is not None
         else pd.DataFrame({c: pd.Series([], dtype=str) for c in DEFAULT_COLUMNS})
     )
-    count_columns = count_columns if read is not None else ("num_ROI",)
+    count_columns = state.count_columns if read is not None else ("num_ROI",)
     new_keys = [k for k, v in rois_by_key.items() if v and k not in rows_by_key]
     needs_frames = any(r.frames for k in [*edited, *new_keys] for r in rois_by_key.get(k, ()))
     if needs_frames and FRAMES_COLUMN not in table.columns:
@@ -340,11 +350,11 @@ def table_with_rois(
             table[c] = pd.Series(values, index=table.index, dtype=table[c].dtype)
     if new_keys:
         rows = []
-        fmt = default
+        fmt = state.default
         for key in new_keys:
             rois = rois_by_key[key]
             row: dict[str, object] = dict.fromkeys(table.columns, "")
-            row[PATH_COLUMN] = spell_path(key)
+            row[PATH_COLUMN] = _spell_path(state, key)
             for c in count_columns:
                 row[c] = format_count(len(rois), fmt)
             row[COORDS_COLUMN] = format_coords(rois, fmt)
@@ -359,6 +369,13 @@ def table_with_rois(
             fresh = isinstance(table.index, pd.RangeIndex)
             table = pd.concat([table, added], ignore_index=fresh)
     return table
+
+
+def _spell_path(state: RoiTable, key: str) -> str:
+    # A table of relative paths gets relative paths for files below its folder.
+    if state.relative_paths and key.startswith(os.path.join(state.base_dir, "")):
+        return os.path.relpath(key, state.base_dir)
+    return key
 
 
 def write_embed_csv(
