@@ -24,6 +24,8 @@ column and the offending value.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from dcmview.sdk.roi._box import Roi, RoiPayload, rois_from_json, rois_to_json
 from dcmview.sdk.roi._cells import (
     COORDS_COLUMN,
@@ -34,7 +36,9 @@ from dcmview.sdk.roi._cells import (
     Dialect,
 )
 from dcmview.sdk.roi._match import CatalogLike, MatchReport
-from dcmview.sdk.roi._set import RoiSet
+
+if TYPE_CHECKING:
+    from dcmview.sdk.roi._set import RoiSet
 
 __all__ = [
     "COORDS_COLUMN",
@@ -51,3 +55,18 @@ __all__ = [
     "rois_from_json",
     "rois_to_json",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # RoiSet needs pandas (about 0.3 s to import): imported on first use, so that
+    # Roi and the JSON body (the client, the server's PUT) do without it.
+    if name != "RoiSet":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from dcmview.sdk.roi._set import RoiSet
+
+    globals()["RoiSet"] = RoiSet  # later look-ups skip this function
+    return RoiSet
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
