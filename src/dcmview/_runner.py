@@ -273,7 +273,7 @@ def start(opts: Options, console: Console, *, in_thread: bool) -> Running:
         if opts.demo:
             import tempfile
 
-            from dcmview._demo import write_demo
+            from dcmview.sdk.demo import write_demo
 
             demo_dir = tempfile.mkdtemp(prefix="dcmview-demo-")
             cleanup.append(lambda: shutil.rmtree(demo_dir, ignore_errors=True))
