@@ -183,6 +183,20 @@ def test_unusable_inputs_exit_1_with_one_line(folder: Path, args: list[str], mes
     assert message in lines[0]
 
 
+def test_a_filter_on_a_sequence_is_a_usage_error(folder: Path) -> None:
+    # pydicom knows the keyword, so the command's own check once let it through;
+    # scan() refuses it (a sequence has no text to match) only after the server
+    # had started. The command now asks the SDK's check, before anything starts.
+    r = run("--timeout", "0", "--filter", "ReferencedImageSequence=1.2", str(folder))
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert r.stderr.startswith("usage: dcmview")
+    assert (
+        "dcmview: error: --filter ReferencedImageSequence=1.2: filter field "
+        "'ReferencedImageSequence' is a sequence (SQ)"
+    ) in r.stderr
+    assert r.stdout == ""
+
+
 def test_nothing_viewable_exits_1(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("hello")
     r = run("--timeout", "0", str(tmp_path))

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 import dcmview
-from dcmview.sdk.errors import InvalidPathError
+from dcmview.sdk.errors import InvalidInputError, InvalidPathError
 from dcmview.sdk.roi import Roi, RoiSet
 from tests.dicom_factory import make_dicom
 
@@ -98,3 +98,16 @@ def test_bad_path_raises_before_starting(tmp_path: Path) -> None:
 def test_filters_keyword(folder: Path) -> None:
     h = dcmview.view([folder], browser=False, timeout=0, filters={"modality": "mr"}, quiet=True)
     assert [hd.modality for hd in h.catalog.headers] == ["MR"]
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        pytest.param("NoSuchKeyword", "unknown filter field 'NoSuchKeyword'", id="unknown"),
+        pytest.param("ReferencedImageSequence", r"is a sequence \(SQ\)", id="sequence"),
+    ],
+)
+def test_a_bad_filter_raises_before_starting(folder: Path, capsys, field: str, message) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        dcmview.view([folder], filters={field: "x"}, browser=False, block=False)
+    assert capsys.readouterr().out == ""

@@ -31,16 +31,12 @@ if TYPE_CHECKING:
     from dcmview.sdk.catalog import Catalog, ScanProgress
     from dcmview.sdk.roi import RoiSet
 
-__all__ = ["Console", "Options", "Running", "StartupError", "UsageError", "run_foreground", "start"]
+__all__ = ["Console", "Options", "Running", "StartupError", "run_foreground", "start"]
 
 PROTOCOL = 1
 DEFAULT_BUDGET = 700 * 1024**2
 # Bad annotation rows warned about one by one; the rest are counted in one line.
 _ROW_WARNINGS = 10
-
-
-class UsageError(Exception):
-    """A bad option value: exit 2 with argparse's usage line."""
 
 
 class StartupError(Exception):
@@ -124,20 +120,6 @@ class Console:
         if self._progress_shown:
             print(file=self.err, flush=True)
             self._progress_shown = False
-
-
-def _check_filters(filters: dict[str, str]) -> None:
-    from pydicom.datadict import keyword_dict
-
-    from dcmview.sdk.header import FILTER_FIELDS
-
-    for name in filters:
-        if name not in FILTER_FIELDS and name not in keyword_dict:
-            known = ", ".join(FILTER_FIELDS)
-            raise UsageError(
-                f"--filter {name}=...: {name!r} is neither a filter field ({known}) "
-                "nor a DICOM keyword such as PatientID"
-            )
 
 
 # -- the server ------------------------------------------------------------------------
@@ -282,8 +264,10 @@ def start(opts: Options, console: Console, *, in_thread: bool) -> Running:
         for p in paths:
             if not os.path.exists(p):
                 raise StartupError(f"no such file or directory: {p}")
-        if opts.filters:  # pydicom's dictionary costs ~0.1 s to import: only when needed
-            _check_filters(opts.filters)
+        if opts.filters:  # as scan() will, but before anything is started
+            from dcmview.sdk.catalog import check_filters
+
+            check_filters(opts.filters)
 
         # The annotation module imports pandas (~35 MiB): only when annotations are given.
         rois: RoiSet | None = None

@@ -26,7 +26,6 @@ from dcmview._runner import (
     Console,
     Options,
     StartupError,
-    UsageError,
     run_foreground,
     start,
 )
@@ -195,6 +194,8 @@ def _options(ns: argparse.Namespace, parser: argparse.ArgumentParser) -> Options
         if name in filters:
             parser.error(f"--filter {name} given twice; filters on one field cannot be combined")
         filters[name] = value
+    if filters:
+        _check_filters(filters, parser)
     return Options(
         paths=list(ns.paths),
         port=ns.port,
@@ -214,6 +215,20 @@ def _options(ns: argparse.Namespace, parser: argparse.ArgumentParser) -> Options
         demo=ns.demo,
         debug=ns.debug,
     )
+
+
+def _check_filters(filters: dict[str, str], parser: argparse.ArgumentParser) -> None:
+    # scan() would refuse them after the server has started: refuse them now, as
+    # a usage error, with the SDK's own check (pydicom's dictionary is imported,
+    # ~0.1 s, only for a DICOM keyword).
+    from dcmview.sdk.catalog import check_filters
+    from dcmview.sdk.errors import InvalidInputError
+
+    for name, value in filters.items():
+        try:
+            check_filters({name: value})
+        except InvalidInputError as exc:
+            parser.error(f"--filter {name}={value}: {exc}")
 
 
 def _tune_malloc() -> None:
@@ -267,12 +282,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         opts = _options(ns, parser)
         running = start(opts, console, in_thread=False)
-    except SystemExit as exc:
+    except SystemExit as exc:  # a usage error found by _options (2)
         return int(exc.code or 0)
-    except UsageError as exc:
-        parser.print_usage(sys.stderr)
-        print(f"dcmview: error: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return 0
     except Exception as exc:
