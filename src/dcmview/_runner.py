@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
+from dcmview.sdk.cache import DEFAULT_BUDGET
+
 if TYPE_CHECKING:
     import uvicorn
 
@@ -34,7 +36,6 @@ if TYPE_CHECKING:
 __all__ = ["Console", "Options", "Running", "StartupError", "run_foreground", "start"]
 
 PROTOCOL = 1
-DEFAULT_BUDGET = 700 * 1024**2
 # Bad annotation rows warned about one by one; the rest are counted in one line.
 _ROW_WARNINGS = 10
 

@@ -21,14 +21,8 @@ import sys
 from collections.abc import Sequence
 
 from dcmview import __version__
-from dcmview._runner import (
-    DEFAULT_BUDGET,
-    Console,
-    Options,
-    StartupError,
-    run_foreground,
-    start,
-)
+from dcmview._runner import Console, Options, StartupError, run_foreground, start
+from dcmview.sdk.cache import DEFAULT_BUDGET, MIN_BUDGET
 
 __all__ = ["build_parser", "main", "parse_size"]
 
@@ -46,7 +40,6 @@ _UNITS = {
     "gib": 1024**3,
 }
 _SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*")
-_MIN_BUDGET = 16 * 1024**2
 
 
 def parse_size(text: str) -> int:
@@ -64,8 +57,10 @@ def parse_size(text: str) -> int:
             f"invalid size {text!r}: use bytes or a KiB/MiB/GiB suffix, e.g. 512MiB"
         )
     value = int(float(match.group(1)) * _UNITS[unit])
-    if value < _MIN_BUDGET:
-        raise argparse.ArgumentTypeError(f"cache budget {text!r} is below the minimum of 16MiB")
+    if value < MIN_BUDGET:
+        raise argparse.ArgumentTypeError(
+            f"cache budget {text!r} is below the minimum of {MIN_BUDGET >> 20}MiB"
+        )
     return value
 
 
