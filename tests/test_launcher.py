@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -90,14 +92,33 @@ def test_repr_html_embeds_the_viewer(folder: Path) -> None:
     assert "<iframe" in html
 
 
-def test_bad_path_raises_before_starting(tmp_path: Path) -> None:
-    with pytest.raises(InvalidPathError, match="no such file"):
-        dcmview.view([tmp_path / "missing"], browser=False, block=False, quiet=True)
+def test_bad_path_raises_before_starting(tmp_path: Path, capsys) -> None:
+    with pytest.raises(InvalidPathError, match="no such file") as info:
+        dcmview.view([tmp_path / "missing"], browser=False, block=False)
+    assert info.value.path == str(tmp_path / "missing")
+    assert capsys.readouterr().out == ""
 
 
-def test_filters_keyword(folder: Path) -> None:
-    h = dcmview.view([folder], browser=False, timeout=0, filters={"modality": "mr"}, quiet=True)
-    assert [hd.modality for hd in h.catalog.headers] == ["MR"]
+def test_a_port_in_use_is_an_oserror_not_a_bad_path(folder: Path, capsys) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(OSError, match=f"^cannot listen on 127.0.0.1:{port}: ") as info:
+            dcmview.view([folder], port=port, browser=False, block=False)
+    assert info.value.errno == errno.EADDRINUSE
+    assert not isinstance(info.value, InvalidPathError)
+    assert capsys.readouterr().out == ""
+
+
+def test_a_file_where_the_unix_socket_goes_is_an_oserror(folder: Path, tmp_path: Path) -> None:
+    path = tmp_path / "not-a-socket"
+    path.write_text("keep me")
+    with pytest.raises(OSError, match="exists and is not a socket") as info:
+        dcmview.view([folder], unix_socket=str(path), browser=False, block=False, quiet=True)
+    assert info.value.errno == errno.EEXIST
+    assert not isinstance(info.value, InvalidPathError)
+    assert path.read_text() == "keep me"
 
 
 @pytest.mark.parametrize(
@@ -111,3 +132,8 @@ def test_a_bad_filter_raises_before_starting(folder: Path, capsys, field: str, m
     with pytest.raises(InvalidInputError, match=message):
         dcmview.view([folder], filters={field: "x"}, browser=False, block=False)
     assert capsys.readouterr().out == ""
+
+
+def test_filters_keyword(folder: Path) -> None:
+    h = dcmview.view([folder], browser=False, timeout=0, filters={"modality": "mr"}, quiet=True)
+    assert [hd.modality for hd in h.catalog.headers] == ["MR"]

@@ -21,7 +21,9 @@ import sys
 from collections.abc import Sequence
 
 from dcmview import __version__
-from dcmview._runner import Console, Options, StartupError, run_foreground, start
+from dcmview._console import Console
+from dcmview._runner import Options, StartupError, run_foreground, start
+from dcmview._sockets import ListenError
 from dcmview.sdk.cache import DEFAULT_BUDGET, MIN_BUDGET
 
 __all__ = ["build_parser", "main", "parse_size"]
@@ -286,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if debug:
             raise
-        if isinstance(exc, DcmviewError | StartupError):
+        if isinstance(exc, DcmviewError | StartupError | ListenError):
             console.error(str(exc))
         else:
             console.error(f"{type(exc).__name__}: {exc} (run with --debug for details)")
