@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -181,6 +182,33 @@ def test_unusable_inputs_exit_1_with_one_line(folder: Path, args: list[str], mes
     assert len(lines) == 1, r.stderr
     assert lines[0].startswith("dcmview: error:")
     assert message in lines[0]
+
+
+def test_a_port_in_use_exits_1_with_one_line(folder: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = run("--timeout", "0", "--port", str(port), str(folder))
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert (
+        r.stderr == f"dcmview: error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    )
+    assert "server running" not in r.stdout
+
+
+def test_a_filter_on_a_sequence_is_a_usage_error(folder: Path) -> None:
+    # pydicom knows the keyword, so the command's own check once let it through;
+    # scan() refuses it (a sequence has no text to match) only after the server
+    # had started. The command now asks the SDK's check, before anything starts.
+    r = run("--timeout", "0", "--filter", "ReferencedImageSequence=1.2", str(folder))
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert r.stderr.startswith("usage: dcmview")
+    assert (
+        "dcmview: error: --filter ReferencedImageSequence=1.2: filter field "
+        "'ReferencedImageSequence' is a sequence (SQ)"
+    ) in r.stderr
+    assert r.stdout == ""
 
 
 def test_nothing_viewable_exits_1(tmp_path: Path) -> None:

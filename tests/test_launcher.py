@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +13,7 @@ import httpx
 import pytest
 
 import dcmview
-from dcmview.sdk.errors import InvalidPathError
+from dcmview.sdk.errors import InvalidInputError, InvalidPathError
 from dcmview.sdk.roi import Roi, RoiSet
 from tests.dicom_factory import make_dicom
 
@@ -90,9 +92,46 @@ def test_repr_html_embeds_the_viewer(folder: Path) -> None:
     assert "<iframe" in html
 
 
-def test_bad_path_raises_before_starting(tmp_path: Path) -> None:
-    with pytest.raises(InvalidPathError, match="no such file"):
-        dcmview.view([tmp_path / "missing"], browser=False, block=False, quiet=True)
+def test_bad_path_raises_before_starting(tmp_path: Path, capsys) -> None:
+    with pytest.raises(InvalidPathError, match="no such file") as info:
+        dcmview.view([tmp_path / "missing"], browser=False, block=False)
+    assert info.value.path == str(tmp_path / "missing")
+    assert capsys.readouterr().out == ""
+
+
+def test_a_port_in_use_is_an_oserror_not_a_bad_path(folder: Path, capsys) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(OSError, match=f"^cannot listen on 127.0.0.1:{port}: ") as info:
+            dcmview.view([folder], port=port, browser=False, block=False)
+    assert info.value.errno == errno.EADDRINUSE
+    assert not isinstance(info.value, InvalidPathError)
+    assert capsys.readouterr().out == ""
+
+
+def test_a_file_where_the_unix_socket_goes_is_an_oserror(folder: Path, tmp_path: Path) -> None:
+    path = tmp_path / "not-a-socket"
+    path.write_text("keep me")
+    with pytest.raises(OSError, match="exists and is not a socket") as info:
+        dcmview.view([folder], unix_socket=str(path), browser=False, block=False, quiet=True)
+    assert info.value.errno == errno.EEXIST
+    assert not isinstance(info.value, InvalidPathError)
+    assert path.read_text() == "keep me"
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        pytest.param("NoSuchKeyword", "unknown filter field 'NoSuchKeyword'", id="unknown"),
+        pytest.param("ReferencedImageSequence", r"is a sequence \(SQ\)", id="sequence"),
+    ],
+)
+def test_a_bad_filter_raises_before_starting(folder: Path, capsys, field: str, message) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        dcmview.view([folder], filters={field: "x"}, browser=False, block=False)
+    assert capsys.readouterr().out == ""
 
 
 def test_filters_keyword(folder: Path) -> None:

@@ -17,7 +17,8 @@ FORBIDDEN = {
         "dcmview.cli",
         "dcmview._runner",
         "dcmview.launcher",
-        "dcmview._demo",
+        "dcmview._console",
+        "dcmview._sockets",
     ),
     "server": ("dcmview.client", "dcmview.cli", "dcmview._runner", "dcmview.launcher"),
 }
@@ -54,6 +55,22 @@ def test_layer_imports(package: str) -> None:
         for path in files
         for line, module in _imports(path)
         if any(module == f or module.startswith(f + ".") for f in FORBIDDEN[package])
+    ]
+    assert not bad, "\n".join(bad)
+
+
+# What only the SDK imports (DESIGN.md, Layers): pydicom, highdicom and the codecs.
+SDK_ONLY = ("pydicom", "highdicom", "pylibjpeg", "openjpeg", "libjpeg", "rle", "jpeg_ls")
+
+
+def test_top_level_modules_reach_dicom_only_through_the_public_sdk() -> None:
+    # cli, the runner, view(), the client: no DICOM library and none of the SDK's
+    # private modules (the server is checked alike once it no longer needs them).
+    bad = [
+        f"{path.relative_to(SRC)}:{line} imports {module}"
+        for path in sorted(SRC.glob("*.py"))
+        for line, module in _imports(path)
+        if module.split(".")[0] in SDK_ONLY or module.startswith("dcmview.sdk._")
     ]
     assert not bad, "\n".join(bad)
 

@@ -2,8 +2,9 @@
 
 Shared by the ``dcmview`` command (:mod:`dcmview.cli`, uvicorn in the main
 thread) and :func:`dcmview.view` (:mod:`dcmview.launcher`, uvicorn in a thread).
-The start-up lines go to stdout in the predecessor's wording, so scripts that
-parse them keep working; ``--startup-json`` adds one JSON object per event.
+:func:`start` checks the inputs, binds the socket (:mod:`dcmview._sockets`),
+builds the app on a background scan, announces the server on the
+:class:`~dcmview._console.Console` and runs it.
 """
 
 from __future__ import annotations
@@ -11,45 +12,47 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import json
 import logging
 import os
 import shutil
 import socket
-import stat
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
+
+from dcmview._console import Console
+from dcmview._sockets import bind_tcp, bind_unix, unlink, url_host
+from dcmview.sdk.cache import DEFAULT_BUDGET
+from dcmview.sdk.errors import InvalidPathError
 
 if TYPE_CHECKING:
     import uvicorn
 
     from dcmview.sdk.catalog import Catalog, ScanProgress
     from dcmview.sdk.roi import RoiSet
+    from dcmview.server.security import Activity
 
-__all__ = ["Console", "Options", "Running", "StartupError", "UsageError", "run_foreground", "start"]
+__all__ = ["Options", "Running", "StartupError", "run_foreground", "start"]
 
 PROTOCOL = 1
-DEFAULT_BUDGET = 700 * 1024**2
 # Bad annotation rows warned about one by one; the rest are counted in one line.
 _ROW_WARNINGS = 10
 
 
-class UsageError(Exception):
-    """A bad option value: exit 2 with argparse's usage line."""
-
-
 class StartupError(Exception):
-    """An unusable input found before serving: exit 1 with one line."""
+    """A missing tool (ssh for ``--tunnel``): exit 1 with one line.
+
+    Bad inputs raise the SDK's errors (``InvalidPathError``, ...) and a socket
+    that cannot be bound a :class:`~dcmview._sockets.ListenError`.
+    """
 
 
 @dataclass
 class Options:
-    """Parsed options, as :func:`serve` takes them (also built by :func:`dcmview.view`)."""
+    """Parsed options, as :func:`start` takes them (also built by :func:`dcmview.view`)."""
 
     paths: list[str] = field(default_factory=list)
     port: int = 0
@@ -69,153 +72,6 @@ class Options:
     allow_hosts: list[str] = field(default_factory=list)
     demo: bool = False
     debug: bool = False
-
-
-class Console:
-    """Start-up output: ``dcmview: ...`` lines on stdout, JSON events, one-line errors."""
-
-    def __init__(self, json_events: bool, out: IO[str] | None = None, err: IO[str] | None = None):
-        self.json_events = json_events
-        self.out = out or sys.stdout
-        self.err = err or sys.stderr
-        self._lock = threading.Lock()
-        self._progress_shown = False
-
-    @staticmethod
-    def _write(stream: IO[str], line: str) -> None:
-        try:
-            print(line, file=stream, flush=True)
-        except (BrokenPipeError, ValueError):
-            # The reader went away (`dcmview ... | head`, a closed notebook pipe):
-            # keep serving; later lines, and the flush at exit, go nowhere.
-            with contextlib.suppress(OSError, ValueError):
-                os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
-
-    def say(self, text: str) -> None:
-        with self._lock:
-            self._end_progress()
-            self._write(self.out, f"dcmview: {text}")
-
-    def event(self, payload: dict[str, Any]) -> None:
-        if self.json_events:
-            with self._lock:
-                self._end_progress()
-                self._write(self.out, json.dumps(payload))
-
-    def warn(self, text: str) -> None:
-        with self._lock:
-            self._end_progress()
-            self._write(self.err, f"dcmview: warning: {text}")
-
-    def error(self, text: str) -> None:
-        with self._lock:
-            self._end_progress()
-            self._write(self.err, f"dcmview: error: {text}")
-
-    def progress(self, text: str) -> None:
-        with self._lock:
-            if self.err.isatty():
-                print(f"\rdcmview: {text}\x1b[K", end="", file=self.err, flush=True)
-                self._progress_shown = True
-            else:
-                self._write(self.err, f"dcmview: {text}")
-
-    def _end_progress(self) -> None:
-        if self._progress_shown:
-            print(file=self.err, flush=True)
-            self._progress_shown = False
-
-
-def _check_filters(filters: dict[str, str]) -> None:
-    from pydicom.datadict import keyword_dict
-
-    from dcmview.sdk.header import FILTER_FIELDS
-
-    for name in filters:
-        if name not in FILTER_FIELDS and name not in keyword_dict:
-            known = ", ".join(FILTER_FIELDS)
-            raise UsageError(
-                f"--filter {name}=...: {name!r} is neither a filter field ({known}) "
-                "nor a DICOM keyword such as PatientID"
-            )
-
-
-# -- the server ------------------------------------------------------------------------
-
-
-def _bind_tcp(host: str, port: int) -> socket.socket:
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    family, _, _, _, address = infos[0]
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # asyncio sets TCP_NODELAY only on sockets it creates with IPPROTO_TCP; without
-    # it an answer written in two parts waits out the client's delayed ACK (~40 ms
-    # on every request, found by benchmarks/load_test.py).
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    try:
-        sock.bind(address)
-    except OSError as exc:
-        sock.close()
-        raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
-    sock.listen(128)
-    sock.setblocking(False)
-    return sock
-
-
-def _bind_unix(path: str) -> socket.socket:
-    if os.path.lexists(path):
-        if not stat.S_ISSOCK(os.lstat(path).st_mode):
-            raise StartupError(f"--unix-socket {path} exists and is not a socket; not replacing it")
-        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            probe.connect(path)
-        except OSError:
-            os.unlink(path)  # a stale socket of a server that is gone
-        else:
-            raise StartupError(f"--unix-socket {path} is in use by another server")
-        finally:
-            probe.close()
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    # umask before bind: the socket is never visible with wider permissions.
-    old = os.umask(0o177)
-    try:
-        sock.bind(path)
-    except OSError as exc:
-        sock.close()
-        raise StartupError(f"cannot listen on {path}: {exc.strerror or exc}") from exc
-    finally:
-        os.umask(old)
-    os.chmod(path, 0o600)
-    sock.listen(128)
-    sock.setblocking(False)
-    return sock
-
-
-def _unlink(path: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
-
-
-def _url_host(host: str) -> str:
-    if host in {"0.0.0.0", "::", ""}:
-        return "127.0.0.1"
-    return f"[{host}]" if ":" in host else host
-
-
-def _load_annotations(path: str, console: Console) -> RoiSet:
-    """Read the CSV: a bad file stops startup (exit 1), a bad row is a warning.
-
-    Bad rows are left out of the viewer and written back unchanged on export.
-    """
-    from dcmview.sdk.roi import RoiSet
-
-    rois = RoiSet.from_embed_csv(path, errors="warn")
-    shown = rois.problems[:_ROW_WARNINGS]
-    for problem in shown:
-        console.warn(f"{problem.message} (row left out, kept in the export)")
-    if len(rois.problems) > len(shown):
-        console.warn(f"... and {len(rois.problems) - len(shown)} more bad rows in {path}")
-    return rois
 
 
 @dataclass
@@ -251,6 +107,11 @@ class Running:
 def start(opts: Options, console: Console, *, in_thread: bool) -> Running:
     """Scan (in the background), bind, and build the server; print the start lines.
 
+    The steps, in order: check the inputs, bind the socket, build the app on a
+    background scan, announce, run. What a step took (the demo folder, the
+    socket, the scan, the tunnel) is released if a later one fails, and by
+    :meth:`Running.cleanup` after serving.
+
     Parameters
     ----------
     opts : Options
@@ -258,179 +119,269 @@ def start(opts: Options, console: Console, *, in_thread: bool) -> Running:
     in_thread : bool
         Run uvicorn in a new thread (``view()``) instead of the caller's (CLI).
         With ``in_thread=False`` the caller calls :func:`run_foreground`.
+
+    Raises
+    ------
+    InvalidPathError
+        A path that does not exist, or an annotations CSV that cannot be read.
+    InvalidInputError
+        A filter on an unknown field (see :func:`dcmview.sdk.catalog.check_filters`).
+    RoiFormatError
+        An annotations table that cannot be used.
+    ListenError
+        The socket cannot be bound (an :class:`OSError`, see :mod:`dcmview._sockets`).
+    StartupError
+        ``--tunnel`` without the ssh command.
     """
-    import uvicorn
-
-    from dcmview.sdk.cache import FrameCache
-    from dcmview.sdk.catalog import scan
-    from dcmview.server.app import create_app, warm_up
-    from dcmview.server.protocol import http_protocol
-    from dcmview.server.security import Activity, is_loopback, new_token
-
     cleanup: list[Callable[[], None]] = []
-    paths = list(opts.paths)
     try:
-        if opts.demo:
-            import tempfile
-
-            from dcmview._demo import write_demo
-
-            demo_dir = tempfile.mkdtemp(prefix="dcmview-demo-")
-            cleanup.append(lambda: shutil.rmtree(demo_dir, ignore_errors=True))
-            write_demo(demo_dir)
-            paths.append(demo_dir)
-        for p in paths:
-            if not os.path.exists(p):
-                raise StartupError(f"no such file or directory: {p}")
-        if opts.filters:  # pydicom's dictionary costs ~0.1 s to import: only when needed
-            _check_filters(opts.filters)
-
-        # The annotation module imports pandas (~35 MiB): only when annotations are given.
-        rois: RoiSet | None = None
-        if opts.annotations is None:
-            pass
-        elif isinstance(opts.annotations, str | os.PathLike):
-            rois = _load_annotations(os.fspath(opts.annotations), console)
-        else:
-            import pandas as pd
-
-            from dcmview.sdk.roi import RoiSet
-
-            if isinstance(opts.annotations, RoiSet):
-                rois = opts.annotations
-            elif not isinstance(opts.annotations, pd.DataFrame):
-                raise TypeError(
-                    "annotations must be a CSV path, a RoiSet or a pandas DataFrame, "
-                    f"not {type(opts.annotations).__name__}"
-                )
-            else:
-                rois = RoiSet.from_dataframe(opts.annotations)
-
-        if opts.no_token:
-            token = None
-            console.warn("--no-token: the API is open to every local user and every web page")
-        else:
-            token = opts.token or os.environ.get("DCMVIEW_TOKEN") or new_token()
-
-        if opts.unix_socket:
-            sock = _bind_unix(opts.unix_socket)
-            sock_path = opts.unix_socket
-            cleanup.append(lambda: _unlink(sock_path))
-            base_url, port, bound = "http://localhost", None, None
-        else:
-            if not is_loopback(opts.host):
-                console.warn(
-                    f"listening on {opts.host}, not loopback: anyone who can reach this "
-                    "address and has the token can read the images. Add --allow-host NAME "
-                    "for the name browsers will use."
-                )
-            sock = _bind_tcp(opts.host, opts.port)
-            port = sock.getsockname()[1]
-            bound = opts.host
-            base_url = f"http://{_url_host(opts.host)}:{port}"
-        url = f"{base_url}/#token={token}" if token else f"{base_url}/"
-
-        cache = FrameCache(opts.cache_budget)
-        activity = Activity()
-        # pydicom's modules import each other in a cycle, so two threads importing
-        # it at once (the scan's fallback reader, a request, a warm-up) can meet a
-        # half-initialized module ("cannot import name 'dcmread'"). Import it here,
-        # before any other thread runs. Unless nothing will be served (--timeout 0),
-        # import the rest of the decoding stack too (~0.13 s), so that a first frame
-        # never waits for imports.
-        if opts.timeout == 0:
-            import pydicom  # noqa: F401
-        else:
-            warm_up()
-        catalog = scan(
-            *paths,
-            recursive=opts.recursive,
-            filters=opts.filters or None,
-            background=True,
-            cache=cache,
-            progress=_progress_printer(console),
-        )
-        app = create_app(
-            catalog,
-            rois,
-            token=token,
-            cache=cache,
-            bound_host=bound,
-            allow_hosts=opts.allow_hosts,
-            tunnel_host=opts.tunnel_host,
-            activity=activity,
-        )
-        config = uvicorn.Config(
-            app,
-            http=http_protocol(),
-            log_level="info" if opts.debug else "warning",
-            access_log=opts.debug,
-            lifespan="off",
-            timeout_graceful_shutdown=2,
-            server_header=False,
-        )
-        server = _server_class()(config)
-        running = Running(url, base_url, token, server, catalog, _cleanup=cleanup)
-        cleanup.append(catalog.cancel)  # a scan still running stops with the server
-
-        if opts.tunnel_host and port is not None:
-            tport = opts.tunnel_port or port
-            cleanup.append(_start_tunnel(opts.tunnel_host, tport, port))
-            console.say(f"tunnel: ssh -N -L {tport}:127.0.0.1:{port} {opts.tunnel_host}")
-        if port is not None:
-            console.say(
-                f"(on a remote server? run on your local machine: "
-                f"ssh -L {port}:localhost:{port} user@host)"
-            )
-            console.say(
-                f"then open http://localhost:{port}/" + (f"#token={token}" if token else "")
-            )
-        console.event(
-            {
-                "type": "server_started",
-                "url": url,
-                "base_url": base_url,
-                "token": token,
-                "host": _url_host(opts.host) if port is not None else None,
-                "port": port,
-                "unix_socket": opts.unix_socket,
-                "protocol": PROTOCOL,
-            }
-        )
-        if opts.unix_socket:
-            console.say(
-                f"server running on unix socket {opts.unix_socket} "
-                f"(curl --unix-socket {opts.unix_socket} http://localhost/api/health)"
-            )
-        else:
-            console.say(f"server running at {url}")
-        console.say("press Ctrl+C to stop")
-
-        watcher = threading.Thread(
-            target=_watch,
-            args=(running, opts, console, activity, rois, paths),
-            name="dcmview-watch",
-            daemon=True,
-        )
-        running.sockets.append(sock)
-        cleanup.append(sock.close)
-        if in_thread:
-            running.thread = threading.Thread(
-                target=server.run,
-                kwargs={"sockets": running.sockets},
-                name="dcmview-server",
-                daemon=True,
-            )
-            running.thread.start()
-        watcher.start()
-        if opts.browser:
-            _open_browser(url)
+        paths, rois = _inputs(opts, console, cleanup)
+        token = _token(opts, console)
+        listener = _listen(opts, console, cleanup)
+        running, activity = _app(opts, console, paths, rois, listener, token, cleanup)
+        if opts.tunnel_host and listener.port is not None:
+            tport = opts.tunnel_port or listener.port
+            cleanup.append(_start_tunnel(opts.tunnel_host, tport, listener.port))
+            console.say(f"tunnel: ssh -N -L {tport}:127.0.0.1:{listener.port} {opts.tunnel_host}")
+        _announce(opts, console, running, listener)
+        _run(opts, console, running, activity, rois, paths, in_thread=in_thread)
         return running
     except BaseException:
         for fn in reversed(cleanup):
             with contextlib.suppress(Exception):
                 fn()
         raise
+
+
+def _inputs(
+    opts: Options, console: Console, cleanup: list[Callable[[], None]]
+) -> tuple[list[str], RoiSet | None]:
+    """Step 1: the paths to scan (with the demo study, if asked) and the annotations, checked."""
+    paths = list(opts.paths)
+    if opts.demo:
+        import tempfile
+
+        from dcmview.sdk.demo import write_demo
+
+        demo_dir = tempfile.mkdtemp(prefix="dcmview-demo-")
+        cleanup.append(lambda: shutil.rmtree(demo_dir, ignore_errors=True))
+        write_demo(demo_dir)
+        paths.append(demo_dir)
+    for p in paths:
+        if not os.path.exists(p):
+            raise InvalidPathError(f"no such file or directory: {p}", path=p)
+    if opts.filters:
+        from dcmview.sdk.catalog import check_filters
+
+        check_filters(opts.filters)
+    return paths, _annotations(opts.annotations, console)
+
+
+def _annotations(annotations: object, console: Console) -> RoiSet | None:
+    """The annotations given as a CSV path, a RoiSet or a DataFrame, as a RoiSet."""
+    # The annotation module imports pandas (~35 MiB): only when annotations are given.
+    if annotations is None:
+        return None
+    if isinstance(annotations, str | os.PathLike):
+        return _load_annotations(os.fspath(annotations), console)
+    import pandas as pd
+
+    from dcmview.sdk.roi import RoiSet
+
+    if isinstance(annotations, RoiSet):
+        return annotations
+    if not isinstance(annotations, pd.DataFrame):
+        raise TypeError(
+            "annotations must be a CSV path, a RoiSet or a pandas DataFrame, "
+            f"not {type(annotations).__name__}"
+        )
+    return RoiSet.from_dataframe(annotations)
+
+
+def _load_annotations(path: str, console: Console) -> RoiSet:
+    """Read the CSV: a bad file stops startup (exit 1), a bad row is a warning.
+
+    Bad rows are left out of the viewer and written back unchanged on export.
+    """
+    from dcmview.sdk.roi import RoiSet
+
+    rois = RoiSet.from_embed_csv(path, errors="warn")
+    shown = rois.problems[:_ROW_WARNINGS]
+    for problem in shown:
+        console.warn(f"{problem.message} (row left out, kept in the export)")
+    if len(rois.problems) > len(shown):
+        console.warn(f"... and {len(rois.problems) - len(shown)} more bad rows in {path}")
+    return rois
+
+
+def _token(opts: Options, console: Console) -> str | None:
+    """The access token: --token, DCMVIEW_TOKEN or a new one; None with --no-token."""
+    from dcmview.server.security import new_token
+
+    if opts.no_token:
+        console.warn("--no-token: the API is open to every local user and every web page")
+        return None
+    return opts.token or os.environ.get("DCMVIEW_TOKEN") or new_token()
+
+
+@dataclass(frozen=True)
+class _Listener:
+    """The bound socket the server accepts on, and the address it is reached at."""
+
+    sock: socket.socket
+    base_url: str
+    port: int | None = None  # None: a Unix socket
+    host: str | None = None  # the TCP address bound, for the Host allow-list
+
+
+def _listen(opts: Options, console: Console, cleanup: list[Callable[[], None]]) -> _Listener:
+    """Step 2: bind the socket, TCP or Unix (a failure is a :class:`ListenError`)."""
+    if opts.unix_socket:
+        sock = bind_unix(opts.unix_socket)
+        sock_path = opts.unix_socket
+        cleanup.append(lambda: unlink(sock_path))
+        cleanup.append(sock.close)
+        return _Listener(sock, "http://localhost")
+    from dcmview.server.security import is_loopback
+
+    if not is_loopback(opts.host):
+        console.warn(
+            f"listening on {opts.host}, not loopback: anyone who can reach this "
+            "address and has the token can read the images. Add --allow-host NAME "
+            "for the name browsers will use."
+        )
+    sock = bind_tcp(opts.host, opts.port)
+    cleanup.append(sock.close)
+    port = sock.getsockname()[1]
+    return _Listener(sock, f"http://{url_host(opts.host)}:{port}", port, opts.host)
+
+
+def _app(
+    opts: Options,
+    console: Console,
+    paths: list[str],
+    rois: RoiSet | None,
+    listener: _Listener,
+    token: str | None,
+    cleanup: list[Callable[[], None]],
+) -> tuple[Running, Activity]:
+    """Step 3: start the background scan, and build the app and the uvicorn server on it."""
+    import uvicorn
+
+    from dcmview.sdk.cache import FrameCache
+    from dcmview.sdk.catalog import scan
+    from dcmview.server.app import create_app, warm_up
+    from dcmview.server.protocol import http_protocol
+    from dcmview.server.security import Activity
+
+    cache = FrameCache(opts.cache_budget)
+    activity = Activity()
+    # Unless nothing will be served (--timeout 0), import the decoding stack now
+    # (~0.13 s), so that a first frame never waits for imports. scan() imports
+    # pydicom before its thread starts (its modules import each other in a cycle,
+    # which two threads importing it at once can meet half-initialized).
+    if opts.timeout != 0:
+        warm_up()
+    catalog = scan(
+        *paths,
+        recursive=opts.recursive,
+        filters=opts.filters or None,
+        background=True,
+        cache=cache,
+        progress=_progress_printer(console),
+    )
+    cleanup.append(catalog.cancel)  # a scan still running stops with the server
+    app = create_app(
+        catalog,
+        rois,
+        token=token,
+        cache=cache,
+        bound_host=listener.host,
+        allow_hosts=opts.allow_hosts,
+        tunnel_host=opts.tunnel_host,
+        activity=activity,
+    )
+    config = uvicorn.Config(
+        app,
+        http=http_protocol(),
+        log_level="info" if opts.debug else "warning",
+        access_log=opts.debug,
+        lifespan="off",
+        timeout_graceful_shutdown=2,
+        server_header=False,
+    )
+    url = f"{listener.base_url}/#token={token}" if token else f"{listener.base_url}/"
+    running = Running(
+        url,
+        listener.base_url,
+        token,
+        _server_class()(config),
+        catalog,
+        sockets=[listener.sock],
+        _cleanup=cleanup,
+    )
+    return running, activity
+
+
+def _announce(opts: Options, console: Console, running: Running, listener: _Listener) -> None:
+    """Step 4: the start lines on stdout and the ``server_started`` event."""
+    port, token, url = listener.port, running.token, running.url
+    if port is not None:
+        console.say(
+            f"(on a remote server? run on your local machine: "
+            f"ssh -L {port}:localhost:{port} user@host)"
+        )
+        console.say(f"then open http://localhost:{port}/" + (f"#token={token}" if token else ""))
+    console.event(
+        {
+            "type": "server_started",
+            "url": url,
+            "base_url": running.base_url,
+            "token": token,
+            "host": url_host(opts.host) if port is not None else None,
+            "port": port,
+            "unix_socket": opts.unix_socket,
+            "protocol": PROTOCOL,
+        }
+    )
+    if opts.unix_socket:
+        console.say(
+            f"server running on unix socket {opts.unix_socket} "
+            f"(curl --unix-socket {opts.unix_socket} http://localhost/api/health)"
+        )
+    else:
+        console.say(f"server running at {url}")
+    console.say("press Ctrl+C to stop")
+
+
+def _run(
+    opts: Options,
+    console: Console,
+    running: Running,
+    activity: Activity,
+    rois: RoiSet | None,
+    paths: list[str],
+    *,
+    in_thread: bool,
+) -> None:
+    """Step 5: serve in a thread (``view()``), watch the scan, open the browser."""
+    watcher = threading.Thread(
+        target=_watch,
+        args=(running, opts, console, activity, rois, paths),
+        name="dcmview-watch",
+        daemon=True,
+    )
+    if in_thread:
+        running.thread = threading.Thread(
+            target=running.server.run,
+            kwargs={"sockets": running.sockets},
+            name="dcmview-server",
+            daemon=True,
+        )
+        running.thread.start()
+    watcher.start()
+    if opts.browser:
+        _open_browser(running.url)
 
 
 def run_foreground(running: Running) -> int:
@@ -462,7 +413,7 @@ def _watch(
     running: Running,
     opts: Options,
     console: Console,
-    activity: Any,
+    activity: Activity,
     rois: RoiSet | None,
     paths: list[str],
 ) -> None:

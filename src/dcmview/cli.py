@@ -21,15 +21,10 @@ import sys
 from collections.abc import Sequence
 
 from dcmview import __version__
-from dcmview._runner import (
-    DEFAULT_BUDGET,
-    Console,
-    Options,
-    StartupError,
-    UsageError,
-    run_foreground,
-    start,
-)
+from dcmview._console import Console
+from dcmview._runner import Options, StartupError, run_foreground, start
+from dcmview._sockets import ListenError
+from dcmview.sdk.cache import DEFAULT_BUDGET, MIN_BUDGET
 
 __all__ = ["build_parser", "main", "parse_size"]
 
@@ -47,7 +42,6 @@ _UNITS = {
     "gib": 1024**3,
 }
 _SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*")
-_MIN_BUDGET = 16 * 1024**2
 
 
 def parse_size(text: str) -> int:
@@ -65,8 +59,10 @@ def parse_size(text: str) -> int:
             f"invalid size {text!r}: use bytes or a KiB/MiB/GiB suffix, e.g. 512MiB"
         )
     value = int(float(match.group(1)) * _UNITS[unit])
-    if value < _MIN_BUDGET:
-        raise argparse.ArgumentTypeError(f"cache budget {text!r} is below the minimum of 16MiB")
+    if value < MIN_BUDGET:
+        raise argparse.ArgumentTypeError(
+            f"cache budget {text!r} is below the minimum of {MIN_BUDGET >> 20}MiB"
+        )
     return value
 
 
@@ -195,6 +191,8 @@ def _options(ns: argparse.Namespace, parser: argparse.ArgumentParser) -> Options
         if name in filters:
             parser.error(f"--filter {name} given twice; filters on one field cannot be combined")
         filters[name] = value
+    if filters:
+        _check_filters(filters, parser)
     return Options(
         paths=list(ns.paths),
         port=ns.port,
@@ -214,6 +212,20 @@ def _options(ns: argparse.Namespace, parser: argparse.ArgumentParser) -> Options
         demo=ns.demo,
         debug=ns.debug,
     )
+
+
+def _check_filters(filters: dict[str, str], parser: argparse.ArgumentParser) -> None:
+    # scan() would refuse them after the server has started: refuse them now, as
+    # a usage error, with the SDK's own check (pydicom's dictionary is imported,
+    # ~0.1 s, only for a DICOM keyword).
+    from dcmview.sdk.catalog import check_filters
+    from dcmview.sdk.errors import InvalidInputError
+
+    for name, value in filters.items():
+        try:
+            check_filters({name: value})
+        except InvalidInputError as exc:
+            parser.error(f"--filter {name}={value}: {exc}")
 
 
 def _tune_malloc() -> None:
@@ -267,12 +279,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         opts = _options(ns, parser)
         running = start(opts, console, in_thread=False)
-    except SystemExit as exc:
+    except SystemExit as exc:  # a usage error found by _options (2)
         return int(exc.code or 0)
-    except UsageError as exc:
-        parser.print_usage(sys.stderr)
-        print(f"dcmview: error: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return 0
     except Exception as exc:
@@ -280,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if debug:
             raise
-        if isinstance(exc, DcmviewError | StartupError):
+        if isinstance(exc, DcmviewError | StartupError | ListenError):
             console.error(str(exc))
         else:
             console.error(f"{type(exc).__name__}: {exc} (run with --debug for details)")

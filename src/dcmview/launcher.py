@@ -25,7 +25,8 @@ import weakref
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from dcmview._runner import Console, Options, Running, StartupError, start
+from dcmview._console import Console
+from dcmview._runner import Options, Running, start
 
 if TYPE_CHECKING:
     import os
@@ -188,8 +189,18 @@ def view(
 
     Raises
     ------
-    InvalidPathError, RoiFormatError
-        An unusable path or annotations file (before anything is started).
+    InvalidPathError
+        A path that does not exist, or an annotations CSV that cannot be read.
+    InvalidInputError
+        A filter on an unknown field, or on a sequence (see
+        :func:`dcmview.sdk.catalog.check_filters`).
+    RoiFormatError
+        An annotations table that cannot be used.
+    OSError
+        The server cannot listen on `host`:`port` or `unix_socket` (the port is
+        in use, say); its ``errno`` says why.
+
+    Each is raised before anything is started.
     """
     import io
     import os
@@ -214,14 +225,7 @@ def view(
     if cache_budget is not None:
         opts.cache_budget = int(cache_budget)
     console = Console(False, out=io.StringIO() if quiet else None)
-    try:
-        running = start(opts, console, in_thread=True)
-    except Exception as exc:
-        from dcmview.sdk.errors import InvalidPathError
-
-        if isinstance(exc, StartupError):
-            raise InvalidPathError(str(exc)) from None
-        raise
+    running = start(opts, console, in_thread=True)
     handle = ViewerHandle(running)
     if _in_notebook():
         _display(handle)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import doctest
 import hashlib
+import importlib
 import io
 import os
+import pickle
 import shutil
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,10 +24,10 @@ from pandas.testing import assert_frame_equal
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
-from dcmview.sdk._roicells import _format_coords, _parse_coords, _RowFormat
 from dcmview.sdk.errors import InvalidInputError, InvalidPathError, RoiFormatError
 from dcmview.sdk.header import Header
 from dcmview.sdk.roi import MatchReport, Roi, RoiSet, rois_from_json, rois_to_json
+from dcmview.sdk.roi._cells import RowFormat, format_coords, parse_coords
 
 DATA = Path(__file__).parent / "data"
 DIALECT_FILES = {
@@ -797,14 +802,14 @@ frame_lists = st.lists(st.integers(0, 300), max_size=5)
 @given(boxes=boxes, dialect=st.sampled_from(["json", "tuple", "nested"]), spaced=st.booleans())
 def test_property_cell_round_trip(boxes, dialect, spaced):
     rois = [Roi(*b) for b in boxes]
-    fmt = _RowFormat(dialect, spaced, "list", False, False)
-    text = _format_coords(rois, fmt)
-    parsed, read_dialect = _parse_coords(text)
+    fmt = RowFormat(dialect, spaced, "list", False, False)
+    text = format_coords(rois, fmt)
+    parsed, read_dialect = parse_coords(text)
     assert parsed == boxes
     if boxes:
         assert read_dialect == dialect
     # The fast path and the literal parser agree on every spelling written.
-    assert _parse_coords(text, fast=False) == (parsed, read_dialect)
+    assert parse_coords(text, fast=False) == (parsed, read_dialect)
 
 
 @settings(max_examples=200, deadline=None)
@@ -835,7 +840,7 @@ def test_property_fast_path_is_exactly_as_strict(
 
     def outcome(fast: bool) -> object:
         try:
-            return _parse_coords(text, fast=fast)
+            return parse_coords(text, fast=fast)
         except Exception as exc:  # the class is what is compared
             return type(exc)
 
@@ -868,7 +873,7 @@ def test_property_json_round_trip(rois):
 def test_property_csv_round_trip(table):
     rows = []
     for i, (bxs, dialect, note) in enumerate(table):
-        cell = _format_coords([Roi(*b) for b in bxs], _RowFormat(dialect, True, "", True, False))
+        cell = format_coords([Roi(*b) for b in bxs], RowFormat(dialect, True, "", True, False))
         rows.append({"anon_dicom_path": f"f{i}.dcm", "num_roi": str(len(bxs)),
                      "ROI_coords": cell, "note": note})  # fmt: skip
     text = pd.DataFrame(rows).to_csv(index=False)
@@ -877,3 +882,60 @@ def test_property_csv_round_trip(table):
     assert [rois.for_instance(f"/b/f{i}.dcm") for i in range(len(table))] == [
         tuple(Roi(*b) for b in bxs) for bxs, _, _ in table
     ]
+
+
+# ------------------------------------------------------------- the package
+
+
+def _python(code: str, stdin: bytes = b"") -> str:
+    out = subprocess.run([sys.executable, "-c", code], input=stdin, capture_output=True, check=True)
+    return out.stdout.decode().strip()
+
+
+def test_roi_and_the_json_body_do_not_import_pandas():
+    # The client and the server's PUT read and write the JSON body; only RoiSet needs pandas.
+    code = (
+        "import sys; from dcmview.sdk.roi import Roi, rois_from_json, MatchReport; "
+        "print('pandas' in sys.modules, end=' '); "
+        "from dcmview.sdk.roi import RoiSet; print('pandas' in sys.modules)"
+    )
+    assert _python(code) == "False True"
+
+
+def test_public_names_resolve():
+    import dcmview.sdk as sdk
+    import dcmview.sdk.roi as roi
+
+    for name in roi.__all__:
+        assert getattr(roi, name) is not None, name
+    assert set(roi.__all__) <= set(dir(roi))
+    assert (sdk.Roi, sdk.RoiSet, sdk.MatchReport) == (roi.Roi, roi.RoiSet, roi.MatchReport)
+    with pytest.raises(AttributeError):
+        roi.NoSuchName  # noqa: B018
+
+
+def test_pickles_load_in_a_fresh_process_also_as_written_before_the_split():
+    report = MatchReport(
+        rows=2, matched_rows=1, unmatched_rows=1, indexes=(0,), unmatched=((3, "x"),)
+    )
+    values = [Roi(1, 2, 3, 4, frames=(0, 2)), report]
+    code = "import pickle, sys; print(repr(pickle.loads(sys.stdin.buffer.read())))"
+    assert _python(code, pickle.dumps(values)) == repr(values)
+    # Before the split into a package both classes lived in dcmview.sdk.roi, and
+    # pickles name a class by its module (protocol 2 spells it out as text).
+    old = pickle.dumps(values, protocol=2)
+    for cls in (Roi, MatchReport):
+        current = f"c{cls.__module__}\n{cls.__name__}\n".encode()
+        assert current in old
+        old = old.replace(current, f"cdcmview.sdk.roi\n{cls.__name__}\n".encode())
+    assert _python(code, old) == repr(values)
+
+
+def test_docstring_examples_run():
+    attempted = 0
+    for name in ("", "._box", "._cells", "._csv", "._match", "._set"):
+        module = importlib.import_module(f"dcmview.sdk.roi{name}")
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, name
+        attempted += result.attempted
+    assert attempted >= 15

@@ -20,9 +20,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from dcmview._demo import write_demo
 from dcmview.sdk.cache import FrameCache
 from dcmview.sdk.catalog import Catalog, scan
+from dcmview.sdk.demo import write_demo
 from dcmview.server import create_app
 from tests.dicom_factory import make_dicom
 

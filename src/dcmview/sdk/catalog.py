@@ -64,6 +64,7 @@ __all__ = [
     "Series",
     "SkippedFile",
     "Study",
+    "check_filters",
     "scan",
 ]
 
@@ -546,3 +547,31 @@ def scan(
 
     threading.Thread(target=run, name="dcmview-scan", daemon=True).start()
     return catalog
+
+
+def check_filters(filters: Mapping[str, object]) -> None:
+    """Check `filters` as :func:`scan` does, without scanning.
+
+    For a caller that wants a bad filter rejected before it starts anything
+    else (the ``dcmview`` command, for ``--filter``).
+
+    Parameters
+    ----------
+    filters : mapping of str to str
+        ``{FIELD: VALUE}``, as :func:`scan` takes them.
+
+    Raises
+    ------
+    InvalidInputError
+        An empty or unknown field, or the keyword of a sequence (SQ), which has
+        no text to match.
+
+    Examples
+    --------
+    >>> check_filters({"modality": "CT", "BodyPartExamined": "BREAST"})
+    >>> check_filters({"ReferencedImageSequence": "1.2.3"})
+    Traceback (most recent call last):
+    ...
+    dcmview.sdk.errors.InvalidInputError: filter field 'ReferencedImageSequence' is a sequence...
+    """
+    _compile_filters(filters)

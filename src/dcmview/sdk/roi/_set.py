@@ -1,81 +1,33 @@
-"""Roi, RoiSet; EMBED CSV <-> pandas DataFrame <-> JSON; coordinate convention lives here.
-
-A :class:`Roi` is one rectangle ``[ymin, xmin, ymax, xmax]`` in pixel indices of
-an instance (0-based, max inclusive: the box covers rows ``ymin..ymax`` and
-columns ``xmin..xmax``), optionally scoped to some 0-based frame indices. A
-:class:`RoiSet` holds the ROIs of many instances, keyed by the normalized
-absolute path of the file, together with the table they came from: an EMBED
-annotations CSV (or a DataFrame) is kept row for row, and exporting writes the
-same table back with only the edited instances' ROI cells changed, in the
-dialect each cell was read in.
-
-The three ``ROI_coords`` dialects (see ``docs/annotations-csv.md``)::
-
-    json    [[120,340,220,430],[400,510,480,590]]     the predecessor tool, []
-    tuple   ((1365, 272, 1610, 508),)                 the real EMBED tables, ()
-    nested  [[[1165, 822, 1294, 1000]]]               one list of boxes per source
-
-Cells are parsed as literals only (a strict regular expression for the common
-spellings, :func:`ast.literal_eval` for the rest), never evaluated. Every
-problem is a :class:`~dcmview.sdk.errors.RoiFormatError` naming the row (the
-header is row 1, the first data row is row 2, as a spreadsheet shows them), the
-column and the offending value.
-"""
+"""RoiSet: the ROIs of many instances and the annotations table they were read from."""
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Literal
 
 import pandas as pd
 
-from dcmview.sdk._roibox import Roi, RoiPayload, rois_from_json, rois_to_json
-from dcmview.sdk._roicells import (
-    _DEFAULT_FORMAT,
-    _DIALECTS,
-    COORDS_COLUMN,
-    COUNT_COLUMNS,
-    DEFAULT_COLUMNS as DEFAULT_COLUMNS,
-    FRAMES_COLUMN,
-    PATH_COLUMN,
-    Dialect,
-    _RowFormat,
-)
-from dcmview.sdk._roicsv import (
+from dcmview.sdk._types import StrPath
+from dcmview.sdk.errors import RoiFormatError
+from dcmview.sdk.header import Header
+from dcmview.sdk.roi._box import Roi, RoiPayload, problem_of, rois_from_json, rois_to_json
+from dcmview.sdk.roi._cells import DEFAULT_FORMAT, DIALECTS, Dialect
+from dcmview.sdk.roi._csv import (
+    RoiTable,
     normalize,
     parse_rows,
     read_embed_csv,
     table_with_rois,
     write_embed_csv,
 )
-from dcmview.sdk._roimatch import CatalogLike, CatalogMatching, MatchReport
-from dcmview.sdk._types import StrPath
-from dcmview.sdk.errors import RoiFormatError
-from dcmview.sdk.header import Header
+from dcmview.sdk.roi._match import CatalogLike, MatchReport, lookup_of, match_rows, validate_rois
 
-# RoiSet is defined here; the rest of the public names are defined in private modules
-# and re-exported: Roi and the JSON body (_roibox), the column names (_roicells),
-# MatchReport and CatalogLike (_roimatch). RoiSet delegates the reading and writing
-# of its table to _roicsv and inherits match/validate from _roimatch.
-__all__ = [
-    "COORDS_COLUMN",
-    "COUNT_COLUMNS",
-    "FRAMES_COLUMN",
-    "PATH_COLUMN",
-    "CatalogLike",
-    "Dialect",
-    "MatchReport",
-    "Roi",
-    "RoiPayload",
-    "RoiSet",
-    "rois_from_json",
-    "rois_to_json",
-]
+__all__ = ["RoiSet"]
 
 
-class RoiSet(CatalogMatching):
+class RoiSet:
     """The ROIs of many instances, and the annotations table they were read from.
 
     Keys are normalized absolute paths (relative paths in a CSV are resolved
@@ -108,24 +60,11 @@ class RoiSet(CatalogMatching):
         *,
         dialect: Dialect = "json",
     ) -> None:
-        if dialect not in _DIALECTS:
-            raise TypeError(f"dialect must be one of {_DIALECTS}, not {dialect!r}")
+        if dialect not in DIALECTS:
+            raise TypeError(f"dialect must be one of {DIALECTS}, not {dialect!r}")
         self._lock = threading.RLock()
-        self._label = "annotations"
-        self._source: str | None = None
-        self._base_dir = os.getcwd()
-        self._table: pd.DataFrame | None = None
-        self._count_columns: tuple[str, ...] = ()
-        self._row_keys: list[str] = []
-        self._row_paths: list[str] = []
-        self._row_formats: list[_RowFormat] = []
-        self._rows_by_key: dict[str, list[int]] = {}
-        self._rois: dict[str, tuple[Roi, ...]] = {}
-        self._edited: set[str] = set()
-        self._default = _DEFAULT_FORMAT[dialect]
-        self._relative_paths = False
-        self._problems: tuple[RoiFormatError, ...] = ()
-        self._problem_rows: frozenset[int] = frozenset()
+        # The table read (if any) and the ROIs per file; guarded by the lock.
+        self._state = RoiTable(default=DEFAULT_FORMAT[dialect], base_dir=os.getcwd())
         for path, items in (rois or {}).items():
             self.set(path, items)
 
@@ -240,22 +179,9 @@ class RoiSet(CatalogMatching):
         base_dir: str,
         errors: Literal["raise", "warn"] = "raise",
     ) -> None:
-        rows = parse_rows(table, label, source, base_dir, errors)
-        self._label, self._source, self._base_dir = label, source, base_dir
-        self._count_columns = rows.count_columns
+        parsed = parse_rows(table, label, source, base_dir, errors)
         with self._lock:
-            self._table = table
-            self._row_keys = rows.keys
-            self._row_paths = rows.paths
-            self._row_formats = rows.formats
-            self._rows_by_key = rows.rows_by_key
-            self._rois = rows.rois_by_key
-            self._edited = set()
-            self._problems = rows.problems
-            self._problem_rows = rows.problem_rows
-            if rows.default is not None:
-                self._default = rows.default
-            self._relative_paths = rows.relative_paths
+            self._state = parsed
 
     # ------------------------------------------------------------------- access
 
@@ -276,7 +202,7 @@ class RoiSet(CatalogMatching):
         """
         key = self._key(target)
         with self._lock:
-            return self._rois.get(key, ())
+            return self._state.rois.get(key, ())
 
     def set(self, target: StrPath | Header, rois: Iterable[Roi]) -> tuple[Roi, ...]:
         """Replace the ROIs of one file (the server's ``PUT``); ``[]`` deletes them.
@@ -305,14 +231,15 @@ class RoiSet(CatalogMatching):
         key = self._key(target)
         if isinstance(target, Header):
             for i, roi in enumerate(items):
-                problem = roi._problem(target)
+                problem = problem_of(roi, target)
                 if problem is not None:
                     raise RoiFormatError(f"ROI {i}: {problem[1]}", path=key)
         with self._lock:
             # An unchanged PUT keeps the row's cells exactly as read.
-            if self._rois.get(key, ()) != items:
-                self._rois[key] = items
-                self._edited.add(key)
+            state = self._state
+            if state.rois.get(key, ()) != items:
+                state.rois[key] = items
+                state.edited.add(key)
         return items
 
     def delete(self, target: StrPath | Header) -> None:
@@ -326,7 +253,7 @@ class RoiSet(CatalogMatching):
     def items(self) -> list[tuple[str, tuple[Roi, ...]]]:
         """``(path, rois)`` for every file with at least one ROI, in table order."""
         with self._lock:
-            return [(k, v) for k, v in self._rois.items() if v]
+            return [(k, v) for k, v in self._state.rois.items() if v]
 
     def __contains__(self, target: object) -> bool:
         if not isinstance(target, str | os.PathLike | Header):
@@ -336,7 +263,7 @@ class RoiSet(CatalogMatching):
     def __len__(self) -> int:
         """Number of files with at least one ROI."""
         with self._lock:
-            return sum(1 for v in self._rois.values() if v)
+            return sum(1 for v in self._state.rois.values() if v)
 
     def __iter__(self) -> Iterator[str]:
         return iter([k for k, _ in self.items()])
@@ -345,17 +272,17 @@ class RoiSet(CatalogMatching):
     def num_rois(self) -> int:
         """Total number of ROIs over all files."""
         with self._lock:
-            return sum(len(v) for v in self._rois.values())
+            return sum(len(v) for v in self._state.rois.values())
 
     @property
     def source(self) -> str | None:
         """Absolute path of the CSV read, or ``None``."""
-        return self._source
+        return self._state.source
 
     @property
     def dialect(self) -> Dialect:
         """The ROI_coords dialect new rows are written in (that of the table read)."""
-        return self._default.dialect
+        return self._state.default.dialect
 
     @property
     def problems(self) -> tuple[RoiFormatError, ...]:
@@ -365,16 +292,17 @@ class RoiSet(CatalogMatching):
         ``column`` and ``value`` attributes). The rows are kept verbatim and
         written back unchanged by :meth:`to_embed_csv`.
         """
-        return self._problems
+        return self._state.problems
 
     @property
     def edited(self) -> frozenset[str]:
         """Paths whose ROIs changed since the table was read."""
         with self._lock:
-            return frozenset(self._edited)
+            return frozenset(self._state.edited)
 
     def __repr__(self) -> str:
-        where = f", source={self._source!r}" if self._source else ""
+        source = self._state.source
+        where = f", source={source!r}" if source else ""
         return f"<RoiSet {len(self)} files, {self.num_rois} ROIs, dialect={self.dialect!r}{where}>"
 
     # ------------------------------------------------------------------- export
@@ -391,22 +319,7 @@ class RoiSet(CatalogMatching):
         needs it.
         """
         with self._lock:
-            return table_with_rois(
-                self._table,
-                count_columns=self._count_columns,
-                rois_by_key=self._rois,
-                edited=self._edited,
-                rows_by_key=self._rows_by_key,
-                row_formats=self._row_formats,
-                default=self._default,
-                spell_path=self._spell_path,
-            )
-
-    def _spell_path(self, key: str) -> str:
-        # A table of relative paths gets relative paths for files below its folder.
-        if self._relative_paths and key.startswith(os.path.join(self._base_dir, "")):
-            return os.path.relpath(key, self._base_dir)
-        return key
+            return table_with_rois(self._state)
 
     def to_embed_csv(self, target: StrPath | IO[str] | None = None) -> str | None:
         """Write the annotations table as CSV (see :meth:`to_dataframe` for what it holds).
@@ -427,4 +340,51 @@ class RoiSet(CatalogMatching):
             `target` is the CSV this set was read from (the input is never
             overwritten), or cannot be written.
         """
-        return write_embed_csv(self.to_dataframe(), target, self._source, self._label)
+        state = self._state
+        return write_embed_csv(self.to_dataframe(), target, state.source, state.label)
+
+    # ------------------------------------------------------------------ catalog
+
+    def match(self, catalog: Header | CatalogLike | Sequence[Header]) -> MatchReport:
+        """Match the rows to the files of a catalog, by normalized absolute path.
+
+        Rows are keyed by the catalog's spelling of the path afterwards, so that
+        :meth:`for_instance` answers for ``catalog.headers[i].path``. Unmatched
+        rows are reported, kept, and written back on export.
+
+        Parameters
+        ----------
+        catalog : Catalog or sequence of Header
+
+        Returns
+        -------
+        MatchReport
+        """
+        headers, lookup = lookup_of(catalog)
+        with self._lock:
+            return match_rows(self._state, headers, lookup)[0]
+
+    def validate(self, target: Header | CatalogLike | Sequence[Header]) -> MatchReport:
+        """Check every ROI of the matched files against its image.
+
+        Parameters
+        ----------
+        target : Header, Catalog or sequence of Header
+            One instance, or a catalog (matched first, see :meth:`match`).
+
+        Returns
+        -------
+        MatchReport
+            The match of the rows to `target`.
+
+        Raises
+        ------
+        RoiFormatError
+            For the first problem in table order: a box outside rows x columns or
+            a frame index >= number of frames. The message names the row and
+            column (or the file, for ROIs set through :meth:`set`) and the value,
+            and counts any further problems.
+        """
+        headers, lookup = lookup_of(target)
+        with self._lock:
+            return validate_rois(self._state, headers, lookup)

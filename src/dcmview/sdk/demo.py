@@ -123,6 +123,15 @@ def write_demo(folder: str | os.PathLike[str]) -> list[Path]:
     -------
     list of Path
         The files, CT slices first.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from dcmview.sdk import scan
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     files = write_demo(folder)
+    ...     print(len(files), sorted({h.modality for h in scan(folder).headers}))
+    26 ['CT', 'MG', 'US']
     """
     root = Path(folder)
     study = Dataset()

@@ -1,46 +1,45 @@
 """The annotations table behind a RoiSet: read an EMBED CSV, parse its rows, write it back.
 
-:class:`~dcmview.sdk.roi.RoiSet` keeps the table row for row and holds the state and
-its lock; these functions do the reading, the row-by-row parsing (dialect, spelling
-and ROIs of every row) and the writing back of edited cells for it.
+:class:`RoiTable` is what a :class:`~dcmview.sdk.roi.RoiSet` holds (under its lock):
+the table row for row, how each row was spelled, and the ROIs per file. These
+functions build it (reading, then parsing every row: dialect, spelling, ROIs) and
+write it back with the edited cells rewritten; :mod:`._match` re-keys it to a
+catalog.
 """
 
 from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
-from typing import IO, Literal
+from dataclasses import dataclass, field
+from typing import IO, Any, Literal
 
 import pandas as pd
 
-from dcmview.sdk._roibox import Roi
-from dcmview.sdk._roicells import (
-    _COUNT,
-    _DEFAULT_FORMAT,
-    COORDS_COLUMN,
-    COUNT_COLUMNS,
-    DEFAULT_COLUMNS,
-    FRAMES_COLUMN,
-    PATH_COLUMN,
-    Dialect,
-    _CellError,
-    _column_text,
-    _csv_quoting,
-    _format_coords,
-    _format_count,
-    _format_frames,
-    _parse_coords,
-    _parse_frames,
-    _RowFormat,
-    _shown,
-)
 from dcmview.sdk._types import StrPath
 from dcmview.sdk.errors import InvalidPathError, RoiFormatError
+from dcmview.sdk.roi._box import Roi
+from dcmview.sdk.roi._cells import (
+    COORDS_COLUMN,
+    COUNT_CELL,
+    COUNT_COLUMNS,
+    DEFAULT_COLUMNS,
+    DEFAULT_FORMAT,
+    FRAMES_COLUMN,
+    PATH_COLUMN,
+    CellError,
+    Dialect,
+    RowFormat,
+    format_coords,
+    format_count,
+    format_frames,
+    parse_coords,
+    parse_frames,
+    shown,
+)
 
 __all__ = [
-    "Rows",
+    "RoiTable",
     "normalize",
     "parse_rows",
     "read_embed_csv",
@@ -111,20 +110,29 @@ def read_embed_csv(
 # ------------------------------------------------------------------------ parse
 
 
-@dataclass(frozen=True, slots=True)
-class Rows:
-    """The rows of an annotations table, parsed: each row's file and spelling, the ROIs per file."""
+@dataclass(slots=True, eq=False)
+class RoiTable:
+    """The annotations table behind a RoiSet: its rows, how each was spelled, the ROIs per file.
 
-    count_columns: tuple[str, ...]
-    paths: list[str]  # as written in the table, stripped
-    keys: list[str]  # the normalized absolute path of every row
-    formats: list[_RowFormat]
-    rows_by_key: dict[str, list[int]]
-    rois_by_key: dict[str, tuple[Roi, ...]]
-    problems: tuple[RoiFormatError, ...]
-    problem_rows: frozenset[int]
-    default: _RowFormat | None  # how new rows are spelled; None: as the RoiSet's dialect
-    relative_paths: bool
+    Mutable; the RoiSet that holds it guards it with its lock. Files are keyed
+    by their normalized absolute path (:func:`normalize`).
+    """
+
+    default: RowFormat  # how new rows are spelled
+    base_dir: str  # what relative paths are resolved against
+    label: str = "annotations"  # names the table in messages
+    source: str | None = None  # the absolute path of the CSV read
+    table: pd.DataFrame | None = None  # as read (never modified); None: no table
+    count_columns: tuple[str, ...] = ()
+    row_paths: list[str] = field(default_factory=list)  # as written, stripped
+    row_keys: list[str] = field(default_factory=list)  # the key of every row
+    row_formats: list[RowFormat] = field(default_factory=list)
+    rows_by_key: dict[str, list[int]] = field(default_factory=dict)
+    rois: dict[str, tuple[Roi, ...]] = field(default_factory=dict)  # in table order
+    edited: set[str] = field(default_factory=set)  # keys whose ROIs changed since read
+    relative_paths: bool = False  # the table spells its paths relative to base_dir
+    problems: tuple[RoiFormatError, ...] = ()  # the rows left out (errors="warn")
+    problem_rows: frozenset[int] = frozenset()
 
 
 def parse_rows(
@@ -133,8 +141,11 @@ def parse_rows(
     source: str | None,
     base_dir: str,
     errors: Literal["raise", "warn"] = "raise",
-) -> Rows:
-    """Check the header and parse every row (see :meth:`RoiSet.from_embed_csv` for `errors`)."""
+) -> RoiTable:
+    """Check the header and parse every row (see :meth:`RoiSet.from_embed_csv` for `errors`).
+
+    `table` is kept as the returned RoiTable's table, not copied.
+    """
     if errors not in ("raise", "warn"):
         raise TypeError(f"errors must be 'raise' or 'warn', not {errors!r}")
     columns = [str(c) for c in table.columns]
@@ -162,7 +173,7 @@ def parse_rows(
 
     def fail(i: int, column: str, value: str, what: str) -> RoiFormatError:
         return RoiFormatError(
-            f"{label} row {i + 2}, column {column}: {_shown(value)} {what}",
+            f"{label} row {i + 2}, column {column}: {shown(value)} {what}",
             path=source,
             row=i + 2,
             column=column,
@@ -170,14 +181,14 @@ def parse_rows(
         )
 
     keys: list[str] = []
-    formats: list[_RowFormat] = []
+    formats: list[RowFormat] = []
     rows_by_key: dict[str, list[int]] = {}
     rois_by_key: dict[str, tuple[Roi, ...]] = {}
-    default: _RowFormat | None = None
+    default: RowFormat | None = None
     # Few distinct frame cells ("[]", "[[],[]]") and row formats occur: parse
     # and build each once. Paths are normalized in one pass.
     frames_seen: dict[tuple[str, int], list[tuple[int, ...]] | None] = {}
-    formats_seen: dict[tuple[Dialect, bool, str, bool, bool], _RowFormat] = {}
+    formats_seen: dict[tuple[Dialect, bool, str, bool, bool], RowFormat] = {}
     join, normpath = os.path.join, os.path.normpath
     all_keys = [normpath(join(base_dir, p)) for p in paths]
     problems: list[RoiFormatError] = []
@@ -188,29 +199,29 @@ def parse_rows(
             if not path:
                 raise fail(i, PATH_COLUMN, path, "is empty; give the DICOM file's path")
             try:
-                boxes, dialect = _parse_coords(text) if text else ([], "json")
-            except _CellError as exc:
+                boxes, dialect = parse_coords(text) if text else ([], "json")
+            except CellError as exc:
                 raise fail(i, COORDS_COLUMN, text, str(exc)) from None
             count_float = False
             for column, values in zip(count_columns, counts, strict=True):
                 value = values[i]
                 if not value:
                     continue
-                match = _COUNT.fullmatch(value)
+                match = COUNT_CELL.fullmatch(value)
                 if match is None or int(value.partition(".")[0]) != len(boxes):
                     raise fail(
                         i,
                         column,
                         value,
                         f"does not equal the {len(boxes)} box{'es' if len(boxes) != 1 else ''} "
-                        f"of {COORDS_COLUMN} {_shown(text)}",
+                        f"of {COORDS_COLUMN} {shown(text)}",
                     )
                 count_float = match.group(1) is not None
             frame_lists = frames_seen.get((ftext, len(boxes)), ())
             if frame_lists == ():
                 try:
-                    frame_lists = _parse_frames(ftext, len(boxes))
-                except _CellError as exc:
+                    frame_lists = parse_frames(ftext, len(boxes))
+                except CellError as exc:
                     raise fail(i, FRAMES_COLUMN, ftext, str(exc)) from None
                 if len(frames_seen) < 1024:
                     frames_seen[ftext, len(boxes)] = frame_lists
@@ -234,14 +245,14 @@ def parse_rows(
                 frames_style = "tuple" if ftext[:1] == "(" else "list"
             spelling = (
                 dialect,
-                ", " in text if boxes else _DEFAULT_FORMAT[dialect].spaced,
+                ", " in text if boxes else DEFAULT_FORMAT[dialect].spaced,
                 frames_style,
-                ", " in ftext if frame_lists else _DEFAULT_FORMAT[dialect].frames_spaced,
+                ", " in ftext if frame_lists else DEFAULT_FORMAT[dialect].frames_spaced,
                 count_float,
             )
             fmt = formats_seen.get(spelling)
             if fmt is None:
-                fmt = formats_seen[spelling] = _RowFormat(*spelling)
+                fmt = formats_seen[spelling] = RowFormat(*spelling)
             if default is None and boxes:
                 default = fmt
             key = all_keys[i]
@@ -255,9 +266,9 @@ def parse_rows(
                     raise RoiFormatError(
                         f"{label} rows {first + 2} and {i + 2} give different ROIs for "
                         f"the same file {key}: column {COORDS_COLUMN} "
-                        f"{_shown(coords[first])} with {FRAMES_COLUMN} "
-                        f"{_shown(frames[first])} vs {_shown(text)} with "
-                        f"{_shown(ftext)}; keep one of them",
+                        f"{shown(coords[first])} with {FRAMES_COLUMN} "
+                        f"{shown(frames[first])} vs {shown(text)} with "
+                        f"{shown(ftext)}; keep one of them",
                         path=source,
                         row=i + 2,
                         column=COORDS_COLUMN,
@@ -273,54 +284,51 @@ def parse_rows(
             problems.append(exc)
             problem_rows.add(i)
             keys.append(all_keys[i])
-            formats.append(_DEFAULT_FORMAT["json"])  # never used: the row is not rewritten
+            formats.append(DEFAULT_FORMAT["json"])  # never used: the row is not rewritten
     good = [f for i, f in enumerate(formats) if i not in problem_rows]
     if default is None and good:
-        default = _DEFAULT_FORMAT[good[0].dialect]
+        default = DEFAULT_FORMAT[good[0].dialect]
     # New rows follow the table: its dialect, spacing and frames spelling.
     if default is not None:
-        default = _RowFormat(
+        default = RowFormat(
             default.dialect,
             default.spaced,
             "tuple" if default.frames in ("tuple", "()") else "list",
             default.frames_spaced,
             default.count_float,
         )
-    return Rows(
+    return RoiTable(
+        # A table without a good row writes new rows as the predecessor did.
+        default=default if default is not None else DEFAULT_FORMAT["json"],
+        base_dir=base_dir,
+        label=label,
+        source=source,
+        table=table,
         count_columns=count_columns,
-        paths=paths,
-        keys=keys,
-        formats=formats,
+        row_paths=paths,
+        row_keys=keys,
+        row_formats=formats,
         rows_by_key=rows_by_key,
-        rois_by_key=rois_by_key,
+        rois=rois_by_key,
+        relative_paths=bool(paths) and not os.path.isabs(paths[0]),
         problems=tuple(problems),
         problem_rows=frozenset(problem_rows),
-        default=default,
-        relative_paths=bool(paths) and not os.path.isabs(paths[0]),
     )
 
 
 # ------------------------------------------------------------------------ write
 
 
-def table_with_rois(
-    read: pd.DataFrame | None,
-    *,
-    count_columns: tuple[str, ...],
-    rois_by_key: Mapping[str, tuple[Roi, ...]],
-    edited: Collection[str],
-    rows_by_key: Mapping[str, list[int]],
-    row_formats: Sequence[_RowFormat],
-    default: _RowFormat,
-    spell_path: Callable[[str], str],
-) -> pd.DataFrame:
-    """The table `read` (not modified) with the ROIs, for :meth:`RoiSet.to_dataframe`."""
+def table_with_rois(state: RoiTable) -> pd.DataFrame:
+    """The table read (not modified) with the current ROIs, for :meth:`RoiSet.to_dataframe`."""
+    read, rois_by_key, edited = state.table, state.rois, state.edited
+    rows_by_key, row_formats = state.rows_by_key, state.row_formats
     table = (
         read.copy()
         if read is not None
         else pd.DataFrame({c: pd.Series([], dtype=str) for c in DEFAULT_COLUMNS})
     )
-    count_columns = count_columns if read is not None else ("num_ROI",)
+    count_columns = state.count_columns if read is not None else ("num_ROI",)
     new_keys = [k for k, v in rois_by_key.items() if v and k not in rows_by_key]
     needs_frames = any(r.frames for k in [*edited, *new_keys] for r in rois_by_key.get(k, ()))
     if needs_frames and FRAMES_COLUMN not in table.columns:
@@ -332,26 +340,26 @@ def table_with_rois(
             columns[FRAMES_COLUMN] = table[FRAMES_COLUMN].tolist()
         for i, key in edits:
             rois, fmt = rois_by_key[key], row_formats[i]
-            columns[COORDS_COLUMN][i] = _format_coords(rois, fmt)
+            columns[COORDS_COLUMN][i] = format_coords(rois, fmt)
             for c in count_columns:
                 integer = pd.api.types.is_integer_dtype(table[c].dtype)
-                columns[c][i] = len(rois) if integer else _format_count(len(rois), fmt)
+                columns[c][i] = len(rois) if integer else format_count(len(rois), fmt)
             if FRAMES_COLUMN in columns:
-                columns[FRAMES_COLUMN][i] = _format_frames(rois, fmt)
+                columns[FRAMES_COLUMN][i] = format_frames(rois, fmt)
         for c, values in columns.items():
             table[c] = pd.Series(values, index=table.index, dtype=table[c].dtype)
     if new_keys:
         rows = []
-        fmt = default
+        fmt = state.default
         for key in new_keys:
             rois = rois_by_key[key]
             row: dict[str, object] = dict.fromkeys(table.columns, "")
-            row[PATH_COLUMN] = spell_path(key)
+            row[PATH_COLUMN] = _spell_path(state, key)
             for c in count_columns:
-                row[c] = _format_count(len(rois), fmt)
-            row[COORDS_COLUMN] = _format_coords(rois, fmt)
+                row[c] = format_count(len(rois), fmt)
+            row[COORDS_COLUMN] = format_coords(rois, fmt)
             if FRAMES_COLUMN in table.columns:
-                row[FRAMES_COLUMN] = _format_frames(rois, fmt)
+                row[FRAMES_COLUMN] = format_frames(rois, fmt)
             rows.append(row)
         added = pd.DataFrame(rows, columns=table.columns)
         if not len(table):
@@ -361,6 +369,13 @@ def table_with_rois(
             fresh = isinstance(table.index, pd.RangeIndex)
             table = pd.concat([table, added], ignore_index=fresh)
     return table
+
+
+def _spell_path(state: RoiTable, key: str) -> str:
+    # A table of relative paths gets relative paths for files below its folder.
+    if state.relative_paths and key.startswith(os.path.join(state.base_dir, "")):
+        return os.path.relpath(key, state.base_dir)
+    return key
 
 
 def write_embed_csv(
@@ -388,3 +403,42 @@ def write_embed_csv(
         return None
     table.to_csv(target, index=False, lineterminator="\n", quoting=quoting)
     return None
+
+
+# -------------------------------------------------------------------- cell text
+
+
+def _csv_quoting(table: pd.DataFrame) -> Literal[0, 1]:
+    """The ``to_csv`` quoting: every cell quoted when one holds a carriage return.
+
+    Python's csv writer quotes a field only for the characters of the line
+    terminator, so a bare carriage return would be written unquoted and read
+    back as a line break (issue 7 fuzzing).
+    """
+    has_cr = any("\r" in str(c) for c in table.columns) or any(
+        isinstance(v, str) and "\r" in v
+        for name in table.columns
+        if not pd.api.types.is_numeric_dtype(table[name].dtype)
+        for v in table[name]
+    )
+    # csv.QUOTE_ALL is 1, csv.QUOTE_MINIMAL is 0 (the literals pandas-stubs types).
+    return 1 if has_cr else 0
+
+
+def _column_text(column: pd.Series[Any]) -> list[str]:
+    # The stripped text of every cell; vectorized for the string columns of a CSV.
+    if pd.api.types.is_string_dtype(column.dtype) and not column.hasnans:
+        values = column.tolist()
+        if all(type(v) is str for v in values):
+            return column.str.strip().tolist()
+    return [_cell_text(v) for v in column.tolist()]
+
+
+def _cell_text(value: object) -> str:
+    # A DataFrame built in code may hold numbers, None/NaN or Python lists in the
+    # ROI columns; str() of a list or tuple is one of the accepted dialects.
+    if isinstance(value, str):
+        return value.strip()
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).strip()

@@ -1,4 +1,7 @@
-"""EMBED ROI columns and cell syntax: parse and write the ROI_coords, ROI_frames and count cells."""
+"""EMBED ROI columns and cell syntax: parse and write the ROI_coords, ROI_frames and count cells.
+
+Plain Python (no pandas): :class:`~dcmview.sdk.roi.Roi` and the JSON body use it too.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-import pandas as pd
-
 if TYPE_CHECKING:
-    from dcmview.sdk._roibox import Roi
+    from dcmview.sdk.roi._box import Roi
 
 
 Dialect: TypeAlias = Literal["json", "tuple", "nested"]
-_DIALECTS: tuple[Dialect, ...] = ("json", "tuple", "nested")
+DIALECTS: tuple[Dialect, ...] = ("json", "tuple", "nested")
 
 PATH_COLUMN = "anon_dicom_path"
 COORDS_COLUMN = "ROI_coords"
@@ -30,7 +31,7 @@ DEFAULT_COLUMNS = (PATH_COLUMN, "num_ROI", COORDS_COLUMN, FRAMES_COLUMN)
 # ------------------------------------------------------------------ cell parsing
 
 
-class _CellError(Exception):
+class CellError(Exception):
     """A cell that cannot be read; the caller adds the row and column."""
 
 
@@ -43,7 +44,7 @@ class _CellError(Exception):
 # check that both ways agree.
 _W = r"[ \t]*"
 # At most 18 digits: longer numbers go the slow way, where int() past Python's
-# 4300-digit limit is a _CellError, not a ValueError (issue 7 fuzzing).
+# 4300-digit limit is a CellError, not a ValueError (issue 7 fuzzing).
 _INT = r"(?:0|[1-9][0-9]{0,17})"
 _SEP = rf"{_W},{_W}"
 _FOUR = rf"{_W}{_INT}{_SEP}{_INT}{_SEP}{_INT}{_SEP}{_INT}{_W}"
@@ -59,44 +60,44 @@ _NESTED_START = re.compile(rf"\[{_W}\[{_W}\[")
 _LFRAMES = rf"\[(?:{_INT}(?:{_SEP}{_INT})*)?\]"
 _FAST_FRAMES = re.compile(rf"\[(?:{_LFRAMES}(?:{_SEP}{_LFRAMES})*)?\]")
 _DIGITS = re.compile(r"[0-9]+")
-_COUNT = re.compile(r"[0-9]{1,18}(\.0*)?")
+COUNT_CELL = re.compile(r"[0-9]{1,18}(\.0*)?")
 
 Box: TypeAlias = tuple[int, int, int, int]
 
 
 def _literal(text: str) -> Any:
     # ast.literal_eval only builds literals (never calls or names); the errors it
-    # raises on anything else, and on pathological nesting, become a _CellError.
+    # raises on anything else, and on pathological nesting, become a CellError.
     try:
         return ast.literal_eval(text)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        raise _CellError("is not a list literal") from None
+        raise CellError("is not a list literal") from None
 
 
-def _shown(value: object) -> str:
+def shown(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _box(item: object, kind: type) -> Box:
+def as_box(item: object, kind: type) -> Box:
     if type(item) is not kind:
-        raise _CellError(
-            f"box {_shown(item)} is not a {kind.__name__} like the rest of the cell; "
+        raise CellError(
+            f"box {shown(item)} is not a {kind.__name__} like the rest of the cell; "
             "write every box as [ymin, xmin, ymax, xmax]"
         )
     assert isinstance(item, list | tuple)
     if len(item) != 4:
-        raise _CellError(
-            f"box {_shown(item)} has {len(item)} number{'s' if len(item) != 1 else ''}, "
+        raise CellError(
+            f"box {shown(item)} has {len(item)} number{'s' if len(item) != 1 else ''}, "
             "expected 4 (ymin, xmin, ymax, xmax)"
         )
     for value in item:
         if type(value) is not int:
-            raise _CellError(f"coordinate {value!r} of box {_shown(item)} is not an integer")
+            raise CellError(f"coordinate {value!r} of box {shown(item)} is not an integer")
     return (item[0], item[1], item[2], item[3])
 
 
-def _parse_coords(text: str, *, fast: bool = True) -> tuple[list[Box], Dialect]:
+def parse_coords(text: str, *, fast: bool = True) -> tuple[list[Box], Dialect]:
     """Boxes and dialect of one ROI_coords cell (the stripped text; not empty)."""
     if fast:
         dialect: Dialect = (
@@ -109,32 +110,32 @@ def _parse_coords(text: str, *, fast: bool = True) -> tuple[list[Box], Dialect]:
             return list(zip(it, it, it, it, strict=False)), dialect
     value = _literal(text)
     if isinstance(value, tuple):
-        return [_box(item, tuple) for item in value], "tuple"
+        return [as_box(item, tuple) for item in value], "tuple"
     if isinstance(value, list):
         if (
             value
             and all(isinstance(source, list) for source in value)
             and any(isinstance(b, list | tuple) for source in value for b in source)
         ):
-            return [_box(b, list) for source in value for b in source], "nested"
-        return [_box(item, list) for item in value], "json"
-    raise _CellError(
+            return [as_box(b, list) for source in value for b in source], "nested"
+        return [as_box(item, list) for item in value], "json"
+    raise CellError(
         "is not a list of [ymin, xmin, ymax, xmax] boxes such as [[120,340,220,430]] "
         "or ((120, 340, 220, 430),)"
     )
 
 
-def _parse_frames(text: str, n_boxes: int) -> list[tuple[int, ...]] | None:
+def parse_frames(text: str, n_boxes: int) -> list[tuple[int, ...]] | None:
     """Frame lists of one ROI_frames cell, one per box; None when it means all frames."""
     if not text:
         return None
     value = json.loads(text) if _FAST_FRAMES.fullmatch(text) else _literal(text)
     if not isinstance(value, list | tuple):
-        raise _CellError("is not a list of frame-index lists such as [[0,1,2],[]]")
+        raise CellError("is not a list of frame-index lists such as [[0,1,2],[]]")
     if not value:
         return None
     if len(value) != n_boxes:
-        raise _CellError(
+        raise CellError(
             f"has {len(value)} frame list{'s' if len(value) != 1 else ''} for "
             f"{n_boxes} box{'es' if n_boxes != 1 else ''}; give one list per box, or [] "
             "for all frames"
@@ -142,16 +143,16 @@ def _parse_frames(text: str, n_boxes: int) -> list[tuple[int, ...]] | None:
     out = []
     for item in value:
         if type(item) is not type(value):
-            raise _CellError(f"frame list {_shown(item)} is not a {type(value).__name__}")
+            raise CellError(f"frame list {shown(item)} is not a {type(value).__name__}")
         for f in item:
             if type(f) is not int:
-                raise _CellError(f"frame index {f!r} is not an integer")
+                raise CellError(f"frame index {f!r} is not an integer")
         out.append(tuple(item))
     return out
 
 
 @dataclass(frozen=True, slots=True)
-class _RowFormat:
+class RowFormat:
     """How one row's ROI cells were spelled, so that an edit writes them alike."""
 
     dialect: Dialect
@@ -168,7 +169,7 @@ def _spell(obj: object, spaced: bool) -> str:
     return text if spaced else text.replace(" ", "")
 
 
-def _format_coords(rois: Sequence[Roi], fmt: _RowFormat) -> str:
+def format_coords(rois: Sequence[Roi], fmt: RowFormat) -> str:
     boxes = [r.box for r in rois]
     if fmt.dialect == "tuple":
         return _spell(tuple(boxes), fmt.spaced)
@@ -178,7 +179,7 @@ def _format_coords(rois: Sequence[Roi], fmt: _RowFormat) -> str:
     return _spell([lists] if fmt.dialect == "nested" and lists else lists, fmt.spaced)
 
 
-def _format_frames(rois: Sequence[Roi], fmt: _RowFormat) -> str:
+def format_frames(rois: Sequence[Roi], fmt: RowFormat) -> str:
     if all(not r.frames for r in rois) and fmt.frames in ("", "[]", "()"):
         return fmt.frames
     if fmt.frames in ("tuple", "()") or (fmt.frames == "" and fmt.dialect == "tuple"):
@@ -186,52 +187,13 @@ def _format_frames(rois: Sequence[Roi], fmt: _RowFormat) -> str:
     return _spell([list(r.frames) for r in rois], fmt.frames_spaced)
 
 
-def _format_count(n: int, fmt: _RowFormat) -> str:
+def format_count(n: int, fmt: RowFormat) -> str:
     return f"{n}.0" if fmt.count_float else str(n)
 
 
-_DEFAULT_FORMAT: dict[Dialect, _RowFormat] = {
+DEFAULT_FORMAT: dict[Dialect, RowFormat] = {
     # The predecessor wrote compact JSON; EMBED writes Python's repr.
-    "json": _RowFormat("json", False, "list", False, False),
-    "tuple": _RowFormat("tuple", True, "tuple", True, False),
-    "nested": _RowFormat("nested", True, "list", True, False),
+    "json": RowFormat("json", False, "list", False, False),
+    "tuple": RowFormat("tuple", True, "tuple", True, False),
+    "nested": RowFormat("nested", True, "list", True, False),
 }
-
-
-# ------------------------------------------------------------------ cell text
-
-
-def _csv_quoting(table: pd.DataFrame) -> Literal[0, 1]:
-    """The ``to_csv`` quoting: every cell quoted when one holds a carriage return.
-
-    Python's csv writer quotes a field only for the characters of the line
-    terminator, so a bare carriage return would be written unquoted and read
-    back as a line break (issue 7 fuzzing).
-    """
-    has_cr = any("\r" in str(c) for c in table.columns) or any(
-        isinstance(v, str) and "\r" in v
-        for name in table.columns
-        if not pd.api.types.is_numeric_dtype(table[name].dtype)
-        for v in table[name]
-    )
-    # csv.QUOTE_ALL is 1, csv.QUOTE_MINIMAL is 0 (the literals pandas-stubs types).
-    return 1 if has_cr else 0
-
-
-def _column_text(column: pd.Series[Any]) -> list[str]:
-    # The stripped text of every cell; vectorized for the string columns of a CSV.
-    if pd.api.types.is_string_dtype(column.dtype) and not column.hasnans:
-        values = column.tolist()
-        if all(type(v) is str for v in values):
-            return column.str.strip().tolist()
-    return [_cell_text(v) for v in column.tolist()]
-
-
-def _cell_text(value: object) -> str:
-    # A DataFrame built in code may hold numbers, None/NaN or Python lists in the
-    # ROI columns; str() of a list or tuple is one of the accepted dialects.
-    if isinstance(value, str):
-        return value.strip()
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return str(value).strip()

@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from dcmview.sdk._roicells import COORDS_COLUMN, FRAMES_COLUMN, _box, _CellError, _shown
 from dcmview.sdk.errors import RoiFormatError
 from dcmview.sdk.header import Header
+from dcmview.sdk.roi._cells import COORDS_COLUMN, FRAMES_COLUMN, CellError, as_box, shown
 
-__all__ = ["Roi", "RoiPayload", "rois_from_json", "rois_to_json"]
+__all__ = ["Roi", "RoiPayload", "problem_of", "rois_from_json", "rois_to_json"]
 
 
 class RoiPayload(TypedDict):
@@ -159,24 +159,6 @@ class Roi:
         """``[ymin, xmin, ymax, xmax]``, the JSON form of the box."""
         return [self.ymin, self.xmin, self.ymax, self.xmax]
 
-    def _problem(self, header: Header) -> tuple[str, str] | None:
-        # (column, text) of the first way this box does not fit the instance.
-        if self.ymax >= header.rows or self.xmax >= header.columns:
-            return (
-                COORDS_COLUMN,
-                f"box {self.to_list()} [ymin, xmin, ymax, xmax] is outside the image of "
-                f"{header.rows} rows x {header.columns} columns (indices 0..{header.rows - 1}, "
-                f"0..{header.columns - 1}) of {header.path}",
-            )
-        if self.frames and self.frames[-1] >= header.number_of_frames:
-            n = header.number_of_frames
-            return (
-                FRAMES_COLUMN,
-                f"frame index {self.frames[-1]} of box {self.to_list()} is out of range for "
-                f"{n} frame{'s' if n != 1 else ''} (0..{n - 1}) of {header.path}",
-            )
-        return None
-
     def validate(self, header: Header) -> None:
         """Check that the box lies inside the image and its frames exist.
 
@@ -198,9 +180,28 @@ class Roi:
         ...
         dcmview.sdk.errors.RoiFormatError: box [0, 0, 10, 9] [ymin, xmin, ymax, xmax] is outside...
         """
-        problem = self._problem(header)
+        problem = problem_of(self, header)
         if problem is not None:
             raise RoiFormatError(problem[1], path=header.path)
+
+
+def problem_of(roi: Roi, header: Header) -> tuple[str, str] | None:
+    """``(column, text)`` of the first way `roi` does not fit the instance, or None."""
+    if roi.ymax >= header.rows or roi.xmax >= header.columns:
+        return (
+            COORDS_COLUMN,
+            f"box {roi.to_list()} [ymin, xmin, ymax, xmax] is outside the image of "
+            f"{header.rows} rows x {header.columns} columns (indices 0..{header.rows - 1}, "
+            f"0..{header.columns - 1}) of {header.path}",
+        )
+    if roi.frames and roi.frames[-1] >= header.number_of_frames:
+        n = header.number_of_frames
+        return (
+            FRAMES_COLUMN,
+            f"frame index {roi.frames[-1]} of box {roi.to_list()} is out of range for "
+            f"{n} frame{'s' if n != 1 else ''} (0..{n - 1}) of {header.path}",
+        )
+    return None
 
 
 # --------------------------------------------------------------------- JSON body
@@ -235,19 +236,19 @@ def rois_from_json(payload: object) -> tuple[Roi, ...]:
     """
     if not isinstance(payload, dict):
         raise RoiFormatError(
-            f"annotations JSON must be an object with roi_coords, got {_shown(payload)}"
+            f"annotations JSON must be an object with roi_coords, got {shown(payload)}"
         )
     coords = payload.get("roi_coords")
     if not isinstance(coords, list):
         raise RoiFormatError(
             f"annotations JSON roi_coords must be a list of [ymin, xmin, ymax, xmax] boxes, "
-            f"got {_shown(coords)}"
+            f"got {shown(coords)}"
         )
     boxes = []
     for i, item in enumerate(coords):
         try:
-            boxes.append(_box(item, list))
-        except _CellError as exc:
+            boxes.append(as_box(item, list))
+        except CellError as exc:
             raise RoiFormatError(f"annotations JSON roi_coords[{i}]: {exc}") from None
     count = payload.get("num_roi")
     if count is not None and (type(count) is not int or count != len(boxes)):
@@ -260,7 +261,7 @@ def rois_from_json(payload: object) -> tuple[Roi, ...]:
         frame_lists: list[Any] = [[] for _ in boxes]
     elif not isinstance(frames, list) or len(frames) != len(boxes):
         raise RoiFormatError(
-            f"annotations JSON roi_frames {_shown(frames)} must be a list with one "
+            f"annotations JSON roi_frames {shown(frames)} must be a list with one "
             f"frame-index list per box ({len(boxes)})"
         )
     else:
@@ -269,7 +270,7 @@ def rois_from_json(payload: object) -> tuple[Roi, ...]:
     for i, (box, item) in enumerate(zip(boxes, frame_lists, strict=True)):
         if not isinstance(item, list) or not all(type(f) is int for f in item):
             raise RoiFormatError(
-                f"annotations JSON roi_frames[{i}]: {_shown(item)} is not a list of "
+                f"annotations JSON roi_frames[{i}]: {shown(item)} is not a list of "
                 "0-based frame indices"
             )
         try:
