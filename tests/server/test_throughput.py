@@ -15,7 +15,7 @@ from dcmview.sdk.instance import Instance
 from dcmview.server import create_app
 from dcmview.server.app import DecodePool
 from dcmview.server.errors import HttpError
-from tests.server.conftest import TOKEN, index_of
+from tests.server.helpers import TOKEN, index_of
 
 
 @pytest.fixture
