@@ -65,9 +65,16 @@ def _pytest(text: str, rc: int, totals: dict[str, int]) -> str:
     ]
     if rc in PYTEST_EXIT:
         shown.append(PYTEST_EXIT[rc])
+    elif rc > 128:
+        shown.append(_signal(rc))
     elif not counts:
         shown.append("no result line")
     return ", ".join(shown) or "0 tests"
+
+
+def _signal(rc: int) -> str:
+    """What an exit status above 128 (a shell's report of a signal) means."""
+    return "interrupted" if rc == 130 else f"stopped by signal {rc - 128}"
 
 
 def _vitest(text: str) -> str:
@@ -144,7 +151,9 @@ def main(stages_tsv: str) -> None:
             detail = _pytest(text, code, totals)
         else:
             detail = READERS[kind](text) if kind in READERS else ""
-        if code != 0 and not detail:
+        if code > 128 and kind != "pytest":
+            detail = ", ".join(d for d in (detail, _signal(code)) if d)
+        elif code != 0 and not detail:
             detail = f"exit {code}"  # the log above says why
         rows.append((name, result, f"{float(seconds):.1f}s", detail))
     width = max(len(r[0]) for r in rows)
