@@ -28,7 +28,7 @@ from dcmview.client import AsyncClient, Client
 from dcmview.sdk.errors import DcmviewError, FrameIndexError, NoPixelDataError
 from dcmview.sdk.instance import open as sdk_open
 from dcmview.sdk.roi import Roi
-from tests.client.conftest import FILES
+from tests.client.helpers import FILES
 
 START_TIMEOUT = 30
 

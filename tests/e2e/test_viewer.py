@@ -19,7 +19,7 @@ import pydicom
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import (
+from tests.e2e.helpers import (
     Server,
     Viewer,
     find_file,

@@ -18,7 +18,7 @@ import pytest
 from pydicom.uid import generate_uid
 
 from tests.dicom_factory import make_dataset, write
-from tests.e2e.conftest import Server, find_file, open_file, open_viewer, start_server
+from tests.e2e.helpers import Server, find_file, open_file, open_viewer, start_server
 from tests.e2e.test_viewer import assert_matches_server
 
 pytestmark = pytest.mark.e2e

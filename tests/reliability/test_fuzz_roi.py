@@ -23,7 +23,7 @@ from dcmview.sdk.errors import DcmviewError, RoiFormatError
 from dcmview.sdk.header import Header
 from dcmview.sdk.roi import Roi, RoiSet, rois_from_json, rois_to_json
 from tests.corpus import corpus_dir
-from tests.reliability.conftest import fuzz_settings
+from tests.reliability.budget import fuzz_settings
 
 DEADLINE = 10  # seconds per case
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from tests.reliability.conftest import fuzz_settings
+from tests.reliability.budget import fuzz_settings
 from tests.reliability.crashers import CRASHERS
 from tests.reliability.mutate import build, layout, seeds
 from tests.reliability.sandbox import Outcome, Sandbox

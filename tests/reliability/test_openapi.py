@@ -24,7 +24,7 @@ from dcmview.server import schemas
 from dcmview.server.openapi import build_openapi
 from dcmview.server.routes import ROUTES
 from tests.dicom_factory import make_dataset, make_dicom, write
-from tests.reliability.conftest import SCALE
+from tests.reliability.budget import SCALE
 from tests.reliability.server import Server, running
 
 schemathesis = pytest.importorskip(

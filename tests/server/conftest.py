@@ -25,9 +25,7 @@ from dcmview.sdk.catalog import Catalog, scan
 from dcmview.sdk.demo import write_demo
 from dcmview.server import create_app
 from tests.dicom_factory import make_dicom
-
-TOKEN = "test-token-0123456789"
-BASE = "http://127.0.0.1:8000"
+from tests.server.helpers import BASE, TOKEN
 
 
 def _no_pixels(path: Path) -> Path:
@@ -84,14 +82,6 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ds.BitsAllocated = 12
     ds.save_as(extra / "bits12.dcm", enforce_file_format=True)
     return root
-
-
-def index_of(catalog: Catalog, name: str) -> int:
-    """The catalog index of the file called `name`."""
-    for i, h in enumerate(catalog.headers):
-        if Path(h.path).name == name:
-            return i
-    raise LookupError(name)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from starlette.routing import Route
 from dcmview.sdk import errors as sdk_errors
 from dcmview.sdk.errors import DcmviewError
 from dcmview.server.errors import STATUS, status_for
-from tests.server.conftest import index_of
+from tests.server.helpers import index_of
 
 
 def _all_error_classes() -> list[type[DcmviewError]]:

@@ -21,7 +21,7 @@ from dcmview.sdk.roi import RoiSet
 from dcmview.sdk.support import classify
 from dcmview.sdk.window import Window
 from tests.dicom_factory import make_dataset, make_dicom, write
-from tests.server.conftest import index_of
+from tests.server.helpers import index_of
 
 
 def test_health(http, catalog_of) -> None:

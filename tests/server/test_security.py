@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dcmview.server.security import host_allowed, is_loopback, new_token, split_host
-from tests.server.conftest import TOKEN, index_of
+from tests.server.helpers import TOKEN, index_of
 
 API_ROUTES = [
     "/api/health",

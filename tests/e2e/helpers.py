@@ -1,0 +1,182 @@
+"""What the browser tests share: a real ``dcmview`` server process and the viewer's page.
+
+The server is this checkout's CLI (``python -m dcmview --startup-json``); the browser is
+Playwright driving Debian's Chromium (``playwright install`` cannot download in CI).
+WebGL2 runs on SwiftShader, the CPU implementation, since the machines have no GPU.
+The fixtures that start them once per session are in conftest.py.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import numpy as np
+from PIL import Image
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, ViewportSize
+
+CHROMIUM = Path(os.environ.get("DCMVIEW_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # WebGL2 without a GPU: ANGLE on SwiftShader (the viewer's fast path is tested too).
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+]
+VIEWPORT: ViewportSize = {"width": 1280, "height": 720}
+STARTUP_TIMEOUT_S = 60
+
+
+@dataclass
+class Server:
+    """A running ``dcmview`` process and what its startup JSON said."""
+
+    proc: subprocess.Popen[str]
+    base_url: str
+    token: str
+    url: str
+    stderr: list[str] = field(default_factory=list)
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.base_url, headers={"Authorization": f"Bearer {self.token}"}, timeout=30
+        )
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def start_server(paths: list[Path], *extra: str) -> Server:
+    """Start ``python -m dcmview``; wait for its ``server_started`` and ``scan_complete`` lines."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dcmview", "--no-browser", "--port", "0", "--startup-json", *extra]
+        + [str(p) for p in paths],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+    )
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    stderr: list[str] = []
+    # Drain stderr so the server never blocks on a full pipe.
+    threading.Thread(target=lambda: stderr.extend(proc.stderr or []), daemon=True).start()
+    started: dict[str, Any] | None = None
+    timer = threading.Timer(STARTUP_TIMEOUT_S, proc.kill)
+    timer.start()
+    try:
+        for line in proc.stdout:
+            if not line.startswith("{"):
+                continue
+            msg = json.loads(line)
+            if msg.get("type") == "server_started":
+                started = msg
+            elif msg.get("type") == "scan_complete":
+                break
+    finally:
+        timer.cancel()
+    if started is None:
+        proc.kill()
+        proc.wait()
+        raise RuntimeError("dcmview did not start:\n" + "".join(stderr))
+    # Keep reading stdout in the background for the same reason as stderr.
+    threading.Thread(target=lambda: [None for _ in proc.stdout or []], daemon=True).start()
+    return Server(proc, started["base_url"], started["token"], started["url"], stderr)
+
+
+@dataclass
+class Viewer:
+    """A page of the viewer with the errors and requests it produced."""
+
+    page: Page
+    errors: list[str]
+    requests: list[str]
+
+
+def open_viewer(browser: Browser, url: str) -> Viewer:
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+    page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(url)
+    return Viewer(page, errors, requests)
+
+
+def files_by_suffix(api: httpx.Client) -> dict[str, dict[str, Any]]:
+    """Catalog entries keyed by corpus-relative path."""
+    files = api.get("/api/files").json()["files"]
+    return {"/".join(Path(f["path"]).parts[-6:]): f for f in files} | {f["path"]: f for f in files}
+
+
+def find_file(api: httpx.Client, endswith: str) -> dict[str, Any]:
+    for f in api.get("/api/files").json()["files"]:
+        if f["path"].endswith(endswith):
+            return dict(f)
+    raise AssertionError(f"no catalog file ends with {endswith}")
+
+
+def wait_shown(v: Viewer, file_index: int, frame: int = 0) -> None:
+    """Wait until the viewport has drawn frame `frame` of file `file_index`."""
+    v.page.wait_for_selector(f'.viewport[data-shown="{file_index}:{frame}"]', timeout=30_000)
+    # One more animation frame so the draw of that frame has happened.
+    v.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def wait_idle(v: Viewer) -> None:
+    """Wait until the viewer has no frame loads queued or in flight."""
+    v.page.wait_for_function(
+        "() => window.__dcmview && window.__dcmview.busy() === 0", timeout=30_000
+    )
+
+
+def open_file(v: Viewer, file: dict[str, Any], frame: int = 0) -> None:
+    """Open a file the way a user does: filter the navigator, click the instance."""
+    page = v.page
+    page.fill('input[aria-label="Filter the navigator"]', file["display_name"])
+    row = page.locator(f'.navigator [data-kind="instance"][data-file-index="{file["index"]}"]')
+    row.click()
+    page.fill('input[aria-label="Filter the navigator"]', "")
+    # Leave the filter box: keys typed next are viewer shortcuts, not text.
+    page.evaluate(
+        "() => document.activeElement instanceof HTMLElement && document.activeElement.blur()"
+    )
+    wait_shown(v, file["index"], frame)
+
+
+def viewport_pixels(v: Viewer) -> np.ndarray:
+    """The viewport as the user sees it (canvas and overlays), as an RGB array."""
+    png = v.page.locator(".viewport").screenshot()
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def view_state(v: Viewer) -> dict[str, Any]:
+    raw = v.page.get_attribute(".viewport", "data-view")
+    assert raw, "the viewport has no view yet"
+    return dict(json.loads(raw))
