@@ -37,15 +37,10 @@ import numpy as np
 import numpy.typing as npt
 from pydicom.pixels.processing import apply_color_lut, apply_modality_lut
 
+from dcmview.sdk._framegroups import first_item, functional_groups
 from dcmview.sdk._types import AnyArray, ArrayF32, ArrayU8
 from dcmview.sdk.errors import UnsupportedPixelLayoutError
-from dcmview.sdk.window import (
-    Window,
-    WindowKeyword,
-    WindowLike,
-    _first_item,
-    functional_groups,
-)
+from dcmview.sdk.window import Window, WindowKeyword, WindowLike
 
 if TYPE_CHECKING:
     from pydicom import Dataset
@@ -119,15 +114,15 @@ def _unit(source: Dataset, ds: Dataset, keyword: str = "RescaleType") -> str:
 def _modality(ds: Dataset, index: int) -> _Modality:
     """Find the Modality LUT stage of frame `index` (see the module docstring)."""
     for group in functional_groups(ds, index):
-        item = _first_item(group, "PixelValueTransformationSequence")
+        item = first_item(group, "PixelValueTransformationSequence")
         if item is not None and ("RescaleSlope" in item or "RescaleIntercept" in item):
             return _Modality(
                 _number(item, "RescaleSlope", 1.0),
                 _number(item, "RescaleIntercept", 0.0),
                 _unit(item, ds),
             )
-    if _first_item(ds, "ModalityLUTSequence") is not None:
-        item = cast("Dataset", _first_item(ds, "ModalityLUTSequence"))
+    if first_item(ds, "ModalityLUTSequence") is not None:
+        item = cast("Dataset", first_item(ds, "ModalityLUTSequence"))
         if "LUTDescriptor" in item and "LUTData" in item:
             return _Modality(unit=_unit(item, ds, "ModalityLUTType"), lut_dataset=ds)
     return _Modality(

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast
 import numpy as np
 import numpy.typing as npt
 
+from dcmview.sdk._framegroups import first_item, functional_groups
 from dcmview.sdk._types import ArrayU8
 from dcmview.sdk.errors import WindowError
 
@@ -488,44 +489,10 @@ def _is_little_endian(ds: Dataset) -> bool:
     return encoding[1] is not False
 
 
-def _first_item(ds: Dataset, keyword: str) -> Dataset | None:
-    """The first item of sequence `keyword` in `ds`, or None."""
-    seq = ds.get(keyword)
-    if not seq:
-        return None
-    try:
-        item = seq[0]
-    except (TypeError, IndexError):
-        return None
-    # A corrupt element read as bytes (UN) is not a sequence of items (issue 7).
-    return cast("Dataset", item) if _is_dataset(item) else None
-
-
-def _is_dataset(item: object) -> bool:
-    from pydicom.dataset import Dataset
-
-    return isinstance(item, Dataset)
-
-
-def functional_groups(ds: Dataset, index: int) -> Iterator[Dataset]:
-    """The per-frame item of frame `index`, then the shared item, when present.
-
-    PS3.3 C.7.6.16: an attribute in the Per-Frame Functional Groups Sequence
-    (5200,9230) item of a frame overrides the Shared Functional Groups Sequence
-    (5200,9229).
-    """
-    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
-    if per_frame and 0 <= index < len(per_frame) and _is_dataset(per_frame[index]):
-        yield per_frame[index]
-    shared = _first_item(ds, "SharedFunctionalGroupsSequence")
-    if shared is not None:
-        yield shared
-
-
 def _voi_sources(ds: Dataset, index: int) -> Iterator[Dataset]:
     """Datasets that may hold a VOI LUT Module, in precedence order."""
     for group in functional_groups(ds, index):
-        item = _first_item(group, "FrameVOILUTSequence")
+        item = first_item(group, "FrameVOILUTSequence")
         if item is not None:
             yield item
     yield ds
@@ -543,7 +510,7 @@ def _first_value(value: object) -> object:
 def _window_from(source: Dataset, little_endian: bool) -> Window | None:
     """The window of one VOI LUT Module source, or None if it has no usable one."""
     lut: VoiLut | None = None
-    lut_item = _first_item(source, "VOILUTSequence")
+    lut_item = first_item(source, "VOILUTSequence")
     if lut_item is not None:
         try:
             lut = VoiLut.from_item(lut_item, little_endian=little_endian)
