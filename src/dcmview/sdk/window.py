@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dcmview.sdk._framegroups import first_item, functional_groups
+from dcmview.sdk._tables import float_dtype
 from dcmview.sdk._types import ArrayU8
 from dcmview.sdk.errors import WindowError
 
@@ -75,13 +76,6 @@ def _finite(value: object, what: str) -> float:
     if not math.isfinite(number):
         raise WindowError(f"window {what} must be finite, got {number!r}")
     return number
-
-
-def _work_dtype(values: npt.NDArray[Any]) -> type[np.floating[Any]]:
-    """float32 where it is exact enough (<= 16-bit integers, float32), else float64."""
-    if values.dtype == np.float32 or (values.dtype.kind in "biu" and values.dtype.itemsize <= 2):
-        return np.float32
-    return np.float64
 
 
 def _to_uint8(buf: npt.NDArray[np.floating[Any]]) -> ArrayU8:
@@ -436,7 +430,7 @@ class Window:
         if self.lut is not None:
             return self.lut.apply(x)
         c, w = self.center, self.width
-        dtype = _work_dtype(x)
+        dtype = float_dtype(x)
         if self.function == "SIGMOID":
             # y = 255 / (1 + exp(-4 (x - c) / w)) with one buffer and in-place steps.
             buf = np.multiply(x, dtype(-4.0 / w), dtype=dtype)
