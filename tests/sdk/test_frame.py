@@ -281,7 +281,7 @@ def test_display_methods_delegate_to_display(tmp_path: Path) -> None:
     ds = inst.dataset
     np.testing.assert_array_equal(frame.modality_values(), display.modality_values(stored, ds, 0))
     np.testing.assert_allclose(frame.modality_values(), stored.astype(np.float64) * 2 - 1024)
-    assert frame.default_window == Window(40.0, 400.0)
+    assert frame.default_window() == Window(40.0, 400.0)
     assert frame.window() == Window(40.0, 400.0)
     assert frame.window((10, 20)) == Window(10.0, 20.0)
     image = frame.render((10, 20))
@@ -304,7 +304,7 @@ def test_default_window_comes_from_functional_groups(tmp_path: Path) -> None:
         shared_window=(1.0, 2.0),
     )
     inst = open(path)
-    assert [f.default_window for f in inst] == [
+    assert [f.default_window() for f in inst] == [
         Window(100.0, 50.0),
         Window(200.0, 60.0),
         Window(300.0, 70.0),

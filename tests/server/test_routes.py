@@ -271,7 +271,7 @@ def test_frame_raw_window_headers_are_the_sdk_windows(make_client, tmp_path, nam
     assert i is not None
     h = http.get(f"/api/file/{i}/frame/0/raw").headers
     frame = open_instance(paths[name]).frame(0)
-    auto, full, default = frame.window("dicom"), frame.window("full"), frame.default_window
+    auto, full, default = frame.window("dicom"), frame.window("full"), frame.default_window()
     assert auto is not None
     assert full is not None
     assert h["x-frame-window-function"] == auto.function

@@ -111,9 +111,13 @@ class Frame:
 
         return display.modality_values(self.array(), self.instance.dataset, self.index)
 
-    @property
     def default_window(self) -> Window | None:
-        """The file's own window for this frame (functional groups first), or None."""
+        """Return the file's own window for this frame, or None when it has none.
+
+        The frame's Frame VOI LUT in the functional groups first, then the top-level
+        VOI LUT Module (see :meth:`dcmview.sdk.window.Window.from_dataset`). Reads
+        the header (once per instance), not the pixels.
+        """
         from dcmview.sdk.window import Window
 
         return Window.from_dataset(self.instance.dataset, self.index)

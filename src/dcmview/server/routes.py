@@ -301,7 +301,7 @@ def _series(state: ServerState) -> schemas.SeriesBody:
 
 def _info(instance: Instance) -> schemas.InfoBody:
     h = instance.header
-    default = instance.frame(0).default_window if h.has_pixels and h.number_of_frames else None
+    default = instance.frame(0).default_window() if h.has_pixels and h.number_of_frames else None
     kind = classify(h)
     return {
         "frame_count": h.number_of_frames,
@@ -393,7 +393,7 @@ def _raw_meta(frame: Frame, samples: Any) -> dict[str, str]:
         "X-Frame-Rescale-Slope": _num(slope),
         "X-Frame-Rescale-Intercept": _num(intercept),
     }
-    default = frame.default_window
+    default = frame.default_window()
     if default is not None:
         headers["X-Frame-Default-Wc"] = _num(default.center)
         headers["X-Frame-Default-Ww"] = _num(default.width)
