@@ -15,7 +15,7 @@ from pydicom.pixels.processing import apply_voi, apply_windowing
 from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
 
 from dcmview.sdk.errors import WindowError
-from dcmview.sdk.window import PRESETS, VoiLut, Window
+from dcmview.sdk.window import PRESETS, VoiLut, Window, voi_lut_function
 
 
 def windowing_dataset(center, width, function="LINEAR", bits=8):
@@ -328,6 +328,21 @@ def test_width_limits_per_function(function, width, valid):
 def test_unknown_function_is_rejected():
     with pytest.raises(WindowError, match="'GAMMA'"):
         Window(0, 10, "GAMMA")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("name", "function"),
+    [("LINEAR", "LINEAR"), ("linear_exact", "LINEAR_EXACT"), ("Sigmoid", "SIGMOID")],
+)
+def test_voi_lut_function_reads_any_case(name, function):
+    assert voi_lut_function(name) == function
+    assert Window(0, 10, voi_lut_function(name)).function == function
+
+
+@pytest.mark.parametrize("name", ["GAMMA", "", " SIGMOID", "LINEAR-EXACT"])
+def test_voi_lut_function_refuses_other_names(name):
+    with pytest.raises(WindowError, match="is not one of LINEAR, LINEAR_EXACT, SIGMOID"):
+        voi_lut_function(name)
 
 
 def test_window_is_immutable_and_hashable():

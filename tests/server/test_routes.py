@@ -239,6 +239,29 @@ def test_frame_raw_headers(http, catalog_of) -> None:
     assert (h["x-frame-padding-low"], h["x-frame-padding-high"]) == ("-2000", "-2000")
     assert r.headers["x-cache"] == "MISS"
     assert http.get(f"/api/file/{i}/frame/0/raw").headers["x-cache"] == "HIT"
+    # The modality values' unit, as the pixel readout has it: HU for a CT.
+    assert h["x-frame-unit"] == "HU"
+    pixel = http.get(f"/api/file/{i}/frame/0/pixel?row=0&column=0").json()
+    assert pixel["unit"] == h["x-frame-unit"]
+
+
+@pytest.mark.parametrize(
+    ("rescale_type", "header"),
+    [("OD", "OD"), ("mg/ml", "mg/ml"), ("µmol/l 5%", "%C2%B5mol/l 5%25"), ("US", None)],
+    ids=["od", "ascii", "percent-encoded", "unspecified"],
+)
+def test_frame_raw_unit_is_the_rescale_type(
+    make_client, tmp_path, rescale_type: str, header: str | None
+) -> None:
+    # Not a CT, so the unit is Rescale Type alone; "US" (unspecified) is no unit.
+    ds = make_dataset(rows=8, columns=8, modality="MR", rescale=(2.0, 1.0))
+    ds.RescaleType = rescale_type
+    write(ds, tmp_path / "typed.dcm")
+    http = make_client(catalog=scan(tmp_path, cache=FrameCache(64 << 20)))
+    h = http.get("/api/file/0/frame/0/raw").headers
+    assert h.get("x-frame-unit") == header
+    unit = http.get("/api/file/0/frame/0/pixel?row=0&column=0").json()["unit"]
+    assert unit == ("" if header is None else rescale_type)
 
 
 def _window_files(folder: Path) -> dict[str, Path]:

@@ -51,6 +51,7 @@ __all__ = [
     "Window",
     "WindowKeyword",
     "WindowLike",
+    "voi_lut_function",
 ]
 
 VoiLutFunction: TypeAlias = Literal["LINEAR", "LINEAR_EXACT", "SIGMOID"]
@@ -66,6 +67,34 @@ _KEYWORDS: Mapping[str, WindowKeyword] = MappingProxyType(
 # SIGMOID: exp() of a float32 overflows above ~88.7; 4(x - c)/w beyond +-80 is
 # already 0 or 255 to 34 decimal places, so the exponent is clamped there.
 _SIGMOID_CLAMP = 80.0
+
+
+def voi_lut_function(name: str) -> VoiLutFunction:
+    """Return the VOI LUT Function (0028,1056) called `name`, read case-insensitively.
+
+    Parameters
+    ----------
+    name : str
+        ``LINEAR``, ``LINEAR_EXACT`` or ``SIGMOID`` in any case (a query parameter, say).
+
+    Returns
+    -------
+    {"LINEAR", "LINEAR_EXACT", "SIGMOID"}
+
+    Raises
+    ------
+    WindowError
+        Another name.
+
+    Examples
+    --------
+    >>> voi_lut_function("sigmoid")
+    'SIGMOID'
+    """
+    function = str(name).upper()
+    if function not in _FUNCTIONS:
+        raise WindowError(f"VOI LUT function {name!r} is not one of LINEAR, LINEAR_EXACT, SIGMOID")
+    return cast(VoiLutFunction, function)
 
 
 def _finite(value: object, what: str) -> float:

@@ -1,4 +1,4 @@
-"""ROUTES: the HTTP API of CONTRACT.md; each endpoint parses, makes one SDK call, answers.
+"""ROUTES: the HTTP API of docs/http-api.md; each endpoint parses, makes one SDK call, answers.
 
 No DICOM logic lives here. Endpoints that decode or encode pixels are ``async``
 only to check the cache and the client first; the work itself runs in the
@@ -18,9 +18,9 @@ Cache keys (one :class:`~dcmview.sdk.cache.FrameCache` for all of them):
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Hashable, Sequence
-from typing import TYPE_CHECKING, Any, Literal, cast, get_args
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import quote
 
 import anyio.to_thread
 import numpy as np
@@ -31,7 +31,7 @@ from starlette.routing import BaseRoute, Route
 from dcmview import __version__
 from dcmview.sdk.errors import InvalidInputError, InvalidPathError, WindowError
 from dcmview.sdk.support import classify
-from dcmview.sdk.window import VoiLutFunction, Window
+from dcmview.sdk.window import Window, WindowKeyword, voi_lut_function
 from dcmview.server import schemas
 from dcmview.server.errors import HttpError
 from dcmview.server.openapi import openapi_json
@@ -52,7 +52,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ROUTES"]
 
-WindowRequest = Window | Literal["dicom", "full"]
+#: X-Frame-Unit carries the unit as it is, but for "%" and what is not printable
+#: ASCII: percent-encoded (UTF-8), as decodeURIComponent and unquote read it.
+_UNIT_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
 
 
 # -- helpers -------------------------------------------------------------------------
@@ -153,22 +155,20 @@ def _summary(index: int, h: Header) -> schemas.FileSummary:
     }
 
 
-def _window_request(request: Request) -> WindowRequest:
+def _window_request(request: Request) -> Window | WindowKeyword:
+    """The PNG route's window: ``mode``, ``wc``/``ww`` and ``function``, checked by the SDK."""
     q = request.query_params
     mode = q.get("mode", "default")
     if mode not in {"default", "full_dynamic"}:
         raise InvalidInputError(f"invalid query: mode {mode!r} is not 'default' or 'full_dynamic'")
-    wc, ww = q.get("wc"), q.get("ww")
-    function = q.get("function")
-    if function is not None and function.upper() not in get_args(VoiLutFunction):
-        raise WindowError(
-            f"invalid window request: function {function!r} is not LINEAR, LINEAR_EXACT or SIGMOID"
-        )
+    wc, ww, name = q.get("wc"), q.get("ww"), q.get("function")
+    # A bad function name is refused in every mode, also where wc/ww are ignored.
+    function = voi_lut_function(name) if name is not None else "LINEAR"
     if mode == "full_dynamic":
         # The predecessor ignores wc/ww in this mode.
         return "full"
     if wc is None and ww is None:
-        if function is not None:
+        if name is not None:
             raise WindowError("invalid window request: function needs wc and ww")
         return "dicom"
     if wc is None or ww is None:
@@ -179,12 +179,8 @@ def _window_request(request: Request) -> WindowRequest:
         center, width = float(wc), float(ww)
     except ValueError:
         raise InvalidInputError(f"invalid query: wc={wc!r} and ww={ww!r} must be numbers") from None
-    if not (math.isfinite(center) and math.isfinite(width)):
-        raise WindowError(f"invalid window request: wc={wc!r}, ww={ww!r} must be finite")
-    if width <= 0:
-        raise WindowError(f"invalid window request: window width must be > 0, got {ww!r}")
-    # A width Window() refuses for the function (LINEAR needs >= 1) is a WindowError.
-    return Window(center, width, cast("VoiLutFunction", (function or "LINEAR").upper()))
+    # Window() refuses what no window is: NaN, infinities, a width too small for the function.
+    return Window(center, width, function)
 
 
 def _window_headers(window: Window | None) -> dict[str, str]:
@@ -336,7 +332,7 @@ def _frame(request: Request) -> tuple[ServerState, Frame]:
     return state, state.catalog[index].frame(frame_index)
 
 
-def _png(state: ServerState, frame: Frame, want: WindowRequest, key: Hashable) -> Any:
+def _png(state: ServerState, frame: Frame, want: Window | WindowKeyword, key: Hashable) -> Any:
     decoded = frame.is_cached()
 
     def make() -> tuple[bytes, Window | None]:
@@ -368,14 +364,8 @@ async def frame_png(request: Request) -> Response:
 
 
 def _raw_meta(frame: Frame, samples: Any) -> dict[str, str]:
-    from dcmview.sdk import display
-
-    rescale = display.rescale
-    padding_range = display.padding_range
-    resolve_window = display.resolve_window
-
-    instance = frame.instance
-    slope, intercept, _unit = rescale(instance.dataset, frame.index)
+    # From `samples`: a frame over the cache budget is not kept, and would decode again.
+    p = frame.display_parameters(samples)
     spp = samples.shape[2] if samples.ndim == 3 else 1
     headers = {
         "X-Frame-Rows": str(samples.shape[0]),
@@ -383,27 +373,23 @@ def _raw_meta(frame: Frame, samples: Any) -> dict[str, str]:
         "X-Frame-Bits-Allocated": str(samples.dtype.itemsize * 8),
         "X-Frame-Pixel-Representation": "1" if samples.dtype.kind == "i" else "0",
         "X-Frame-Samples-Per-Pixel": str(spp),
-        # Frame.array() converts YBR to RGB (pydicom's default), so colour samples are RGB.
-        "X-Frame-Photometric-Interpretation": "RGB"
-        if spp == 3
-        else instance.photometric_interpretation,
+        "X-Frame-Photometric-Interpretation": p.photometric_interpretation,
         "X-Frame-Sample-Format": {"i": "int", "u": "uint", "f": "float"}.get(
             samples.dtype.kind, "uint"
         ),
-        "X-Frame-Rescale-Slope": _num(slope),
-        "X-Frame-Rescale-Intercept": _num(intercept),
+        "X-Frame-Rescale-Slope": _num(p.rescale_slope),
+        "X-Frame-Rescale-Intercept": _num(p.rescale_intercept),
     }
-    default = frame.default_window()
+    if p.unit:
+        headers["X-Frame-Unit"] = quote(p.unit, safe=_UNIT_SAFE)
+    default = p.default_window
     if default is not None:
         headers["X-Frame-Default-Wc"] = _num(default.center)
         headers["X-Frame-Default-Ww"] = _num(default.width)
     # The windows the SDK renders for "dicom" and "full" (None for colour), so the
     # viewer draws them without re-implementing the percentile or full-range rule.
-    # From `samples`, not Frame.window(): a frame over the cache budget is not kept.
-    auto = resolve_window("dicom", samples, instance.dataset, frame.index)
-    if auto is not None:
-        full = resolve_window("full", samples, instance.dataset, frame.index)
-        assert full is not None
+    auto, full = p.auto_window, p.full_window
+    if auto is not None and full is not None:
         headers["X-Frame-Window-Function"] = auto.function
         headers["X-Frame-Auto-Wc"] = _num(auto.center)
         headers["X-Frame-Auto-Ww"] = _num(auto.width)
@@ -411,10 +397,9 @@ def _raw_meta(frame: Frame, samples: Any) -> dict[str, str]:
         headers["X-Frame-Full-Ww"] = _num(full.width)
         if auto.lut is not None:
             headers["X-Frame-Voi-Lut"] = "1"
-    shape = display.presentation_lut_shape(instance.dataset)
-    if shape is not None:
-        headers["X-Frame-Presentation-LUT-Shape"] = shape
-    padding = padding_range(instance.dataset)
+    if p.presentation_lut_shape is not None:
+        headers["X-Frame-Presentation-LUT-Shape"] = p.presentation_lut_shape
+    padding = p.padding
     if padding is not None:
         headers["X-Frame-Padding-Low"] = _num(padding[0])
         headers["X-Frame-Padding-High"] = _num(padding[1])
@@ -488,27 +473,14 @@ async def frame_raw(request: Request) -> Response:
 
 
 def _pixel(frame: Frame, row: int, column: int) -> schemas.PixelBody:
-    from dcmview.sdk.display import modality_values, rescale
-
-    samples = frame.array()
-    if not (0 <= row < samples.shape[0] and 0 <= column < samples.shape[1]):
-        raise InvalidInputError(
-            f"invalid query: pixel (row={row}, column={column}) is outside the "
-            f"{samples.shape[0]}×{samples.shape[1]} frame"
-        )
-    one = samples[row : row + 1, column : column + 1]
-    stored = one.reshape(-1).tolist()
-    ds = frame.instance.dataset
-    _, _, unit = rescale(ds, frame.index)
-    modality: float | list[float] | None = None
-    if samples.ndim == 2:
-        modality = float(modality_values(one, ds, frame.index).reshape(-1)[0])
+    value = frame.pixel(row, column)
+    stored = value.stored
     return {
-        "row": row,
-        "column": column,
-        "stored": stored[0] if samples.ndim == 2 else stored,
-        "modality": modality,
-        "unit": unit,
+        "row": value.row,
+        "column": value.column,
+        "stored": list(stored) if isinstance(stored, tuple) else stored,
+        "modality": value.modality,
+        "unit": value.unit,
     }
 
 
