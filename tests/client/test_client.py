@@ -28,7 +28,7 @@ from dcmview.sdk.errors import (
 from dcmview.sdk.instance import open as sdk_open
 from dcmview.sdk.roi import Roi, RoiSet
 from dcmview.server.errors import status_for
-from dcmview.server.transport import byte_planes
+from dcmview.wire import byte_planes
 from tests.client.conftest import FILES, TOKEN, URL
 
 # (name, frame) of every frame of the files built for pixels

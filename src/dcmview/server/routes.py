@@ -20,15 +20,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import quote
 
 import anyio.to_thread
-import numpy as np
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from dcmview import __version__
+from dcmview import __version__, wire
 from dcmview.sdk.errors import InvalidInputError, InvalidPathError, WindowError
 from dcmview.sdk.support import classify
 from dcmview.sdk.window import Window, WindowKeyword, voi_lut_function
@@ -36,13 +34,8 @@ from dcmview.server import schemas
 from dcmview.server.errors import HttpError
 from dcmview.server.openapi import openapi_json
 from dcmview.server.security import require_json
-from dcmview.server.transport import (
-    JSON_MIN_SIZE,
-    ChunkedResponse,
-    byte_planes,
-    choose_encoding,
-    compress,
-)
+from dcmview.server.transport import JSON_MIN_SIZE, ChunkedResponse, choose_encoding
+from dcmview.wire import compress
 
 if TYPE_CHECKING:
     from dcmview.sdk.frame import Frame
@@ -51,11 +44,6 @@ if TYPE_CHECKING:
     from dcmview.server.app import ServerState
 
 __all__ = ["ROUTES"]
-
-#: X-Frame-Unit carries the unit as it is, but for "%" and what is not printable
-#: ASCII: percent-encoded (UTF-8), as decodeURIComponent and unquote read it.
-_UNIT_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
-
 
 # -- helpers -------------------------------------------------------------------------
 
@@ -181,20 +169,6 @@ def _window_request(request: Request) -> Window | WindowKeyword:
         raise InvalidInputError(f"invalid query: wc={wc!r} and ww={ww!r} must be numbers") from None
     # Window() refuses what no window is: NaN, infinities, a width too small for the function.
     return Window(center, width, function)
-
-
-def _window_headers(window: Window | None) -> dict[str, str]:
-    if window is None:
-        return {}
-    return {
-        "X-Frame-Window-Applied": "voi_lut" if window.lut is not None else window.function.lower(),
-        "X-Frame-Window-Center": f"{window.center:g}",
-        "X-Frame-Window-Width": f"{window.width:g}",
-    }
-
-
-def _num(value: float) -> str:
-    return f"{value:.10g}"
 
 
 # -- endpoints -----------------------------------------------------------------------
@@ -358,77 +332,28 @@ async def frame_png(request: Request) -> Response:
     headers = {
         "X-Cache": hit,
         "X-Cache-Frame": "HIT" if decoded else "MISS",
-        **_window_headers(window),
+        **wire.window_headers(window),
     }
     return ChunkedResponse(body, headers=headers, media_type="image/png")
-
-
-def _raw_meta(frame: Frame, samples: Any) -> dict[str, str]:
-    # From `samples`: a frame over the cache budget is not kept, and would decode again.
-    p = frame.display_parameters(samples)
-    spp = samples.shape[2] if samples.ndim == 3 else 1
-    headers = {
-        "X-Frame-Rows": str(samples.shape[0]),
-        "X-Frame-Columns": str(samples.shape[1]),
-        "X-Frame-Bits-Allocated": str(samples.dtype.itemsize * 8),
-        "X-Frame-Pixel-Representation": "1" if samples.dtype.kind == "i" else "0",
-        "X-Frame-Samples-Per-Pixel": str(spp),
-        "X-Frame-Photometric-Interpretation": p.photometric_interpretation,
-        "X-Frame-Sample-Format": {"i": "int", "u": "uint", "f": "float"}.get(
-            samples.dtype.kind, "uint"
-        ),
-        "X-Frame-Rescale-Slope": _num(p.rescale_slope),
-        "X-Frame-Rescale-Intercept": _num(p.rescale_intercept),
-    }
-    if p.unit:
-        headers["X-Frame-Unit"] = quote(p.unit, safe=_UNIT_SAFE)
-    default = p.default_window
-    if default is not None:
-        headers["X-Frame-Default-Wc"] = _num(default.center)
-        headers["X-Frame-Default-Ww"] = _num(default.width)
-    # The windows the SDK renders for "dicom" and "full" (None for colour), so the
-    # viewer draws them without re-implementing the percentile or full-range rule.
-    auto, full = p.auto_window, p.full_window
-    if auto is not None and full is not None:
-        headers["X-Frame-Window-Function"] = auto.function
-        headers["X-Frame-Auto-Wc"] = _num(auto.center)
-        headers["X-Frame-Auto-Ww"] = _num(auto.width)
-        headers["X-Frame-Full-Wc"] = _num(full.center)
-        headers["X-Frame-Full-Ww"] = _num(full.width)
-        if auto.lut is not None:
-            headers["X-Frame-Voi-Lut"] = "1"
-    if p.presentation_lut_shape is not None:
-        headers["X-Frame-Presentation-LUT-Shape"] = p.presentation_lut_shape
-    padding = p.padding
-    if padding is not None:
-        headers["X-Frame-Padding-Low"] = _num(padding[0])
-        headers["X-Frame-Padding-High"] = _num(padding[1])
-    return headers
-
-
-def _little_endian(samples: Any) -> Any:
-    if samples.dtype.byteorder == ">" or not samples.flags.c_contiguous or samples.dtype == bool:
-        dtype = np.uint8 if samples.dtype == bool else samples.dtype.newbyteorder("<")
-        return np.ascontiguousarray(samples, dtype=dtype)
-    return samples
 
 
 def _raw(
     state: ServerState, frame: Frame, coding: str | None, shuffle: bool
 ) -> tuple[bytes | memoryview, dict[str, str], bool]:
     decoded = frame.is_cached()
-    samples = _little_endian(frame.array())
+    samples = wire.little_endian(frame.array())
     meta_key = ("meta", frame.instance.path, frame.index)
-    meta, _ = state.cache.get_or_create(meta_key, lambda: _raw_meta(frame, samples))
+    # From `samples`: a frame over the cache budget is not kept, and would decode again.
+    meta, _ = state.cache.get_or_create(
+        meta_key, lambda: wire.frame_headers(samples, frame.display_parameters(samples))
+    )
     if coding is None and not shuffle:
-        return memoryview(samples).cast("B"), meta, decoded
+        return wire.encode_samples(samples), meta, decoded
 
     def make() -> tuple[bytes, dict[str, str]]:
-        body: bytes | memoryview = (
-            byte_planes(samples) if shuffle else memoryview(samples).cast("B")
-        )
+        body = wire.encode_samples(samples, shuffle=shuffle)
         if coding is not None:
-            body = compress(body, coding)
+            body = wire.compress(body, coding)
         return bytes(body), meta
 
     (body, meta), _ = state.cache.get_or_create(
@@ -456,7 +381,7 @@ async def frame_raw(request: Request) -> Response:
         samples = state.cache.get((path, frame.index))
         meta = state.cache.get(("meta", path, frame.index))
         if samples is not None and meta is not None:
-            body = memoryview(_little_endian(samples)).cast("B")
+            body = wire.encode_samples(samples)
     if body is not None and meta is not None:
         decoded = True
         hit = "HIT"
@@ -464,11 +389,12 @@ async def frame_raw(request: Request) -> Response:
         body, meta, decoded = await state.pool.run(request, _raw, state, frame, coding, shuffle)
         hit = "HIT" if decoded else "MISS"
     assert meta is not None
-    headers = {"X-Cache": hit, "Vary": "Accept-Encoding", **meta}
-    if shuffle:
-        headers["X-Frame-Shuffle"] = "bytes"
-    if coding is not None:
-        headers["Content-Encoding"] = coding
+    headers = {
+        "X-Cache": hit,
+        "Vary": "Accept-Encoding",
+        **meta,
+        **wire.body_headers(shuffle=shuffle, coding=coding),
+    }
     return ChunkedResponse(body, headers=headers, media_type="application/octet-stream")
 
 
