@@ -50,6 +50,7 @@ from dcmview.sdk.errors import (
     WindowError,
     error_class_for_code,
 )
+from dcmview.sdk.window import Window, WindowLike
 from dcmview.server import schemas
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ if TYPE_CHECKING:
     # Imported where used: sdk.roi brings pandas (0.3 s), which fetching frames never needs.
     from dcmview.sdk.roi import Roi, RoiSet
 
-__all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "BaseClient", "Client", "RoisLike", "WindowArg"]
+__all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "BaseClient", "Client", "RoisLike"]
 
 T = TypeVar("T")
 
@@ -72,11 +73,6 @@ DEFAULT_TIMEOUT = 30.0
 #: What a client accepts: zstd first (4-7x faster than gzip at a similar ratio,
 #: docs/http-api.md), gzip for a server without zstd.
 ACCEPT_ENCODING = "zstd, gzip"
-
-#: A window for :meth:`Client.frame_png`: ``(center, width)``, ``{"center", "width"}``,
-#: anything with ``.center`` and ``.width`` (an SDK ``Window``), ``"dicom"``/None
-#: (the file's window) or ``"full"`` (the frame's minimum..maximum).
-WindowArg: TypeAlias = tuple[float, float] | Mapping[str, float] | str | Any | None
 
 #: ROIs for :meth:`Client.put_annotations`: Roi objects, a RoiSet (the file's own
 #: ROIs are taken from it) or the JSON body ``{"roi_coords": ..., "roi_frames": ...}``.
@@ -128,45 +124,24 @@ def _frame_index(value: object) -> int:
     return index
 
 
-def _window_params(window: WindowArg, mode: str) -> dict[str, str]:
+def _window_params(window: WindowLike, mode: str) -> dict[str, str]:
     if mode not in ("default", "full_dynamic"):
         raise InvalidInputError(f"mode must be 'default' or 'full_dynamic', got {mode!r}")
-    if window is None or window == "dicom" or window == "default":
-        return {"mode": mode}
-    if window == "full" or window == "full_dynamic":
-        return {"mode": "full_dynamic"}
-    if isinstance(window, str):
+    # The SDK's own reading of a window: a preset, a pair or a mapping becomes a Window
+    # (refused here as the SDK refuses it), "dicom" and "full" stay keywords.
+    wanted = Window.coerce(window)
+    if isinstance(wanted, str):
+        return {"mode": "full_dynamic"} if wanted == "full" else {"mode": mode}
+    if wanted.lut is not None:
         raise WindowError(
-            f"window {window!r} is not understood over HTTP: give (center, width), 'dicom' or "
-            "'full' (for a preset, pass dcmview.sdk.Window.coerce(name))"
+            "a window with a VOI LUT table cannot be sent over HTTP: pass 'dicom' to "
+            "use the file's own VOI LUT"
         )
-    given: Any = window
-    function = "LINEAR"
-    if isinstance(given, Mapping):
-        pair: Any = (given.get("center"), given.get("width"))
-    elif hasattr(given, "center") and hasattr(given, "width"):  # an SDK Window
-        if getattr(given, "lut", None) is not None:
-            raise WindowError(
-                "a window with a VOI LUT table cannot be sent over HTTP: pass 'dicom' to "
-                "use the file's own VOI LUT"
-            )
-        pair = (given.center, given.width)
-        function = str(getattr(given, "function", "LINEAR"))
-    else:
-        pair = given
-    try:
-        center, width = (float(v) for v in pair)
-    except (TypeError, ValueError):
-        raise WindowError(
-            f"window {window!r} is not (center, width) as two numbers, 'dicom' or 'full'"
-        ) from None
-    if not (math.isfinite(center) and math.isfinite(width)):
-        raise WindowError(f"window center {center} and width {width} must be finite numbers")
     # repr keeps every digit of the float; the server parses it back exactly.
-    params = {"mode": mode, "wc": repr(center), "ww": repr(width)}
-    if function != "LINEAR":
+    params = {"mode": mode, "wc": repr(wanted.center), "ww": repr(wanted.width)}
+    if wanted.function != "LINEAR":
         # Beyond the predecessor's API: without it the server would apply LINEAR.
-        params["function"] = function
+        params["function"] = wanted.function
     return params
 
 
@@ -313,7 +288,7 @@ class BaseClient:
     def _frame_path(self, index: int, frame: int) -> str:
         return f"/api/file/{_file_index(index)}/frame/{_frame_index(frame)}"
 
-    def _frame_png(self, index: int, frame: int, window: WindowArg, mode: str) -> _Call[bytes]:
+    def _frame_png(self, index: int, frame: int, window: WindowLike, mode: str) -> _Call[bytes]:
         params = _window_params(window, mode)
         return _Call("GET", self._frame_path(index, frame), _bytes, params)
 
@@ -575,7 +550,7 @@ class Client(BaseClient):
         index: int,
         frame: int = 0,
         *,
-        window: WindowArg = None,
+        window: WindowLike = None,
         mode: Literal["default", "full_dynamic"] = "default",
     ) -> bytes:
         """``GET /api/file/:i/frame/:f``: the frame windowed to 8 bits, as PNG bytes.
@@ -584,13 +559,15 @@ class Client(BaseClient):
         ----------
         index, frame : int
             File index (from :meth:`files`) and 0-based frame index.
-        window : (center, width), Window, "dicom", "full" or None
-            The VOI window in modality units (PS3.3 C.11.2.1.2); None or ``"dicom"``: the
-            file's own window for that frame, else its 1st..99th percentile; ``"full"``:
-            the frame's minimum..maximum. A (center, width) pair is LINEAR; a Window's
-            LINEAR_EXACT or SIGMOID function travels as ``function`` (beyond the
-            predecessor's API); a Window holding a VOI LUT table raises WindowError (pass
-            ``"dicom"`` for the file's own). Colour frames are not windowed.
+        window : Window, (center, width), {"center", "width"}, str or None
+            The VOI window in modality units (PS3.3 C.11.2.1.2), read as the SDK reads
+            it (:data:`dcmview.sdk.window.WindowLike`): None or ``"dicom"``: the file's
+            own window for that frame, else its 1st..99th percentile; ``"full"``: the
+            frame's minimum..maximum; a preset name is its Window. A pair or mapping is
+            LINEAR; a Window's LINEAR_EXACT or SIGMOID function travels as ``function``
+            (beyond the predecessor's API); a Window holding a VOI LUT table raises
+            WindowError (pass ``"dicom"`` for the file's own). Colour frames are not
+            windowed.
         mode : {"default", "full_dynamic"}
             The route's ``mode``; ``"full_dynamic"`` is ``window="full"``.
 
@@ -599,7 +576,8 @@ class Client(BaseClient):
         FrameIndexError
             `frame` outside ``0 .. frame_count - 1``.
         WindowError
-            A width <= 0 or a window that is not two numbers.
+            A window the SDK refuses (a width too small, not two finite numbers, an
+            unknown name), before anything is sent.
         """
         return self._run(self._frame_png(index, frame, window, mode))
 
@@ -608,7 +586,7 @@ class Client(BaseClient):
         index: int,
         frame: int = 0,
         *,
-        window: WindowArg = None,
+        window: WindowLike = None,
         mode: Literal["default", "full_dynamic"] = "default",
     ) -> Image.Image:
         """:meth:`frame_png` decoded as a Pillow image (mode ``L`` or ``RGB``)."""
@@ -828,7 +806,7 @@ class AsyncClient(BaseClient):
         index: int,
         frame: int = 0,
         *,
-        window: WindowArg = None,
+        window: WindowLike = None,
         mode: Literal["default", "full_dynamic"] = "default",
     ) -> bytes:
         """See :meth:`Client.frame_png`."""
@@ -839,7 +817,7 @@ class AsyncClient(BaseClient):
         index: int,
         frame: int = 0,
         *,
-        window: WindowArg = None,
+        window: WindowLike = None,
         mode: Literal["default", "full_dynamic"] = "default",
     ) -> Image.Image:
         """See :meth:`Client.frame_image`."""

@@ -249,6 +249,7 @@ def test_presets_are_the_viewers(name, center, width):
         (np.array([40, 400]), Window(40, 400)),
         ((np.int16(-600), np.float32(1500)), Window(-600, 1500)),
         (Window(1, 2, "SIGMOID"), Window(1, 2, "SIGMOID")),
+        ({"center": 40, "width": 400.0}, Window(40, 400)),
     ],
     ids=[
         "none",
@@ -261,6 +262,7 @@ def test_presets_are_the_viewers(name, center, width):
         "ndarray",
         "numpy",
         "window",
+        "mapping",
     ],
 )
 def test_coerce(value, expected):
@@ -280,6 +282,10 @@ def test_coerce(value, expected):
         ((1, 2, 3), "3 values"),
         ("bogus", "'bogus'"),
         ("ct abdomen window", "'ct abdomen window'"),
+        ({"center": 40}, "'center'$"),
+        ({"center": 40, "width": 400, "function": "SIGMOID"}, "'function'"),
+        ({"center": "40", "width": 400}, "'40'"),
+        ({"center": 40, "width": 0}, "width 0"),
     ],
     ids=[
         "width0",
@@ -292,6 +298,10 @@ def test_coerce(value, expected):
         "three",
         "name",
         "long-name",
+        "mapping-without-width",
+        "mapping-with-function",
+        "mapping-string",
+        "mapping-width0",
     ],
 )
 def test_coerce_errors_name_the_value(value, fragment):

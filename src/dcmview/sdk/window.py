@@ -11,6 +11,8 @@ Public entry points accept a :data:`WindowLike` (flexible input, strict core):
 
 * a :class:`Window`;
 * ``(center, width)``: a LINEAR window;
+* ``{"center": c, "width": w}``: the same, in the shape of the HTTP API's windows
+  (``default_window`` of ``/api/files`` and ``/info``);
 * a preset name from :data:`PRESETS` (case-insensitive; ``-``, ``_`` or a space);
 * ``"dicom"`` (also ``"default"``, or ``None``): the file's own window for that
   frame (:meth:`Window.from_dataset`), or the 1st..99th percentile of the frame's
@@ -293,9 +295,9 @@ class Window:
 
         Parameters
         ----------
-        value : Window, (center, width), str or None
-            A window, a LINEAR ``(center, width)`` pair, a preset name, ``"dicom"``
-            / ``"default"`` / ``None`` or ``"full"`` / ``"full_dynamic"``.
+        value : Window, (center, width), {"center", "width"}, str or None
+            A window, a LINEAR ``(center, width)`` pair or mapping, a preset name,
+            ``"dicom"`` / ``"default"`` / ``None`` or ``"full"`` / ``"full_dynamic"``.
 
         Returns
         -------
@@ -306,7 +308,8 @@ class Window:
         Raises
         ------
         WindowError
-            An unknown name, a pair that is not two finite numbers, a bad width.
+            An unknown name, a pair or mapping that is not two finite numbers, a
+            mapping with other keys than ``center`` and ``width``, a bad width.
         TypeError
             A value of another type.
 
@@ -314,6 +317,8 @@ class Window:
         --------
         >>> Window.coerce((40, 400))
         Window(center=40.0, width=400.0, function='LINEAR', lut=None)
+        >>> Window.coerce({"center": -600, "width": 1500}) == Window.coerce("lung")
+        True
         >>> Window.coerce(None), Window.coerce("Full")
         ('dicom', 'full')
         """
@@ -329,6 +334,13 @@ class Window:
                 return PRESETS[name]
             known = ", ".join([*PRESETS, "dicom", "full"])
             raise WindowError(f"unknown window {value!r}: use one of {known} or (center, width)")
+        if isinstance(value, Mapping):
+            if set(value) != {"center", "width"}:
+                raise WindowError(
+                    "a window mapping has the keys 'center' and 'width', "
+                    f"got {', '.join(map(repr, value))}"
+                )
+            return cls(_finite(value["center"], "center"), _finite(value["width"], "width"))
         if isinstance(value, Sequence | np.ndarray):
             items = list(value)
             if len(items) != 2:
@@ -337,7 +349,8 @@ class Window:
                 )
             return cls(_finite(items[0], "center"), _finite(items[1], "width"))
         raise TypeError(
-            "window must be a Window, (center, width), a preset name, 'dicom', 'full' or None, "
+            "window must be a Window, (center, width), {'center', 'width'}, a preset name, "
+            "'dicom', 'full' or None, "
             f"not {type(value).__name__}"
         )
 
@@ -486,7 +499,7 @@ class Window:
         return _to_uint8(buf)
 
 
-WindowLike: TypeAlias = Window | tuple[float, float] | str | None
+WindowLike: TypeAlias = Window | tuple[float, float] | Mapping[str, float] | str | None
 """What public entry points accept as a window (see the module docstring)."""
 
 PRESETS: Mapping[str, Window] = MappingProxyType(
