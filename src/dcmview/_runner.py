@@ -261,7 +261,7 @@ def start(opts: Options, console: Console, *, in_thread: bool) -> Running:
     """
     import uvicorn
 
-    from dcmview.sdk.cache import FrameCache
+    from dcmview.sdk.cache import ByteCache
     from dcmview.sdk.catalog import scan
     from dcmview.server.app import create_app, warm_up
     from dcmview.server.protocol import http_protocol
@@ -330,7 +330,7 @@ def start(opts: Options, console: Console, *, in_thread: bool) -> Running:
             base_url = f"http://{_url_host(opts.host)}:{port}"
         url = f"{base_url}/#token={token}" if token else f"{base_url}/"
 
-        cache = FrameCache(opts.cache_budget)
+        cache = ByteCache(opts.cache_budget)
         activity = Activity()
         # pydicom's modules import each other in a cycle, so two threads importing
         # it at once (the scan's fallback reader, a request, a warm-up) can meet a

@@ -13,7 +13,7 @@ import pytest
 from pydicom import uid
 from pydicom.pixels import pixel_array
 
-from dcmview.sdk.cache import FrameCache
+from dcmview.sdk.cache import ByteCache
 from dcmview.sdk.errors import FrameIndexError, NoPixelDataError
 from dcmview.sdk.frame import Frame
 from dcmview.sdk.instance import Instance, open
@@ -248,7 +248,7 @@ def test_frame_of_file_without_pixels(tmp_path: Path) -> None:
 
 
 def test_cache_is_used_and_shared(tmp_path: Path) -> None:
-    cache = FrameCache(10 * 1024 * 1024)
+    cache = ByteCache(10 * 1024 * 1024)
     path = make_dicom(tmp_path, frames=2, rows=8, columns=8)
     inst = Instance(path, cache=cache)
     frame = inst.frame(1)

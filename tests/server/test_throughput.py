@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from dcmview.sdk.cache import FrameCache
+from dcmview.sdk.cache import ByteCache
 from dcmview.sdk.catalog import scan
 from dcmview.sdk.instance import Instance
 from dcmview.server import create_app
@@ -42,7 +42,7 @@ def counted_decode(monkeypatch):
     ],
 )
 def test_same_frame_requested_at_once_is_decoded_once(data_dir, counted_decode, paths) -> None:
-    cache = FrameCache(64 << 20)
+    cache = ByteCache(64 << 20)
     catalog = scan(data_dir, cache=cache)
     app = create_app(catalog, token=TOKEN, cache=cache)
     i = index_of(catalog, "DBT_L_CC.dcm")

@@ -6,7 +6,7 @@ bounded :class:`~dcmview.server.app.DecodePool`, so the event loop never waits
 for a codec. Cached bodies (PNG, compressed raw, tag JSON) are answered straight
 from the event loop.
 
-Cache keys (one :class:`~dcmview.sdk.cache.FrameCache` for all of them):
+Cache keys (one :class:`~dcmview.sdk.cache.ByteCache` for all of them):
 
 - ``(path, frame)``: the decoded frame, stored by :class:`~dcmview.sdk.instance.Instance`;
 - ``("png", path, frame, window_request)``: ``(png_bytes, resolved_window)``;
