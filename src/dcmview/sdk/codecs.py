@@ -37,7 +37,6 @@ from pydicom.pixels.decoders.base import get_decoder
 from pydicom.pixels.utils import _get_jpg_parameters
 from pydicom.uid import UID
 
-from dcmview.sdk._threads import current_limit, thread_limit, usable_cores
 from dcmview.sdk._types import AnyArray
 from dcmview.sdk.errors import (
     DcmviewError,
@@ -45,6 +44,7 @@ from dcmview.sdk.errors import (
     DecoderUnavailableError,
     UnsupportedError,
 )
+from dcmview.sdk.threads import current_limit, thread_limit, usable_cores
 
 if TYPE_CHECKING:  # pragma: no cover
     from pydicom.pixels.decoders.base import DecodeRunner

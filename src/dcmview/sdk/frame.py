@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from dcmview.sdk.instance import Instance
     from dcmview.sdk.window import Window, WindowLike
 
-__all__ = ["DisplayParameters", "Frame", "PixelValue"]
+__all__ = ["DisplayParameters", "Frame", "PixelValue", "preload"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +305,18 @@ class Frame:
         from dcmview.sdk._png import encode_png
 
         return encode_png(self.render(window))
+
+
+def preload() -> None:
+    """Import the decoding and rendering stack now (≈0.2 s), so the first frame does not wait.
+
+    pydicom's pixel handlers, the codecs and their plugin, the display pipeline
+    and the PNG encoder are otherwise imported by the first :meth:`Frame.array`
+    and :meth:`Frame.png`. A server runs this in a background thread once it listens.
+    """
+    from dcmview.sdk import _png, codecs, display  # noqa: F401
+
+    codecs.register()
 
 
 def _position(value: int, what: str) -> int:

@@ -27,8 +27,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from dcmview import __version__
-from dcmview.sdk._threads import thread_limit, usable_cores
 from dcmview.sdk.cache import DEFAULT_BUDGET, ByteCache
+from dcmview.sdk.threads import thread_limit, usable_cores
 from dcmview.server.errors import HttpError, exception_handlers
 from dcmview.server.routes import ROUTES
 from dcmview.server.security import Activity, SecurityMiddleware
@@ -68,7 +68,7 @@ class DecodePool:
     The cores are shared between the jobs running: a job that starts alone may
     let its codec use every core (one JPEG 2000 frame decodes in about half the
     time on two), one that starts beside another gets its share
-    (:func:`dcmview.sdk.codecs.thread_limit`).
+    (:func:`dcmview.sdk.threads.thread_limit`).
 
     Parameters
     ----------
@@ -239,13 +239,9 @@ def warm_up() -> None:
 
     The CLI runs this in a background thread once the server listens.
     """
-    import PIL.PngImagePlugin  # noqa: F401 - what Frame.png() encodes with
+    from dcmview.sdk.frame import preload
 
-    import dcmview.sdk.display
-    import dcmview.sdk.frame  # noqa: F401
-    from dcmview.sdk import codecs
-
-    codecs.register()
+    preload()
 
 
 async def _no_bundle(request: Request) -> Response:
