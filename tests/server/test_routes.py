@@ -1,4 +1,4 @@
-"""Every route of CONTRACT.md through httpx against the ASGI app: status, type, body."""
+"""Every route of docs/http-api.md through httpx against the ASGI app: status, type, body."""
 
 from __future__ import annotations
 

@@ -1,6 +1,9 @@
 """ROUTES: the HTTP API of docs/http-api.md; each endpoint parses, makes one SDK call, answers.
 
-No DICOM logic lives here. Endpoints that decode or encode pixels are ``async``
+No DICOM logic lives here: the SDK answers in values (a :class:`~dcmview.sdk.window.Window`,
+:class:`~dcmview.sdk.frame.DisplayParameters`, :class:`~dcmview.sdk.frame.PixelValue`),
+which become JSON here and ``X-Frame-*`` headers in :mod:`dcmview.wire`, the raw
+frame's format shared with the client. Endpoints that decode or encode pixels are ``async``
 only to check the cache and the client first; the work itself runs in the
 bounded :class:`~dcmview.server.app.DecodePool`, so the event loop never waits
 for a codec. Cached bodies (PNG, compressed raw, tag JSON) are answered straight
@@ -9,7 +12,8 @@ from the event loop.
 Cache keys (one :class:`~dcmview.sdk.cache.ByteCache` for all of them):
 
 - ``(path, frame)``: the decoded frame, stored by :class:`~dcmview.sdk.instance.Instance`;
-- ``("png", path, frame, window_request)``: ``(png_bytes, resolved_window)``;
+- ``("png", path, frame, window)``: ``(png_bytes, resolved_window)``, `window` a
+  :class:`~dcmview.sdk.window.Window`, ``"dicom"`` or ``"full"``;
 - ``("raw", path, frame, coding, shuffle)``: ``(body, headers)`` of a compressed raw body;
 - ``("meta", path, frame)``: the ``X-Frame-*`` headers of a raw answer;
 - ``("tags", path, coding)``: the serialized tag tree.
