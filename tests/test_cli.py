@@ -142,8 +142,11 @@ def test_filters_and_recursion(folder: Path, args: list[str], count: int, filter
     ev = events(r.stdout)["scan_complete"]
     assert (ev["file_count"], ev["filtered"]) == (count, filtered)
     if not count:
-        assert r.stderr.count("\n") == 1
-        assert "no viewable DICOM files" in r.stderr
+        # One error line; a scan slowed past a second by a loaded machine may also
+        # print progress lines, which are not errors.
+        lines = [ln for ln in r.stderr.splitlines() if not ln.startswith("dcmview: scanning...")]
+        assert len(lines) == 1, r.stderr
+        assert "no viewable DICOM files" in lines[0]
 
 
 def test_ci_corpus(corpus_ci: Path) -> None:

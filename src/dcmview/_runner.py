@@ -268,13 +268,13 @@ def _app(
     """Step 3: start the background scan, and build the app and the uvicorn server on it."""
     import uvicorn
 
-    from dcmview.sdk.cache import FrameCache
+    from dcmview.sdk.cache import ByteCache
     from dcmview.sdk.catalog import scan
     from dcmview.server.app import create_app, warm_up
     from dcmview.server.protocol import http_protocol
     from dcmview.server.security import Activity
 
-    cache = FrameCache(opts.cache_budget)
+    cache = ByteCache(opts.cache_budget)
     activity = Activity()
     # Unless nothing will be served (--timeout 0), import the decoding stack now
     # (~0.13 s), so that a first frame never waits for imports. scan() imports

@@ -32,16 +32,15 @@ import math
 import operator
 import os
 import time
-import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypeVar, cast
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import httpx
-import numpy as np
 import numpy.typing as npt
 
+from dcmview import wire
 from dcmview.sdk.errors import (
     DcmviewError,
     FrameIndexError,
@@ -51,6 +50,7 @@ from dcmview.sdk.errors import (
     WindowError,
     error_class_for_code,
 )
+from dcmview.sdk.window import Window, WindowLike
 from dcmview.server import schemas
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     # Imported where used: sdk.roi brings pandas (0.3 s), which fetching frames never needs.
     from dcmview.sdk.roi import Roi, RoiSet
 
-__all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "BaseClient", "Client", "RoisLike", "WindowArg"]
+__all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "BaseClient", "Client", "RoisLike"]
 
 T = TypeVar("T")
 
@@ -73,11 +73,6 @@ DEFAULT_TIMEOUT = 30.0
 #: What a client accepts: zstd first (4-7x faster than gzip at a similar ratio,
 #: docs/http-api.md), gzip for a server without zstd.
 ACCEPT_ENCODING = "zstd, gzip"
-
-#: A window for :meth:`Client.frame_png`: ``(center, width)``, ``{"center", "width"}``,
-#: anything with ``.center`` and ``.width`` (an SDK ``Window``), ``"dicom"``/None
-#: (the file's window) or ``"full"`` (the frame's minimum..maximum).
-WindowArg: TypeAlias = tuple[float, float] | Mapping[str, float] | str | Any | None
 
 #: ROIs for :meth:`Client.put_annotations`: Roi objects, a RoiSet (the file's own
 #: ROIs are taken from it) or the JSON body ``{"roi_coords": ..., "roi_frames": ...}``.
@@ -129,45 +124,24 @@ def _frame_index(value: object) -> int:
     return index
 
 
-def _window_params(window: WindowArg, mode: str) -> dict[str, str]:
+def _window_params(window: WindowLike, mode: str) -> dict[str, str]:
     if mode not in ("default", "full_dynamic"):
         raise InvalidInputError(f"mode must be 'default' or 'full_dynamic', got {mode!r}")
-    if window is None or window == "dicom" or window == "default":
-        return {"mode": mode}
-    if window == "full" or window == "full_dynamic":
-        return {"mode": "full_dynamic"}
-    if isinstance(window, str):
+    # The SDK's own reading of a window: a preset, a pair or a mapping becomes a Window
+    # (refused here as the SDK refuses it), "dicom" and "full" stay keywords.
+    wanted = Window.coerce(window)
+    if isinstance(wanted, str):
+        return {"mode": "full_dynamic"} if wanted == "full" else {"mode": mode}
+    if wanted.lut is not None:
         raise WindowError(
-            f"window {window!r} is not understood over HTTP: give (center, width), 'dicom' or "
-            "'full' (for a preset, pass dcmview.sdk.Window.coerce(name))"
+            "a window with a VOI LUT table cannot be sent over HTTP: pass 'dicom' to "
+            "use the file's own VOI LUT"
         )
-    given: Any = window
-    function = "LINEAR"
-    if isinstance(given, Mapping):
-        pair: Any = (given.get("center"), given.get("width"))
-    elif hasattr(given, "center") and hasattr(given, "width"):  # an SDK Window
-        if getattr(given, "lut", None) is not None:
-            raise WindowError(
-                "a window with a VOI LUT table cannot be sent over HTTP: pass 'dicom' to "
-                "use the file's own VOI LUT"
-            )
-        pair = (given.center, given.width)
-        function = str(getattr(given, "function", "LINEAR"))
-    else:
-        pair = given
-    try:
-        center, width = (float(v) for v in pair)
-    except (TypeError, ValueError):
-        raise WindowError(
-            f"window {window!r} is not (center, width) as two numbers, 'dicom' or 'full'"
-        ) from None
-    if not (math.isfinite(center) and math.isfinite(width)):
-        raise WindowError(f"window center {center} and width {width} must be finite numbers")
     # repr keeps every digit of the float; the server parses it back exactly.
-    params = {"mode": mode, "wc": repr(center), "ww": repr(width)}
-    if function != "LINEAR":
+    params = {"mode": mode, "wc": repr(wanted.center), "ww": repr(wanted.width)}
+    if wanted.function != "LINEAR":
         # Beyond the predecessor's API: without it the server would apply LINEAR.
-        params["function"] = function
+        params["function"] = wanted.function
     return params
 
 
@@ -188,110 +162,17 @@ def _split_url(url: str) -> tuple[str, str | None]:
 # ------------------------------------------------------------------- body decoding
 
 
-def _decode(chunks: list[bytes], coding: str) -> bytes:
-    """Join the raw body and undo its Content-Encoding (zstd, gzip or none)."""
-    data = b"".join(chunks)
-    if coding in ("", "identity"):
-        return data
-    try:
-        if coding == "zstd":
-            import imagecodecs
-
-            return bytes(imagecodecs.zstd_decode(data))
-        if coding == "gzip":
-            return zlib.decompress(data, wbits=31)  # 31: a gzip member (RFC 1952)
-    except (RuntimeError, zlib.error) as exc:  # imagecodecs.ZstdError: a damaged transfer
-        raise DcmviewError(f"the {coding} response body cannot be decoded: {exc}") from exc
-    raise DcmviewError(f"the server answered with Content-Encoding {coding!r}, not zstd or gzip")
-
-
-def _decode_into(chunks: list[bytes], coding: str, out: npt.NDArray[np.uint8]) -> None:
-    """Undo the Content-Encoding of the raw body straight into `out` (exact size)."""
-    got = 0
-    if coding in ("", "identity"):
-        for chunk in chunks:
-            end = got + len(chunk)
-            if end <= out.size:
-                out[got:end] = np.frombuffer(chunk, np.uint8)
-            got = end
-    elif coding == "zstd":
-        import imagecodecs
-
-        try:
-            got = len(imagecodecs.zstd_decode(b"".join(chunks), out=out.data))
-        except RuntimeError as exc:  # imagecodecs.ZstdError: damaged, or larger than announced
-            raise DcmviewError(f"the zstd frame body cannot be decoded: {exc}") from exc
-    else:
-        data = _decode(chunks, coding)
-        got = len(data)
-        if got == out.size:
-            out[:] = np.frombuffer(data, np.uint8)
-    if got != out.size:
-        raise DcmviewError(
-            f"the raw frame body has {got} bytes, not the {out.size} its X-Frame-* headers announce"
-        )
-
-
-def _header(headers: httpx.Headers, name: str) -> str:
-    value: str | None = headers.get(name)
-    if value is None:
-        raise DcmviewError(f"the raw frame answer lacks {name}; is this a dcmview server?")
-    return value
-
-
-def _frame_dtype(headers: httpx.Headers) -> np.dtype[Any]:
-    bits = int(_header(headers, "X-Frame-Bits-Allocated"))
-    kind = headers.get("X-Frame-Sample-Format")
-    if kind is None:  # the predecessor's answer has only the pixel representation
-        kind = "int" if _header(headers, "X-Frame-Pixel-Representation") == "1" else "uint"
-    letter = {"uint": "u", "int": "i", "float": "f"}.get(kind)
-    if letter is None or bits not in (8, 16, 32, 64):
-        raise DcmviewError(f"cannot rebuild {bits}-bit {kind!r} samples of a raw frame")
-    return np.dtype(f"<{letter}{bits // 8}")
-
-
-def _parse_array(headers: httpx.Headers, chunks: list[bytes]) -> npt.NDArray[Any]:
-    rows = int(_header(headers, "X-Frame-Rows"))
-    columns = int(_header(headers, "X-Frame-Columns"))
-    samples = int(_header(headers, "X-Frame-Samples-Per-Pixel"))
-    dtype = _frame_dtype(headers)
-    shape = (rows, columns) if samples == 1 else (rows, columns, samples)
-    count = rows * columns * samples
-    coding = headers.get("Content-Encoding", "").strip().lower()
-    if headers.get("X-Frame-Shuffle") != "bytes" or dtype.itemsize == 1:
-        arr = np.empty(shape, dtype)
-        _decode_into(chunks, coding, arr.reshape(-1).view(np.uint8))
-        return arr
-    # Byte planes (docs/http-api.md): every sample's low byte, then the next byte...
-    planes = np.empty(count * dtype.itemsize, np.uint8)
-    _decode_into(chunks, coding, planes)
-    unsigned = np.dtype(f"<u{dtype.itemsize}")
-    out = np.empty(count, unsigned)
-    # In place, no temporaries: 3 ms for a 3328x2560 16-bit frame (a transpose: 45 ms).
-    if dtype.itemsize == 2:
-        np.left_shift(planes[count:], 8, out=out, dtype=unsigned)
-        np.bitwise_or(out, planes[:count], out=out)
-    else:
-        np.copyto(out, planes[:count], casting="safe")
-        shifted = np.empty(count, unsigned)
-        for k in range(1, dtype.itemsize):
-            np.left_shift(planes[k * count : (k + 1) * count], 8 * k, out=shifted, dtype=unsigned)
-            np.bitwise_or(out, shifted, out=out)
-    return out.view(dtype).reshape(shape)
-
-
 def _json_parser(kind: type[T] | str) -> Callable[[httpx.Headers, list[bytes]], T]:
     """A parser of a JSON body; `kind` (the body's TypedDict) only types the result."""
 
     def parse(headers: httpx.Headers, chunks: list[bytes]) -> T:
-        coding = headers.get("Content-Encoding", "").strip().lower()
-        return cast(T, json.loads(_decode(chunks, coding)))
+        return cast(T, json.loads(wire.decompress(chunks, headers.get("Content-Encoding", ""))))
 
     return parse
 
 
 def _bytes(headers: httpx.Headers, chunks: list[bytes]) -> bytes:
-    return _decode(chunks, headers.get("Content-Encoding", "").strip().lower())
+    return wire.decompress(chunks, headers.get("Content-Encoding", ""))
 
 
 def _text(headers: httpx.Headers, chunks: list[bytes]) -> str:
@@ -407,14 +288,15 @@ class BaseClient:
     def _frame_path(self, index: int, frame: int) -> str:
         return f"/api/file/{_file_index(index)}/frame/{_frame_index(frame)}"
 
-    def _frame_png(self, index: int, frame: int, window: WindowArg, mode: str) -> _Call[bytes]:
+    def _frame_png(self, index: int, frame: int, window: WindowLike, mode: str) -> _Call[bytes]:
         params = _window_params(window, mode)
         return _Call("GET", self._frame_path(index, frame), _bytes, params)
 
     def _frame_array(self, index: int, frame: int) -> _Call[npt.NDArray[Any]]:
-        # Byte planes compress to ~0.7x of plain zstd; undone in 3 ms (see _parse_array).
+        # Byte planes compress to ~0.7x of plain zstd; undone in 3 ms (see wire.decode_frame).
         path = self._frame_path(index, frame) + "/raw"
-        return _Call("GET", path, _parse_array, {"shuffle": "bytes"} if self._compress else None)
+        params = {"shuffle": "bytes"} if self._compress else None
+        return _Call("GET", path, wire.decode_frame, params)
 
     def _pixel(self, index: int, frame: int, row: int, column: int) -> _Call[schemas.PixelBody]:
         params = {"row": str(_index(row, "row")), "column": str(_index(column, "column"))}
@@ -668,7 +550,7 @@ class Client(BaseClient):
         index: int,
         frame: int = 0,
         *,
-        window: WindowArg = None,
+        window: WindowLike = None,
         mode: Literal["default", "full_dynamic"] = "default",
     ) -> bytes:
         """``GET /api/file/:i/frame/:f``: the frame windowed to 8 bits, as PNG bytes.
@@ -677,13 +559,15 @@ class Client(BaseClient):
         ----------
         index, frame : int
             File index (from :meth:`files`) and 0-based frame index.
-        window : (center, width), Window, "dicom", "full" or None
-            The VOI window in modality units (PS3.3 C.11.2.1.2); None or ``"dicom"``: the
-            file's own window for that frame, else its 1st..99th percentile; ``"full"``:
-            the frame's minimum..maximum. A (center, width) pair is LINEAR; a Window's
-            LINEAR_EXACT or SIGMOID function travels as ``function`` (beyond the
-            predecessor's API); a Window holding a VOI LUT table raises WindowError (pass
-            ``"dicom"`` for the file's own). Colour frames are not windowed.
+        window : Window, (center, width), {"center", "width"}, str or None
+            The VOI window in modality units (PS3.3 C.11.2.1.2), read as the SDK reads
+            it (:data:`dcmview.sdk.window.WindowLike`): None or ``"dicom"``: the file's
+            own window for that frame, else its 1st..99th percentile; ``"full"``: the
+            frame's minimum..maximum; a preset name is its Window. A pair or mapping is
+            LINEAR; a Window's LINEAR_EXACT or SIGMOID function travels as ``function``
+            (beyond the predecessor's API); a Window holding a VOI LUT table raises
+            WindowError (pass ``"dicom"`` for the file's own). Colour frames are not
+            windowed.
         mode : {"default", "full_dynamic"}
             The route's ``mode``; ``"full_dynamic"`` is ``window="full"``.
 
@@ -692,7 +576,8 @@ class Client(BaseClient):
         FrameIndexError
             `frame` outside ``0 .. frame_count - 1``.
         WindowError
-            A width <= 0 or a window that is not two numbers.
+            A window the SDK refuses (a width too small, not two finite numbers, an
+            unknown name), before anything is sent.
         """
         return self._run(self._frame_png(index, frame, window, mode))
 
@@ -701,7 +586,7 @@ class Client(BaseClient):
         index: int,
         frame: int = 0,
         *,
-        window: WindowArg = None,
+        window: WindowLike = None,
         mode: Literal["default", "full_dynamic"] = "default",
     ) -> Image.Image:
         """:meth:`frame_png` decoded as a Pillow image (mode ``L`` or ``RGB``)."""
@@ -921,7 +806,7 @@ class AsyncClient(BaseClient):
         index: int,
         frame: int = 0,
         *,
-        window: WindowArg = None,
+        window: WindowLike = None,
         mode: Literal["default", "full_dynamic"] = "default",
     ) -> bytes:
         """See :meth:`Client.frame_png`."""
@@ -932,7 +817,7 @@ class AsyncClient(BaseClient):
         index: int,
         frame: int = 0,
         *,
-        window: WindowArg = None,
+        window: WindowLike = None,
         mode: Literal["default", "full_dynamic"] = "default",
     ) -> Image.Image:
         """See :meth:`Client.frame_image`."""

@@ -20,7 +20,7 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 from dcmview.client import AsyncClient, Client
-from dcmview.sdk.cache import FrameCache
+from dcmview.sdk.cache import ByteCache
 from dcmview.sdk.catalog import scan
 from dcmview.server import create_app
 from tests.client.helpers import TOKEN, URL
@@ -82,7 +82,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def app(data_dir: Path):
     """A fresh app (its own annotations) over `data_dir`, scanned to the end."""
-    cache = FrameCache(64 * 1024 * 1024)
+    cache = ByteCache(64 * 1024 * 1024)
     catalog = scan(data_dir, cache=cache)
     catalog.wait()
     return create_app(catalog, token=TOKEN, cache=cache)

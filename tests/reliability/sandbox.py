@@ -164,7 +164,7 @@ def _frames(label: str, inst: Any, steps: list[list[str]], unexpected: list[str]
             )
         _step(
             f"{label}.frame({index}).default_window",
-            lambda f=frame: f.default_window,
+            lambda f=frame: f.default_window(),
             steps,
             unexpected,
         )

@@ -6,7 +6,7 @@ header and in the pixel data, truncations, corrupted length fields, another
 Transfer Syntax UID in the File Meta Information, and nested sequences of
 undefined length cut or mangled. The sandbox (sandbox.py) runs ``scan``,
 ``open``, ``Instance.header``, ``Instance.tags()``, ``frame(i).array()``,
-``default_window`` and ``png()`` on it in a child process with a deadline; the
+``default_window()`` and ``png()`` on it in a child process with a deadline; the
 property is that each returns or raises a DcmviewError subclass, that tags and
 headers stay JSON-ready, that the child neither hangs nor dies.
 

@@ -1,4 +1,4 @@
-"""FrameCache: byte budget, LRU order, single-flight creation, thread safety."""
+"""ByteCache: byte budget, LRU order, single-flight creation, thread safety."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from dcmview.sdk.cache import FrameCache, sizeof
+from dcmview.sdk.cache import ByteCache, sizeof
 
 
 def test_sizeof_counts_buffers() -> None:
@@ -20,7 +20,7 @@ def test_sizeof_counts_buffers() -> None:
 
 
 def test_budget_evicts_least_recently_used() -> None:
-    cache = FrameCache(100)
+    cache = ByteCache(100)
     cache.put("a", b"x" * 40)
     cache.put("b", b"x" * 40)
     assert cache.get("a") is not None  # "a" is now the most recent
@@ -32,7 +32,7 @@ def test_budget_evicts_least_recently_used() -> None:
 
 
 def test_value_larger_than_budget_is_returned_not_stored() -> None:
-    cache = FrameCache(10)
+    cache = ByteCache(10)
     value, hit = cache.get_or_create("big", lambda: b"x" * 11)
     assert (len(value), hit) == (11, False)
     assert "big" not in cache
@@ -40,7 +40,7 @@ def test_value_larger_than_budget_is_returned_not_stored() -> None:
 
 
 def test_replacing_a_key_updates_the_size() -> None:
-    cache = FrameCache(100)
+    cache = ByteCache(100)
     cache.put("k", b"x" * 60)
     cache.put("k", b"x" * 10)
     assert cache.nbytes == 10
@@ -51,7 +51,7 @@ def test_replacing_a_key_updates_the_size() -> None:
 
 
 def test_get_or_create_hit_and_miss_counts() -> None:
-    cache = FrameCache(1000)
+    cache = ByteCache(1000)
     calls = []
     assert cache.get_or_create("k", lambda: calls.append(1) or b"v") == (b"v", False)
     assert cache.get_or_create("k", lambda: calls.append(1) or b"w") == (b"v", True)
@@ -60,7 +60,7 @@ def test_get_or_create_hit_and_miss_counts() -> None:
 
 
 def test_single_flight_runs_the_factory_once() -> None:
-    cache = FrameCache(1 << 20)
+    cache = ByteCache(1 << 20)
     started = threading.Event()
     release = threading.Event()
     calls = []
@@ -83,7 +83,7 @@ def test_single_flight_runs_the_factory_once() -> None:
 
 
 def test_factory_error_reaches_every_waiter_and_is_not_cached() -> None:
-    cache = FrameCache(1 << 20)
+    cache = ByteCache(1 << 20)
     started = threading.Event()
     release = threading.Event()
 
@@ -105,7 +105,7 @@ def test_factory_error_reaches_every_waiter_and_is_not_cached() -> None:
 
 
 def test_concurrent_use_stays_under_budget() -> None:
-    cache = FrameCache(10_000)
+    cache = ByteCache(10_000)
 
     def work(n: int) -> None:
         for i in range(200):
@@ -119,6 +119,18 @@ def test_concurrent_use_stays_under_budget() -> None:
 
 def test_budget_validation() -> None:
     with pytest.raises(TypeError):
-        FrameCache(1.5)  # type: ignore[arg-type]
+        ByteCache(1.5)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=">= 0"):
-        FrameCache(-1)
+        ByteCache(-1)
+
+
+def test_frame_cache_is_a_deprecated_name_of_byte_cache() -> None:
+    import dcmview.sdk
+    import dcmview.sdk.cache
+
+    for module in (dcmview.sdk, dcmview.sdk.cache):
+        with pytest.warns(DeprecationWarning, match="ByteCache"):
+            assert module.FrameCache is ByteCache
+    assert "FrameCache" not in dcmview.sdk.__all__
+    with pytest.raises(AttributeError):
+        dcmview.sdk.cache.NoSuchCache  # noqa: B018

@@ -13,7 +13,7 @@ import pytest
 from pydicom import uid
 from pydicom.pixels import pixel_array
 
-from dcmview.sdk.cache import FrameCache
+from dcmview.sdk.cache import ByteCache
 from dcmview.sdk.errors import FrameIndexError, NoPixelDataError
 from dcmview.sdk.frame import Frame
 from dcmview.sdk.instance import Instance, open
@@ -248,7 +248,7 @@ def test_frame_of_file_without_pixels(tmp_path: Path) -> None:
 
 
 def test_cache_is_used_and_shared(tmp_path: Path) -> None:
-    cache = FrameCache(10 * 1024 * 1024)
+    cache = ByteCache(10 * 1024 * 1024)
     path = make_dicom(tmp_path, frames=2, rows=8, columns=8)
     inst = Instance(path, cache=cache)
     frame = inst.frame(1)
@@ -281,7 +281,7 @@ def test_display_methods_delegate_to_display(tmp_path: Path) -> None:
     ds = inst.dataset
     np.testing.assert_array_equal(frame.modality_values(), display.modality_values(stored, ds, 0))
     np.testing.assert_allclose(frame.modality_values(), stored.astype(np.float64) * 2 - 1024)
-    assert frame.default_window == Window(40.0, 400.0)
+    assert frame.default_window() == Window(40.0, 400.0)
     assert frame.window() == Window(40.0, 400.0)
     assert frame.window((10, 20)) == Window(10.0, 20.0)
     image = frame.render((10, 20))
@@ -290,6 +290,91 @@ def test_display_methods_delegate_to_display(tmp_path: Path) -> None:
 
     decoded = np.asarray(Image.open(io.BytesIO(frame.png((10, 20)))))
     np.testing.assert_array_equal(decoded, image)
+
+
+def test_display_parameters_are_what_render_uses(tmp_path: Path) -> None:
+    from dcmview.sdk.frame import DisplayParameters
+    from dcmview.sdk.window import Window
+
+    path = make_dicom(
+        tmp_path,
+        signed=True,
+        rescale=(2.0, -1024.0),
+        window=(40.0, 400.0),
+        padding_value=-2000,
+        modality="CT",
+        rows=16,
+        columns=16,
+    )
+    frame = open(path).frame(0)
+    p = frame.display_parameters()
+    assert p == DisplayParameters(
+        photometric_interpretation="MONOCHROME2",
+        rescale_slope=2.0,
+        rescale_intercept=-1024.0,
+        unit="HU",
+        default_window=Window(40.0, 400.0),
+        auto_window=frame.window("dicom"),
+        full_window=frame.window("full"),
+        presentation_lut_shape=None,
+        padding=(-2000, -2000),
+    )
+    assert p.auto_window == Window(40.0, 400.0)
+    # Given the samples it already holds, the same answer without decoding again.
+    assert frame.display_parameters(frame.array()) == p
+
+
+def test_display_parameters_of_a_colour_frame(tmp_path: Path) -> None:
+    path = make_dicom(tmp_path, samples=3, bits_allocated=8, rows=8, columns=8)
+    p = open(path).frame(0).display_parameters()
+    assert p.photometric_interpretation == "RGB"
+    assert (p.auto_window, p.full_window, p.default_window) == (None, None, None)
+    assert (p.rescale_slope, p.rescale_intercept, p.unit) == (1.0, 0.0, "")
+
+
+def test_display_parameters_of_a_file_without_a_window(tmp_path: Path) -> None:
+    path = make_dicom(tmp_path, rows=8, columns=8, rescale=(1.0, 0.0))
+    ds = pydicom.dcmread(path)
+    ds.PresentationLUTShape = "INVERSE"
+    ds.RescaleType = "OD"
+    ds.save_as(path)
+    frame = open(path).frame(0)
+    p = frame.display_parameters()
+    assert p.default_window is None
+    assert p.auto_window == frame.window("dicom")  # the percentile fallback
+    assert p.full_window == frame.window("full")
+    assert (p.presentation_lut_shape, p.unit, p.padding) == ("INVERSE", "OD", None)
+
+
+def test_pixel_is_the_stored_and_modality_value(tmp_path: Path) -> None:
+    path = make_dicom(
+        tmp_path, signed=True, rescale=(2.0, -1024.0), modality="CT", rows=16, columns=12
+    )
+    frame = open(path).frame(0)
+    stored = int(frame.array()[5, 7])
+    value = frame.pixel(5, 7)
+    assert (value.row, value.column, value.stored, value.unit) == (5, 7, stored, "HU")
+    assert value.modality == stored * 2.0 - 1024.0
+    assert type(value.stored) is int
+
+
+def test_pixel_of_a_colour_frame_has_samples_and_no_modality(tmp_path: Path) -> None:
+    path = make_dicom(tmp_path, samples=3, bits_allocated=8, rows=8, columns=8)
+    frame = open(path).frame(0)
+    value = frame.pixel(1, 2)
+    assert value.stored == tuple(frame.array()[1, 2].tolist())
+    assert value.modality is None
+
+
+@pytest.mark.parametrize(("row", "column"), [(16, 0), (0, 12), (-1, 0), (0, -1)])
+def test_pixel_outside_the_frame_is_invalid_input(tmp_path: Path, row: int, column: int) -> None:
+    from dcmview.sdk.errors import InvalidInputError
+
+    frame = open(make_dicom(tmp_path, rows=16, columns=12)).frame(0)
+    with pytest.raises(InvalidInputError, match="outside the 16×12 frame"):
+        frame.pixel(row, column)
+    with pytest.raises(TypeError):
+        frame.pixel(True, 0)
 
 
 def test_default_window_comes_from_functional_groups(tmp_path: Path) -> None:
@@ -304,7 +389,7 @@ def test_default_window_comes_from_functional_groups(tmp_path: Path) -> None:
         shared_window=(1.0, 2.0),
     )
     inst = open(path)
-    assert [f.default_window for f in inst] == [
+    assert [f.default_window() for f in inst] == [
         Window(100.0, 50.0),
         Window(200.0, 60.0),
         Window(300.0, 70.0),

@@ -15,7 +15,7 @@ from pydicom.pixels.processing import apply_voi, apply_windowing
 from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
 
 from dcmview.sdk.errors import WindowError
-from dcmview.sdk.window import PRESETS, VoiLut, Window
+from dcmview.sdk.window import PRESETS, VoiLut, Window, voi_lut_function
 
 
 def windowing_dataset(center, width, function="LINEAR", bits=8):
@@ -249,6 +249,7 @@ def test_presets_are_the_viewers(name, center, width):
         (np.array([40, 400]), Window(40, 400)),
         ((np.int16(-600), np.float32(1500)), Window(-600, 1500)),
         (Window(1, 2, "SIGMOID"), Window(1, 2, "SIGMOID")),
+        ({"center": 40, "width": 400.0}, Window(40, 400)),
     ],
     ids=[
         "none",
@@ -261,6 +262,7 @@ def test_presets_are_the_viewers(name, center, width):
         "ndarray",
         "numpy",
         "window",
+        "mapping",
     ],
 )
 def test_coerce(value, expected):
@@ -280,6 +282,10 @@ def test_coerce(value, expected):
         ((1, 2, 3), "3 values"),
         ("bogus", "'bogus'"),
         ("ct abdomen window", "'ct abdomen window'"),
+        ({"center": 40}, "'center'$"),
+        ({"center": 40, "width": 400, "function": "SIGMOID"}, "'function'"),
+        ({"center": "40", "width": 400}, "'40'"),
+        ({"center": 40, "width": 0}, "width 0"),
     ],
     ids=[
         "width0",
@@ -292,6 +298,10 @@ def test_coerce(value, expected):
         "three",
         "name",
         "long-name",
+        "mapping-without-width",
+        "mapping-with-function",
+        "mapping-string",
+        "mapping-width0",
     ],
 )
 def test_coerce_errors_name_the_value(value, fragment):
@@ -328,6 +338,21 @@ def test_width_limits_per_function(function, width, valid):
 def test_unknown_function_is_rejected():
     with pytest.raises(WindowError, match="'GAMMA'"):
         Window(0, 10, "GAMMA")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("name", "function"),
+    [("LINEAR", "LINEAR"), ("linear_exact", "LINEAR_EXACT"), ("Sigmoid", "SIGMOID")],
+)
+def test_voi_lut_function_reads_any_case(name, function):
+    assert voi_lut_function(name) == function
+    assert Window(0, 10, voi_lut_function(name)).function == function
+
+
+@pytest.mark.parametrize("name", ["GAMMA", "", " SIGMOID", "LINEAR-EXACT"])
+def test_voi_lut_function_refuses_other_names(name):
+    with pytest.raises(WindowError, match="is not one of LINEAR, LINEAR_EXACT, SIGMOID"):
+        voi_lut_function(name)
 
 
 def test_window_is_immutable_and_hashable():

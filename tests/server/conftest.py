@@ -20,7 +20,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from dcmview.sdk.cache import FrameCache
+from dcmview.sdk.cache import ByteCache
 from dcmview.sdk.catalog import Catalog, scan
 from dcmview.sdk.demo import write_demo
 from dcmview.server import create_app
@@ -93,7 +93,7 @@ def make_client(data_dir: Path) -> Iterator[Callable[..., TestClient]]:
         *, auth: bool = True, catalog: Catalog | None = None, base_url: str = BASE, **kw: Any
     ) -> TestClient:
         if catalog is None:
-            cache = kw.pop("cache", None) or FrameCache(256 * 1024 * 1024)
+            cache = kw.pop("cache", None) or ByteCache(256 * 1024 * 1024)
             catalog = scan(data_dir, cache=cache)
             kw["cache"] = cache
         kw.setdefault("token", TOKEN)

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from dcmview.sdk.cache import FrameCache
+from dcmview.sdk.cache import ByteCache
 from dcmview.sdk.catalog import scan
 from dcmview.sdk.instance import Instance
 from dcmview.server import create_app
@@ -28,8 +28,8 @@ T = TypeVar("T")
 WAIT_S = 30  # a generous bound for each wait: only a broken server takes this long
 
 
-class WatchedCache(FrameCache):
-    """A FrameCache that counts the calls joining a key that another call is creating."""
+class WatchedCache(ByteCache):
+    """A ByteCache that counts the calls joining a key that another call is creating."""
 
     def __init__(self, budget_bytes: int) -> None:
         super().__init__(budget_bytes)

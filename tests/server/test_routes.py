@@ -1,4 +1,4 @@
-"""Every route of CONTRACT.md through httpx against the ASGI app: status, type, body."""
+"""Every route of docs/http-api.md through httpx against the ASGI app: status, type, body."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pydicom
 import pytest
 from PIL import Image
 
-from dcmview.sdk.cache import FrameCache
+from dcmview.sdk.cache import ByteCache
 from dcmview.sdk.catalog import scan
 from dcmview.sdk.instance import open as open_instance
 from dcmview.sdk.roi import RoiSet
@@ -239,6 +239,29 @@ def test_frame_raw_headers(http, catalog_of) -> None:
     assert (h["x-frame-padding-low"], h["x-frame-padding-high"]) == ("-2000", "-2000")
     assert r.headers["x-cache"] == "MISS"
     assert http.get(f"/api/file/{i}/frame/0/raw").headers["x-cache"] == "HIT"
+    # The modality values' unit, as the pixel readout has it: HU for a CT.
+    assert h["x-frame-unit"] == "HU"
+    pixel = http.get(f"/api/file/{i}/frame/0/pixel?row=0&column=0").json()
+    assert pixel["unit"] == h["x-frame-unit"]
+
+
+@pytest.mark.parametrize(
+    ("rescale_type", "header"),
+    [("OD", "OD"), ("mg/ml", "mg/ml"), ("µmol/l 5%", "%C2%B5mol/l 5%25"), ("US", None)],
+    ids=["od", "ascii", "percent-encoded", "unspecified"],
+)
+def test_frame_raw_unit_is_the_rescale_type(
+    make_client, tmp_path, rescale_type: str, header: str | None
+) -> None:
+    # Not a CT, so the unit is Rescale Type alone; "US" (unspecified) is no unit.
+    ds = make_dataset(rows=8, columns=8, modality="MR", rescale=(2.0, 1.0))
+    ds.RescaleType = rescale_type
+    write(ds, tmp_path / "typed.dcm")
+    http = make_client(catalog=scan(tmp_path, cache=ByteCache(64 << 20)))
+    h = http.get("/api/file/0/frame/0/raw").headers
+    assert h.get("x-frame-unit") == header
+    unit = http.get("/api/file/0/frame/0/pixel?row=0&column=0").json()["unit"]
+    assert unit == ("" if header is None else rescale_type)
 
 
 def _window_files(folder: Path) -> dict[str, Path]:
@@ -265,13 +288,13 @@ def _window_files(folder: Path) -> dict[str, Path]:
 @pytest.mark.parametrize("name", ["sigmoid", "no_window", "voi_lut"])
 def test_frame_raw_window_headers_are_the_sdk_windows(make_client, tmp_path, name: str) -> None:
     paths = _window_files(tmp_path)
-    catalog = scan(tmp_path, cache=FrameCache(64 << 20))
+    catalog = scan(tmp_path, cache=ByteCache(64 << 20))
     http = make_client(catalog=catalog)
     i = catalog.index_of(str(paths[name]))
     assert i is not None
     h = http.get(f"/api/file/{i}/frame/0/raw").headers
     frame = open_instance(paths[name]).frame(0)
-    auto, full, default = frame.window("dicom"), frame.window("full"), frame.default_window
+    auto, full, default = frame.window("dicom"), frame.window("full"), frame.default_window()
     assert auto is not None
     assert full is not None
     assert h["x-frame-window-function"] == auto.function
@@ -430,7 +453,7 @@ def test_annotations_put_malformed_json(http, catalog_of) -> None:
 
 
 def test_annotations_loaded_from_csv_are_served(make_client, data_dir: Path, tmp_path) -> None:
-    catalog = scan(data_dir, cache=FrameCache(64 << 20))
+    catalog = scan(data_dir, cache=ByteCache(64 << 20))
     i = index_of(catalog, "CINE_RGB.dcm")
     csv = tmp_path / "rois.csv"
     csv.write_text(
@@ -480,7 +503,7 @@ def test_json_is_compressed_only_when_it_pays(http) -> None:
 def test_large_raw_body_arrives_whole(make_client, tmp_path) -> None:
     # 2048 x 1536 x 2 bytes: more than one 4 MiB slice of ChunkedResponse.
     make_dicom(tmp_path, "large.dcm", rows=2048, columns=1536, bits_stored=16)
-    catalog = scan(tmp_path, cache=FrameCache(64 << 20))
+    catalog = scan(tmp_path, cache=ByteCache(64 << 20))
     http = make_client(catalog=catalog)
     r = http.get("/api/file/0/frame/0/raw", headers={"Accept-Encoding": "identity"})
     assert int(r.headers["content-length"]) == len(r.content) == 2048 * 1536 * 2
@@ -574,7 +597,7 @@ def test_info_carries_kind_and_support(http, catalog_of) -> None:
 def test_raw_windowing_compatible_matches_raw_headers(make_client, tmp_path, name: str) -> None:
     # Not compatible exactly when the raw answer says only the PNG shows the default window.
     paths = _window_files(tmp_path)
-    catalog = scan(tmp_path, cache=FrameCache(64 << 20))
+    catalog = scan(tmp_path, cache=ByteCache(64 << 20))
     http = make_client(catalog=catalog)
     i = catalog.index_of(str(paths[name]))
     assert i is not None

@@ -37,7 +37,7 @@ from dcmview.sdk.errors import (
 from dcmview.sdk.header import Header
 
 if TYPE_CHECKING:
-    from dcmview.sdk.cache import FrameCache
+    from dcmview.sdk.cache import ByteCache
     from dcmview.sdk.catalog import (
         Catalog,
         Patient,
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 
 # public name -> the module to import it from
 _LAZY: dict[str, str] = {
-    "FrameCache": "cache",
+    "ByteCache": "cache",
     "Catalog": "catalog",
     "Patient": "catalog",
     "ScanProgress": "catalog",
@@ -79,13 +79,13 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "ByteCache",
     "Catalog",
     "DcmviewError",
     "DecodeError",
     "DecoderUnavailableError",
     "FileReadError",
     "Frame",
-    "FrameCache",
     "FrameIndexError",
     "Header",
     "ImageTooLargeError",
@@ -120,6 +120,18 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "FrameCache":
+        import warnings
+
+        warnings.warn(
+            "dcmview.sdk.FrameCache is deprecated: it is ByteCache now "
+            "(it caches PNGs, raw bodies and tag trees as well as frames)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        from dcmview.sdk.cache import ByteCache
+
+        return ByteCache  # not kept in globals(): every use is told
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'dcmview.sdk' has no attribute {name!r}")

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from dcmview.sdk import _headerscan
-from dcmview.sdk._threads import usable_cores
 from dcmview.sdk.errors import InvalidInputError
 from dcmview.sdk.header import _KEYWORD_ATTRS, FILTER_FIELDS, Header
+from dcmview.sdk.threads import usable_cores
 
 if TYPE_CHECKING:
     from dcmview.sdk.catalog import Catalog

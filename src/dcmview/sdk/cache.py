@@ -1,17 +1,19 @@
-"""FrameCache: one byte-budget LRU with single-flight creation for frames, PNGs and tag trees.
+"""ByteCache: one byte-budget LRU with single-flight creation for frames, PNGs and tag trees.
 
 One cache holds everything that is expensive to make again — decoded frames
 (numpy arrays), PNG bodies, compressed raw bodies, serialized tag trees — under
 ONE byte budget, so memory stays bounded whatever the clients ask. Values are
 measured once when stored (:func:`sizeof`), the least recently used go first.
+(It was called ``FrameCache``, though frames are only one of the things it
+holds; that name still works, with a DeprecationWarning.)
 
-:meth:`FrameCache.get_or_create` is *single-flight*: when two threads ask for
+:meth:`ByteCache.get_or_create` is *single-flight*: when two threads ask for
 the same missing key at once, the first one runs the factory and the other
 waits for its result instead of decoding the same frame a second time.
 
 Examples
 --------
->>> cache = FrameCache(1024)
+>>> cache = ByteCache(1024)
 >>> cache.get_or_create("k", lambda: b"x" * 10)
 (b'xxxxxxxxxx', False)
 >>> cache.get_or_create("k", lambda: b"never called")
@@ -24,17 +26,18 @@ from __future__ import annotations
 
 import sys
 import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-__all__ = ["DEFAULT_BUDGET", "MIN_BUDGET", "FrameCache", "sizeof"]
+__all__ = ["DEFAULT_BUDGET", "MIN_BUDGET", "ByteCache", "sizeof"]
 
 T = TypeVar("T")
 
-#: The default budget of all caches together (CONTRACT.md: "about 700MiB").
+#: The default budget of all caches together: about 700 MiB (docs/cli.md, ``--cache-budget``).
 DEFAULT_BUDGET = 700 * 1024 * 1024
-#: The smallest budget the CLI accepts (CONTRACT.md: "at least 16MiB").
+#: The smallest budget the CLI accepts: 16 MiB.
 MIN_BUDGET = 16 * 1024 * 1024
 
 
@@ -78,7 +81,7 @@ class _Flight:
         self.error: BaseException | None = None
 
 
-class FrameCache:
+class ByteCache:
     """A thread-safe LRU cache bounded by the total size of its values in bytes.
 
     Parameters
@@ -111,7 +114,7 @@ class FrameCache:
 
     def __repr__(self) -> str:
         return (
-            f"FrameCache(budget_bytes={self.budget_bytes}, items={len(self)}, "
+            f"ByteCache(budget_bytes={self.budget_bytes}, items={len(self)}, "
             f"nbytes={self.nbytes}, hits={self.hits}, misses={self.misses})"
         )
 
@@ -243,3 +246,20 @@ class FrameCache:
             self._nbytes -= evicted
         self._items[key] = (value, size)
         self._nbytes += size
+
+
+if TYPE_CHECKING:
+    FrameCache = ByteCache  # the deprecated name, for type checkers
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: the old name still works, and says it is old.
+    if name == "FrameCache":
+        warnings.warn(
+            "dcmview.sdk.cache.FrameCache is deprecated: it is ByteCache now "
+            "(it caches PNGs, raw bodies and tag trees as well as frames)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return ByteCache
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

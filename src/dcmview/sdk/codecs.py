@@ -1,7 +1,8 @@
-"""Codecs: the only module that touches pydicom.pixels and the codec libraries.
+"""Codecs: decode_frame() and the imagecodecs plugin of pydicom's decoders it asks for.
 
-dcmview decodes through pydicom's decoder machinery, so pydicom keeps handling
-photometric interpretation (YBR to RGB), bit depth, Bits Stored masking,
+:func:`decode_frame` decodes one frame's bytes and is where the SDK picks a
+decoder. dcmview decodes through pydicom's decoder machinery, so pydicom keeps
+handling photometric interpretation (YBR to RGB), bit depth, Bits Stored masking,
 signedness, planar configuration and the JPEG 2000 / JPEG-LS sign corrections.
 What this module adds is a pydicom *decoding plugin* backed by imagecodecs
 (BSD-3-Clause: libjpeg-turbo, CharLS, OpenJPEG, OpenJPH and a DICOM RLE codec),
@@ -37,7 +38,6 @@ from pydicom.pixels.decoders.base import get_decoder
 from pydicom.pixels.utils import _get_jpg_parameters
 from pydicom.uid import UID
 
-from dcmview.sdk._threads import current_limit, thread_limit, usable_cores
 from dcmview.sdk._types import AnyArray
 from dcmview.sdk.errors import (
     DcmviewError,
@@ -45,6 +45,7 @@ from dcmview.sdk.errors import (
     DecoderUnavailableError,
     UnsupportedError,
 )
+from dcmview.sdk.threads import current_limit, thread_limit, usable_cores
 
 if TYPE_CHECKING:  # pragma: no cover
     from pydicom.pixels.decoders.base import DecodeRunner

@@ -20,16 +20,14 @@ wider than 8 bits scaled from Bits Stored to 0..255; PALETTE COLOR goes through
 its 8- or 16-bit LUTs (pydicom's ``apply_color_lut``) and is scaled the same way.
 
 Speed: for stored samples of up to 16 bits, every step above is folded into one
-``uint8`` table over all 2**bits stored codes (built by the same functions), so a
-3328x2560 frame is one table lookup (~10 ms) and the percentile window comes
-from a ``bincount`` histogram (~10 ms) instead of a sort (~90 ms). The full-range
-window of a rescaled frame only needs the stored extremes (~1 ms; ~6 ms when
-padding must be left out).
+``uint8`` table over all stored codes, and the percentile window comes from a
+histogram of the codes (:mod:`dcmview.sdk._tables`). The full-range window of a
+rescaled frame only needs the stored extremes (~1 ms; ~6 ms when padding must be
+left out).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -37,15 +35,11 @@ import numpy as np
 import numpy.typing as npt
 from pydicom.pixels.processing import apply_color_lut, apply_modality_lut
 
+from dcmview.sdk import _tables
+from dcmview.sdk._framegroups import first_item, functional_groups
 from dcmview.sdk._types import AnyArray, ArrayF32, ArrayU8
 from dcmview.sdk.errors import UnsupportedPixelLayoutError
-from dcmview.sdk.window import (
-    Window,
-    WindowKeyword,
-    WindowLike,
-    _first_item,
-    functional_groups,
-)
+from dcmview.sdk.window import Window, WindowKeyword, WindowLike
 
 if TYPE_CHECKING:
     from pydicom import Dataset
@@ -66,11 +60,6 @@ __all__ = [
 PERCENTILES: tuple[float, float] = (1.0, 99.0)
 """The auto-window of a frame without a DICOM window: these percentiles of its
 modality values (numpy's ``inverted_cdf`` definition), padding excluded."""
-
-# Stored samples up to this many bytes are rendered through a table of all codes.
-_TABLE_MAX_ITEMSIZE = 2
-# Samples per np.bincount call of the histogram (see _histogram).
-_HISTOGRAM_SLICE = 1 << 18
 
 
 # -- modality LUT (PS3.3 C.11.1) -----------------------------------------------------------
@@ -119,15 +108,15 @@ def _unit(source: Dataset, ds: Dataset, keyword: str = "RescaleType") -> str:
 def _modality(ds: Dataset, index: int) -> _Modality:
     """Find the Modality LUT stage of frame `index` (see the module docstring)."""
     for group in functional_groups(ds, index):
-        item = _first_item(group, "PixelValueTransformationSequence")
+        item = first_item(group, "PixelValueTransformationSequence")
         if item is not None and ("RescaleSlope" in item or "RescaleIntercept" in item):
             return _Modality(
                 _number(item, "RescaleSlope", 1.0),
                 _number(item, "RescaleIntercept", 0.0),
                 _unit(item, ds),
             )
-    if _first_item(ds, "ModalityLUTSequence") is not None:
-        item = cast("Dataset", _first_item(ds, "ModalityLUTSequence"))
+    if first_item(ds, "ModalityLUTSequence") is not None:
+        item = cast("Dataset", first_item(ds, "ModalityLUTSequence"))
         if "LUTDescriptor" in item and "LUTData" in item:
             return _Modality(unit=_unit(item, ds, "ModalityLUTType"), lut_dataset=ds)
     return _Modality(
@@ -201,7 +190,7 @@ def modality_values(stored: npt.ArrayLike, ds: Dataset, index: int = 0) -> Array
     >>> modality_values(np.array([0, 1024]), ds).tolist()
     [-1024.0, 0.0]
     """
-    arr = _native(np.asarray(stored))
+    arr = _tables.native(np.asarray(stored))
     if arr.ndim == 3:
         return arr.astype(np.float32)
     return cast(ArrayF32, _modality(ds, index)(arr, np.float32))
@@ -358,18 +347,6 @@ def _window_of_histogram(
     return Window.from_range(low, high)
 
 
-def _histogram(codes: AnyArray, size: int) -> npt.NDArray[np.intp]:
-    """Counts of each value of the unsigned integer array `codes`, `size` bins."""
-    # bincount first copies its input to intp; slices of 2**18 samples keep that copy
-    # in the CPU cache (3328x2560 frame: ~10 ms instead of ~20 ms in one call).
-    flat = codes.ravel()
-    counts = np.zeros(size, dtype=np.intp)
-    for start in range(0, flat.size, _HISTOGRAM_SLICE):
-        part = np.bincount(flat[start : start + _HISTOGRAM_SLICE])
-        counts[: part.size] += part
-    return counts
-
-
 def _full_window_of_extremes(stored: AnyArray, ds: Dataset, stage: _Modality) -> Window | None:
     """The full-range window from the stored minimum and maximum, or None when it can't.
 
@@ -388,7 +365,7 @@ def _full_window_of_extremes(stored: AnyArray, ds: Dataset, stage: _Modality) ->
         kept_high = stored.max(where=keep, initial=info.min)
         if kept_low <= kept_high:  # else nothing but padding: keep the whole range
             low, high = kept_low, kept_high
-    values = stage(np.array([low, high], dtype=stored.dtype), _float_dtype(stored))
+    values = stage(np.array([low, high], dtype=stored.dtype), _tables.float_dtype(stored))
     if not np.isfinite(values).all():
         return None
     return Window.from_range(float(values.min()), float(values.max()))
@@ -401,10 +378,10 @@ def _auto_window(keyword: WindowKeyword, stored: AnyArray, ds: Dataset, stage: _
         window = _full_window_of_extremes(stored, ds, stage)
         if window is not None:
             return window
-    if _uses_table(stored):
-        codes_dtype, codes = _codes(stored.dtype)
-        counts = _histogram(stored.view(codes_dtype), codes.size)
-        values = stage(codes, _float_dtype(stored))
+    if _tables.uses_table(stored):
+        codes_dtype, codes = _tables.codes(stored.dtype)
+        counts = _tables.histogram(stored.view(codes_dtype), codes.size)
+        values = stage(codes, _tables.float_dtype(stored))
         padding = padding_mask(codes, ds)
         if padding is not None:
             kept = counts.copy()
@@ -413,7 +390,7 @@ def _auto_window(keyword: WindowKeyword, stored: AnyArray, ds: Dataset, stage: _
         if window is None:  # no padding, or nothing but padding
             window = _window_of_histogram(values, counts, keyword)
     else:
-        values = stage(stored, _float_dtype(stored))
+        values = stage(stored, _tables.float_dtype(stored))
         mask = padding_mask(stored, ds)
         if mask is not None:
             window = _window_of_values(values[~mask], keyword)
@@ -453,7 +430,7 @@ def resolve_window(
         An invalid window (see :meth:`Window.coerce`).
     """
     wanted = Window.coerce(window)
-    arr = _native(np.asarray(stored))
+    arr = _tables.native(np.asarray(stored))
     if not is_grayscale(arr, ds):
         return None
     if isinstance(wanted, Window):
@@ -467,40 +444,6 @@ def resolve_window(
 
 
 # -- rendering ---------------------------------------------------------------------------
-
-
-def _native(arr: AnyArray) -> AnyArray:
-    """`arr` in native byte order (pydicom keeps big endian files' order)."""
-    if arr.dtype.isnative:
-        return arr
-    return arr.astype(arr.dtype.newbyteorder("="))
-
-
-def _uses_table(arr: AnyArray) -> bool:
-    return arr.dtype.kind in "iu" and arr.dtype.itemsize <= _TABLE_MAX_ITEMSIZE
-
-
-def _float_dtype(arr: AnyArray) -> type[np.floating[Any]]:
-    """float32 where exact (<= 16-bit integers, float32), float64 otherwise."""
-    if arr.dtype == np.float32 or (arr.dtype.kind in "biu" and arr.dtype.itemsize <= 2):
-        return np.float32
-    return np.float64
-
-
-def _codes(dtype: np.dtype[Any]) -> tuple[np.dtype[Any], AnyArray]:
-    """(unsigned view dtype, every value of `dtype` in the order of its bit patterns)."""
-    unsigned = np.dtype(f"u{dtype.itemsize}")
-    return unsigned, np.arange(2 ** (8 * dtype.itemsize), dtype=unsigned).view(dtype)
-
-
-def _through_table(
-    stored: AnyArray, build: Callable[[AnyArray], AnyArray], shape_tail: tuple[int, ...] = ()
-) -> ArrayU8:
-    """Render `stored` as ``table[stored]`` with ``table = build(all codes)``."""
-    unsigned, codes = _codes(stored.dtype)
-    table = np.ascontiguousarray(build(codes), dtype=np.uint8)
-    out = np.take(table, stored.view(unsigned), axis=0)
-    return cast(ArrayU8, out.reshape(stored.shape + shape_tail))
 
 
 def _gray_table(
@@ -518,13 +461,13 @@ def _gray_table(
 def _render_gray(stored: AnyArray, ds: Dataset, index: int, window: Window) -> ArrayU8:
     stage = _modality(ds, index)
     invert = inverted(ds)
-    dtype = _float_dtype(stored)
-    if _uses_table(stored):
+    dtype = _tables.float_dtype(stored)
+    if _tables.uses_table(stored):
 
         def build(codes: AnyArray) -> AnyArray:
             return _gray_table(stage(codes, dtype), window, invert, padding_mask(codes, ds))
 
-        return _through_table(stored, build)
+        return _tables.through_table(stored, build)
     arr = stored.astype(np.uint8) if stored.dtype == np.bool_ else stored
     return _gray_table(stage(arr, dtype), window, invert, padding_mask(arr, ds))
 
@@ -552,8 +495,8 @@ def _render_rgb(stored: AnyArray, ds: Dataset) -> ArrayU8:
     bits = _bits_stored(ds, stored)
     if stored.dtype == np.uint8:
         return stored.copy()
-    if _uses_table(stored):
-        return _through_table(stored, lambda codes: _scale_to_8bit(codes, bits))
+    if _tables.uses_table(stored):
+        return _tables.through_table(stored, lambda codes: _scale_to_8bit(codes, bits))
     return _scale_to_8bit(stored, bits)
 
 
@@ -575,8 +518,8 @@ def _render_palette(stored: AnyArray, ds: Dataset) -> ArrayU8:
         # The LUT entries have `entry_bits` bits (8 or 16, PS3.3 C.7.6.3.1.5).
         return _scale_to_8bit(rgb, entry_bits if rgb.dtype != np.uint8 else 8)
 
-    if _uses_table(stored):
-        return _through_table(stored, build, (3,))
+    if _tables.uses_table(stored):
+        return _tables.through_table(stored, build, (3,))
     return cast(ArrayU8, build(stored))
 
 
@@ -626,7 +569,7 @@ def render(
     >>> image.dtype, image.shape, used.center, used.width
     (dtype('uint8'), (128, 128), -600.0, 1500.0)
     """
-    arr = _native(np.asarray(stored))
+    arr = _tables.native(np.asarray(stored))
     if arr.ndim not in (2, 3):
         raise TypeError(f"a frame is (rows, columns) or (rows, columns, samples), not {arr.shape}")
     resolved = resolve_window(window, arr, ds, index)

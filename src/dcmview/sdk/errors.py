@@ -20,7 +20,7 @@ so a caller's ``except ValueError`` or ``except IndexError`` keeps working::
     │   └── ImageTooLargeError                    image_too_large         refused before allocating
     ├── DecodeError                               pixel_decode_failed     corrupt pixel data
     │   └── DecoderUnavailableError               decoder_missing         names the extra to install
-    └── ScanTimeoutError(TimeoutError)            scan_timeout            a scan did not finish in time
+    └── ScanTimeoutError(TimeoutError)            scan_timeout            a wait for a scan ran out
 
 The HTTP status of each code is decided in one table in ``dcmview.server``; the
 client maps codes back to these classes with :func:`error_class_for_code`.

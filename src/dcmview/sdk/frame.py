@@ -4,21 +4,96 @@ A :class:`Frame` is a cheap value: the instance and a 0-based index, checked
 when it is made. Nothing is decoded until :meth:`Frame.array` (or a method
 that needs the samples) is called; with a cache on the instance, a decoded
 frame is kept under ``(path, index)`` and shared, read-only, between callers.
-The display methods delegate to :mod:`dcmview.sdk.display`.
+The display methods delegate to :mod:`dcmview.sdk.display`; two of them
+answer in small typed values for clients that display the samples themselves:
+:meth:`Frame.display_parameters` (:class:`DisplayParameters`) and
+:meth:`Frame.pixel` (:class:`PixelValue`).
 """
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from dcmview.sdk._types import AnyArray, ArrayF32, ArrayU8
+from dcmview.sdk.errors import InvalidInputError
 
 if TYPE_CHECKING:  # pragma: no cover
     from dcmview.sdk.instance import Instance
     from dcmview.sdk.window import Window, WindowLike
 
-__all__ = ["Frame"]
+__all__ = ["DisplayParameters", "Frame", "PixelValue", "preload"]
+
+
+@dataclass(frozen=True, slots=True)
+class DisplayParameters:
+    """How the SDK displays one frame: what a client needs to draw its samples alike.
+
+    A client that windows the stored samples itself (the browser viewer, from the
+    raw frame) applies these in the order of :mod:`dcmview.sdk.display`: rescale,
+    window, inversion, padding black.
+
+    Attributes
+    ----------
+    photometric_interpretation : str
+        Of the samples :meth:`Frame.array` returns: ``"RGB"`` for colour (YBR is
+        converted when decoding), else the file's (0028,0004).
+    rescale_slope, rescale_intercept : float
+        Modality value = stored value × slope + intercept (PS3.3 C.11.1), from the
+        frame's functional groups first; 1 and 0 when a Modality LUT Sequence
+        applies instead (see :func:`dcmview.sdk.display.rescale`).
+    unit : str
+        The unit of modality values: Rescale Type (0028,1054) or Modality LUT
+        Type, else ``"HU"`` for a CT, else ``""``.
+    default_window : Window or None
+        The file's own window for the frame (:meth:`Frame.default_window`).
+    auto_window : Window or None
+        What ``"dicom"`` resolves to (:meth:`Frame.window`): the file's window,
+        else the 1st..99th percentile of the modality values. None for colour.
+    full_window : Window or None
+        What ``"full"`` resolves to: the minimum..maximum modality value. None
+        for colour.
+    presentation_lut_shape : {"IDENTITY", "INVERSE"} or None
+        Presentation LUT Shape (2050,0020); INVERSE, like MONOCHROME1, inverts
+        after the window, once.
+    padding : tuple of (int, int) or None
+        The inclusive stored-value range of Pixel Padding (drawn black), if any.
+    """
+
+    photometric_interpretation: str
+    rescale_slope: float
+    rescale_intercept: float
+    unit: str
+    default_window: Window | None
+    auto_window: Window | None
+    full_window: Window | None
+    presentation_lut_shape: Literal["IDENTITY", "INVERSE"] | None
+    padding: tuple[int, int] | None
+
+
+@dataclass(frozen=True, slots=True)
+class PixelValue:
+    """One pixel of a frame: its stored sample(s) and its modality value.
+
+    Attributes
+    ----------
+    row, column : int
+        The position, 0-based.
+    stored : int, float or tuple
+        The stored value; a tuple of samples for colour (RGB).
+    modality : float or None
+        The value after the Modality LUT / rescale (PS3.3 C.11.1) in `unit`;
+        None for colour.
+    unit : str
+        As :attr:`DisplayParameters.unit` (``"HU"`` for a CT).
+    """
+
+    row: int
+    column: int
+    stored: int | float | tuple[int | float, ...]
+    modality: float | None
+    unit: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,12 +186,88 @@ class Frame:
 
         return display.modality_values(self.array(), self.instance.dataset, self.index)
 
-    @property
     def default_window(self) -> Window | None:
-        """The file's own window for this frame (functional groups first), or None."""
+        """Return the file's own window for this frame, or None when it has none.
+
+        The frame's Frame VOI LUT in the functional groups first, then the top-level
+        VOI LUT Module (see :meth:`dcmview.sdk.window.Window.from_dataset`). Reads
+        the header (once per instance), not the pixels.
+        """
         from dcmview.sdk.window import Window
 
         return Window.from_dataset(self.instance.dataset, self.index)
+
+    def display_parameters(self, stored: AnyArray | None = None) -> DisplayParameters:
+        """Return how the SDK displays this frame (rescale, unit, windows, inversion, padding).
+
+        Parameters
+        ----------
+        stored : numpy.ndarray, optional
+            This frame's :meth:`array`, when the caller holds it already: a frame
+            larger than the cache's budget is not kept, and would be decoded again.
+
+        Returns
+        -------
+        DisplayParameters
+            What :meth:`render` does with the samples, as values a client can apply.
+        """
+        from dcmview.sdk import display
+
+        samples = self.array() if stored is None else stored
+        ds = self.instance.dataset
+        slope, intercept, unit = display.rescale(ds, self.index)
+        auto = display.resolve_window("dicom", samples, ds, self.index)
+        full = None if auto is None else display.resolve_window("full", samples, ds, self.index)
+        colour = samples.ndim == 3 and samples.shape[2] == 3
+        return DisplayParameters(
+            # Frame.array() converts YBR to RGB (pydicom's default): colour samples are RGB.
+            photometric_interpretation="RGB"
+            if colour
+            else self.instance.photometric_interpretation,
+            rescale_slope=slope,
+            rescale_intercept=intercept,
+            unit=unit,
+            default_window=self.default_window(),
+            auto_window=auto,
+            full_window=full,
+            presentation_lut_shape=display.presentation_lut_shape(ds),
+            padding=display.padding_range(ds),
+        )
+
+    def pixel(self, row: int, column: int) -> PixelValue:
+        """Return one pixel's stored value and modality value (HU for a CT).
+
+        Parameters
+        ----------
+        row, column : int
+            The position, 0-based.
+
+        Returns
+        -------
+        PixelValue
+
+        Raises
+        ------
+        InvalidInputError
+            `row` or `column` outside the frame.
+        """
+        from dcmview.sdk import display
+
+        row, column = _position(row, "row"), _position(column, "column")
+        samples = self.array()
+        if not (0 <= row < samples.shape[0] and 0 <= column < samples.shape[1]):
+            raise InvalidInputError(
+                f"pixel (row={row}, column={column}) is outside the "
+                f"{samples.shape[0]}×{samples.shape[1]} frame"
+            )
+        one = samples[row : row + 1, column : column + 1]
+        stored = one.reshape(-1).tolist()
+        ds = self.instance.dataset
+        _, _, unit = display.rescale(ds, self.index)
+        if samples.ndim != 2:
+            return PixelValue(row, column, tuple(stored), None, unit)
+        modality = float(display.modality_values(one, ds, self.index).reshape(-1)[0])
+        return PixelValue(row, column, stored[0], modality, unit)
 
     def window(self, window: WindowLike = None) -> Window | None:
         """Resolve `window` for this frame (presets, ``"dicom"``, ``"full"``, percentiles).
@@ -154,3 +305,22 @@ class Frame:
         from dcmview.sdk._png import encode_png
 
         return encode_png(self.render(window))
+
+
+def preload() -> None:
+    """Import the decoding and rendering stack now (≈0.2 s), so the first frame does not wait.
+
+    pydicom's pixel handlers, the codecs and their plugin, the display pipeline
+    and the PNG encoder are otherwise imported by the first :meth:`Frame.array`
+    and :meth:`Frame.png`. A server runs this in a background thread once it listens.
+    """
+    from dcmview.sdk import _png, codecs, display  # noqa: F401
+
+    codecs.register()
+
+
+def _position(value: int, what: str) -> int:
+    # bool is an int to Python, never a position to a user.
+    if isinstance(value, bool):
+        raise TypeError(f"{what} must be an int, not {value!r}")
+    return operator.index(value)

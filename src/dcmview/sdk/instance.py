@@ -64,7 +64,7 @@ from dcmview.sdk.header import Header
 if TYPE_CHECKING:  # pragma: no cover
     from pydicom.dataset import Dataset
 
-    from dcmview.sdk.cache import FrameCache
+    from dcmview.sdk.cache import ByteCache
     from dcmview.sdk.frame import Frame
 
 __all__ = ["MAX_FRAME_BYTES", "Instance", "open"]
@@ -119,7 +119,7 @@ class Instance:
         The file; kept as an absolute, normalized path.
     header : Header, optional
         The header a scan already read, so listing needs no second read.
-    cache : FrameCache, optional
+    cache : ByteCache, optional
         Where decoded frames are kept, under the key ``(path, index)``.
 
     Examples
@@ -137,7 +137,7 @@ class Instance:
         path: StrPath,
         *,
         header: Header | None = None,
-        cache: FrameCache | None = None,
+        cache: ByteCache | None = None,
     ) -> None:
         self._path = os.path.abspath(os.fspath(path))
         self._header = header
@@ -158,7 +158,7 @@ class Instance:
         return self._path
 
     @property
-    def cache(self) -> FrameCache | None:
+    def cache(self) -> ByteCache | None:
         """The cache decoded frames go to, if any."""
         return self._cache
 

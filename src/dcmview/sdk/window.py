@@ -11,6 +11,8 @@ Public entry points accept a :data:`WindowLike` (flexible input, strict core):
 
 * a :class:`Window`;
 * ``(center, width)``: a LINEAR window;
+* ``{"center": c, "width": w}``: the same, in the shape of the HTTP API's windows
+  (``default_window`` of ``/api/files`` and ``/info``);
 * a preset name from :data:`PRESETS` (case-insensitive; ``-``, ``_`` or a space);
 * ``"dicom"`` (also ``"default"``, or ``None``): the file's own window for that
   frame (:meth:`Window.from_dataset`), or the 1st..99th percentile of the frame's
@@ -36,6 +38,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast
 import numpy as np
 import numpy.typing as npt
 
+from dcmview.sdk._framegroups import first_item, functional_groups
+from dcmview.sdk._tables import float_dtype
 from dcmview.sdk._types import ArrayU8
 from dcmview.sdk.errors import WindowError
 
@@ -49,6 +53,7 @@ __all__ = [
     "Window",
     "WindowKeyword",
     "WindowLike",
+    "voi_lut_function",
 ]
 
 VoiLutFunction: TypeAlias = Literal["LINEAR", "LINEAR_EXACT", "SIGMOID"]
@@ -66,6 +71,34 @@ _KEYWORDS: Mapping[str, WindowKeyword] = MappingProxyType(
 _SIGMOID_CLAMP = 80.0
 
 
+def voi_lut_function(name: str) -> VoiLutFunction:
+    """Return the VOI LUT Function (0028,1056) called `name`, read case-insensitively.
+
+    Parameters
+    ----------
+    name : str
+        ``LINEAR``, ``LINEAR_EXACT`` or ``SIGMOID`` in any case (a query parameter, say).
+
+    Returns
+    -------
+    {"LINEAR", "LINEAR_EXACT", "SIGMOID"}
+
+    Raises
+    ------
+    WindowError
+        Another name.
+
+    Examples
+    --------
+    >>> voi_lut_function("sigmoid")
+    'SIGMOID'
+    """
+    function = str(name).upper()
+    if function not in _FUNCTIONS:
+        raise WindowError(f"VOI LUT function {name!r} is not one of LINEAR, LINEAR_EXACT, SIGMOID")
+    return cast(VoiLutFunction, function)
+
+
 def _finite(value: object, what: str) -> float:
     """``float(value)`` for a real number that is finite, else WindowError."""
     if isinstance(value, bool) or not isinstance(value, Real | np.number):
@@ -74,13 +107,6 @@ def _finite(value: object, what: str) -> float:
     if not math.isfinite(number):
         raise WindowError(f"window {what} must be finite, got {number!r}")
     return number
-
-
-def _work_dtype(values: npt.NDArray[Any]) -> type[np.floating[Any]]:
-    """float32 where it is exact enough (<= 16-bit integers, float32), else float64."""
-    if values.dtype == np.float32 or (values.dtype.kind in "biu" and values.dtype.itemsize <= 2):
-        return np.float32
-    return np.float64
 
 
 def _to_uint8(buf: npt.NDArray[np.floating[Any]]) -> ArrayU8:
@@ -269,9 +295,9 @@ class Window:
 
         Parameters
         ----------
-        value : Window, (center, width), str or None
-            A window, a LINEAR ``(center, width)`` pair, a preset name, ``"dicom"``
-            / ``"default"`` / ``None`` or ``"full"`` / ``"full_dynamic"``.
+        value : Window, (center, width), {"center", "width"}, str or None
+            A window, a LINEAR ``(center, width)`` pair or mapping, a preset name,
+            ``"dicom"`` / ``"default"`` / ``None`` or ``"full"`` / ``"full_dynamic"``.
 
         Returns
         -------
@@ -282,7 +308,8 @@ class Window:
         Raises
         ------
         WindowError
-            An unknown name, a pair that is not two finite numbers, a bad width.
+            An unknown name, a pair or mapping that is not two finite numbers, a
+            mapping with other keys than ``center`` and ``width``, a bad width.
         TypeError
             A value of another type.
 
@@ -290,6 +317,8 @@ class Window:
         --------
         >>> Window.coerce((40, 400))
         Window(center=40.0, width=400.0, function='LINEAR', lut=None)
+        >>> Window.coerce({"center": -600, "width": 1500}) == Window.coerce("lung")
+        True
         >>> Window.coerce(None), Window.coerce("Full")
         ('dicom', 'full')
         """
@@ -305,6 +334,13 @@ class Window:
                 return PRESETS[name]
             known = ", ".join([*PRESETS, "dicom", "full"])
             raise WindowError(f"unknown window {value!r}: use one of {known} or (center, width)")
+        if isinstance(value, Mapping):
+            if set(value) != {"center", "width"}:
+                raise WindowError(
+                    "a window mapping has the keys 'center' and 'width', "
+                    f"got {', '.join(map(repr, value))}"
+                )
+            return cls(_finite(value["center"], "center"), _finite(value["width"], "width"))
         if isinstance(value, Sequence | np.ndarray):
             items = list(value)
             if len(items) != 2:
@@ -313,7 +349,8 @@ class Window:
                 )
             return cls(_finite(items[0], "center"), _finite(items[1], "width"))
         raise TypeError(
-            "window must be a Window, (center, width), a preset name, 'dicom', 'full' or None, "
+            "window must be a Window, (center, width), {'center', 'width'}, a preset name, "
+            "'dicom', 'full' or None, "
             f"not {type(value).__name__}"
         )
 
@@ -435,7 +472,7 @@ class Window:
         if self.lut is not None:
             return self.lut.apply(x)
         c, w = self.center, self.width
-        dtype = _work_dtype(x)
+        dtype = float_dtype(x)
         if self.function == "SIGMOID":
             # y = 255 / (1 + exp(-4 (x - c) / w)) with one buffer and in-place steps.
             buf = np.multiply(x, dtype(-4.0 / w), dtype=dtype)
@@ -462,7 +499,7 @@ class Window:
         return _to_uint8(buf)
 
 
-WindowLike: TypeAlias = Window | tuple[float, float] | str | None
+WindowLike: TypeAlias = Window | tuple[float, float] | Mapping[str, float] | str | None
 """What public entry points accept as a window (see the module docstring)."""
 
 PRESETS: Mapping[str, Window] = MappingProxyType(
@@ -488,44 +525,10 @@ def _is_little_endian(ds: Dataset) -> bool:
     return encoding[1] is not False
 
 
-def _first_item(ds: Dataset, keyword: str) -> Dataset | None:
-    """The first item of sequence `keyword` in `ds`, or None."""
-    seq = ds.get(keyword)
-    if not seq:
-        return None
-    try:
-        item = seq[0]
-    except (TypeError, IndexError):
-        return None
-    # A corrupt element read as bytes (UN) is not a sequence of items (issue 7).
-    return cast("Dataset", item) if _is_dataset(item) else None
-
-
-def _is_dataset(item: object) -> bool:
-    from pydicom.dataset import Dataset
-
-    return isinstance(item, Dataset)
-
-
-def functional_groups(ds: Dataset, index: int) -> Iterator[Dataset]:
-    """The per-frame item of frame `index`, then the shared item, when present.
-
-    PS3.3 C.7.6.16: an attribute in the Per-Frame Functional Groups Sequence
-    (5200,9230) item of a frame overrides the Shared Functional Groups Sequence
-    (5200,9229).
-    """
-    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
-    if per_frame and 0 <= index < len(per_frame) and _is_dataset(per_frame[index]):
-        yield per_frame[index]
-    shared = _first_item(ds, "SharedFunctionalGroupsSequence")
-    if shared is not None:
-        yield shared
-
-
 def _voi_sources(ds: Dataset, index: int) -> Iterator[Dataset]:
     """Datasets that may hold a VOI LUT Module, in precedence order."""
     for group in functional_groups(ds, index):
-        item = _first_item(group, "FrameVOILUTSequence")
+        item = first_item(group, "FrameVOILUTSequence")
         if item is not None:
             yield item
     yield ds
@@ -543,7 +546,7 @@ def _first_value(value: object) -> object:
 def _window_from(source: Dataset, little_endian: bool) -> Window | None:
     """The window of one VOI LUT Module source, or None if it has no usable one."""
     lut: VoiLut | None = None
-    lut_item = _first_item(source, "VOILUTSequence")
+    lut_item = first_item(source, "VOILUTSequence")
     if lut_item is not None:
         try:
             lut = VoiLut.from_item(lut_item, little_endian=little_endian)

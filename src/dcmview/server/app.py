@@ -27,8 +27,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from dcmview import __version__
-from dcmview.sdk._threads import thread_limit, usable_cores
-from dcmview.sdk.cache import DEFAULT_BUDGET, FrameCache
+from dcmview.sdk.cache import DEFAULT_BUDGET, ByteCache
+from dcmview.sdk.threads import thread_limit, usable_cores
 from dcmview.server.errors import HttpError, exception_handlers
 from dcmview.server.routes import ROUTES
 from dcmview.server.security import Activity, SecurityMiddleware
@@ -68,7 +68,7 @@ class DecodePool:
     The cores are shared between the jobs running: a job that starts alone may
     let its codec use every core (one JPEG 2000 frame decodes in about half the
     time on two), one that starts beside another gets its share
-    (:func:`dcmview.sdk.codecs.thread_limit`).
+    (:func:`dcmview.sdk.threads.thread_limit`).
 
     Parameters
     ----------
@@ -121,7 +121,7 @@ class ServerState:
     rois : RoiSet or None
         The annotations, edited in memory; None until the first is made (the
         annotation module imports pandas, ~35 MiB, only when it is needed).
-    cache : FrameCache
+    cache : ByteCache
         The one byte-budget cache of decoded frames, PNGs, raw bodies and tags.
     pool : DecodePool
         Where decoding and encoding run.
@@ -135,7 +135,7 @@ class ServerState:
 
     catalog: Catalog
     rois: RoiSet | None
-    cache: FrameCache
+    cache: ByteCache
     pool: DecodePool
     server_start_ms: int
     activity: Activity = field(default_factory=Activity)
@@ -157,7 +157,7 @@ def create_app(
     rois: RoiSet | None = None,
     *,
     token: str | None,
-    cache: FrameCache | None = None,
+    cache: ByteCache | None = None,
     bound_host: str | None = "127.0.0.1",
     allow_hosts: Iterable[str] = (),
     static_dir: str | os.PathLike[str] | None = None,
@@ -176,7 +176,7 @@ def create_app(
     token : str or None
         The access token every ``/api/*`` request must send as
         ``Authorization: Bearer``; None disables the check (``--no-token``).
-    cache : FrameCache, optional
+    cache : ByteCache, optional
         The shared byte-budget cache; pass the one the catalog's instances use so
         decoded frames are found. A new one of the default budget otherwise.
     bound_host : str, optional
@@ -201,7 +201,7 @@ def create_app(
     state = ServerState(
         catalog=catalog,
         rois=rois,
-        cache=cache if cache is not None else FrameCache(DEFAULT_BUDGET),
+        cache=cache if cache is not None else ByteCache(DEFAULT_BUDGET),
         pool=DecodePool(decode_workers),
         server_start_ms=start_ms,
         activity=activity if activity is not None else Activity(),
@@ -239,13 +239,9 @@ def warm_up() -> None:
 
     The CLI runs this in a background thread once the server listens.
     """
-    import PIL.PngImagePlugin  # noqa: F401 - what Frame.png() encodes with
+    from dcmview.sdk.frame import preload
 
-    import dcmview.sdk.display
-    import dcmview.sdk.frame  # noqa: F401
-    from dcmview.sdk import codecs
-
-    codecs.register()
+    preload()
 
 
 async def _no_bundle(request: Request) -> Response:

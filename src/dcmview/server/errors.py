@@ -46,7 +46,7 @@ __all__ = [
 
 logger = logging.getLogger("dcmview.server")
 
-#: HTTP status of every SDK error class (CONTRACT.md "Status codes"). A class
+#: HTTP status of every SDK error class (docs/http-api.md, "Routes"). A class
 #: missing here falls back to its nearest listed base class.
 STATUS: dict[type[DcmviewError], int] = {
     DcmviewError: 500,

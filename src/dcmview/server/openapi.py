@@ -1,9 +1,9 @@
-"""OpenAPI 3.1 document of the HTTP API, built from CONTRACT.md's routes and schemas.py.
+"""OpenAPI 3.1 document of the HTTP API, built from the routes of docs/http-api.md and schemas.py.
 
 The JSON bodies come from the TypedDicts of :mod:`dcmview.server.schemas` (one
 converter, so the document cannot drift from what the endpoints are typed to
 return); the routes, parameters, media types and error statuses follow
-CONTRACT.md. The document is served at ``GET /api/openapi.json`` (behind the
+docs/http-api.md. The document is served at ``GET /api/openapi.json`` (behind the
 token, like every ``/api/*`` route) and drives the schema-based tests
 (schemathesis) of tests/reliability/test_openapi.py.
 """
@@ -23,7 +23,7 @@ __all__ = ["build_openapi", "openapi_json"]
 
 JsonSchema = dict[str, Any]
 
-# Statuses every file route may answer, with the stable codes behind them (CONTRACT.md).
+# Statuses every file route may answer, with the stable codes behind them (docs/http-api.md).
 _ERRORS: dict[int, str] = {
     400: "bad parameters: invalid_query, invalid_window, invalid_path, invalid_annotations",
     401: "missing or wrong token: unauthorized",
@@ -93,7 +93,7 @@ def _schema(tp: Any, defs: dict[str, JsonSchema]) -> JsonSchema:
             hints = get_type_hints(tp)
             defs[name] = {
                 "type": "object",
-                # Bodies may gain fields (CONTRACT.md), so others are allowed.
+                # Bodies may gain fields (schemas.py), so others are allowed.
                 "properties": {key: _schema(hint, defs) for key, hint in hints.items()},
                 "required": sorted(tp.__required_keys__),
             }
@@ -248,7 +248,7 @@ def _document(version: str) -> dict[str, Any]:
         "info": {
             "title": "dcmview",
             "version": version,
-            "description": "The HTTP API of a running dcmview viewer (CONTRACT.md). Files "
+            "description": "The HTTP API of a running dcmview viewer (docs/http-api.md). Files "
             "are addressed by catalog index, never by path; every /api/* route needs "
             "Authorization: Bearer <token>.",
         },

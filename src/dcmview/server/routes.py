@@ -1,15 +1,19 @@
-"""ROUTES: the HTTP API of CONTRACT.md; each endpoint parses, makes one SDK call, answers.
+"""ROUTES: the HTTP API of docs/http-api.md; each endpoint parses, makes one SDK call, answers.
 
-No DICOM logic lives here. Endpoints that decode or encode pixels are ``async``
+No DICOM logic lives here: the SDK answers in values (a :class:`~dcmview.sdk.window.Window`,
+:class:`~dcmview.sdk.frame.DisplayParameters`, :class:`~dcmview.sdk.frame.PixelValue`),
+which become JSON here and ``X-Frame-*`` headers in :mod:`dcmview.wire`, the raw
+frame's format shared with the client. Endpoints that decode or encode pixels are ``async``
 only to check the cache and the client first; the work itself runs in the
 bounded :class:`~dcmview.server.app.DecodePool`, so the event loop never waits
 for a codec. Cached bodies (PNG, compressed raw, tag JSON) are answered straight
 from the event loop.
 
-Cache keys (one :class:`~dcmview.sdk.cache.FrameCache` for all of them):
+Cache keys (one :class:`~dcmview.sdk.cache.ByteCache` for all of them):
 
 - ``(path, frame)``: the decoded frame, stored by :class:`~dcmview.sdk.instance.Instance`;
-- ``("png", path, frame, window_request)``: ``(png_bytes, resolved_window)``;
+- ``("png", path, frame, window)``: ``(png_bytes, resolved_window)``, `window` a
+  :class:`~dcmview.sdk.window.Window`, ``"dicom"`` or ``"full"``;
 - ``("raw", path, frame, coding, shuffle)``: ``(body, headers)`` of a compressed raw body;
 - ``("meta", path, frame)``: the ``X-Frame-*`` headers of a raw answer;
 - ``("tags", path, coding)``: the serialized tag tree.
@@ -18,31 +22,24 @@ Cache keys (one :class:`~dcmview.sdk.cache.FrameCache` for all of them):
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Hashable, Sequence
-from typing import TYPE_CHECKING, Any, Literal, cast, get_args
+from typing import TYPE_CHECKING, Any, cast
 
 import anyio.to_thread
-import numpy as np
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from dcmview import __version__
+from dcmview import __version__, wire
 from dcmview.sdk.errors import InvalidInputError, InvalidPathError, WindowError
 from dcmview.sdk.support import classify
-from dcmview.sdk.window import VoiLutFunction, Window
+from dcmview.sdk.window import Window, WindowKeyword, voi_lut_function
 from dcmview.server import schemas
 from dcmview.server.errors import HttpError
 from dcmview.server.openapi import openapi_json
 from dcmview.server.security import require_json
-from dcmview.server.transport import (
-    JSON_MIN_SIZE,
-    ChunkedResponse,
-    byte_planes,
-    choose_encoding,
-    compress,
-)
+from dcmview.server.transport import JSON_MIN_SIZE, ChunkedResponse, choose_encoding
+from dcmview.wire import compress
 
 if TYPE_CHECKING:
     from dcmview.sdk.frame import Frame
@@ -51,9 +48,6 @@ if TYPE_CHECKING:
     from dcmview.server.app import ServerState
 
 __all__ = ["ROUTES"]
-
-WindowRequest = Window | Literal["dicom", "full"]
-
 
 # -- helpers -------------------------------------------------------------------------
 
@@ -153,22 +147,20 @@ def _summary(index: int, h: Header) -> schemas.FileSummary:
     }
 
 
-def _window_request(request: Request) -> WindowRequest:
+def _window_request(request: Request) -> Window | WindowKeyword:
+    """The PNG route's window: ``mode``, ``wc``/``ww`` and ``function``, checked by the SDK."""
     q = request.query_params
     mode = q.get("mode", "default")
     if mode not in {"default", "full_dynamic"}:
         raise InvalidInputError(f"invalid query: mode {mode!r} is not 'default' or 'full_dynamic'")
-    wc, ww = q.get("wc"), q.get("ww")
-    function = q.get("function")
-    if function is not None and function.upper() not in get_args(VoiLutFunction):
-        raise WindowError(
-            f"invalid window request: function {function!r} is not LINEAR, LINEAR_EXACT or SIGMOID"
-        )
+    wc, ww, name = q.get("wc"), q.get("ww"), q.get("function")
+    # A bad function name is refused in every mode, also where wc/ww are ignored.
+    function = voi_lut_function(name) if name is not None else "LINEAR"
     if mode == "full_dynamic":
         # The predecessor ignores wc/ww in this mode.
         return "full"
     if wc is None and ww is None:
-        if function is not None:
+        if name is not None:
             raise WindowError("invalid window request: function needs wc and ww")
         return "dicom"
     if wc is None or ww is None:
@@ -179,26 +171,8 @@ def _window_request(request: Request) -> WindowRequest:
         center, width = float(wc), float(ww)
     except ValueError:
         raise InvalidInputError(f"invalid query: wc={wc!r} and ww={ww!r} must be numbers") from None
-    if not (math.isfinite(center) and math.isfinite(width)):
-        raise WindowError(f"invalid window request: wc={wc!r}, ww={ww!r} must be finite")
-    if width <= 0:
-        raise WindowError(f"invalid window request: window width must be > 0, got {ww!r}")
-    # A width Window() refuses for the function (LINEAR needs >= 1) is a WindowError.
-    return Window(center, width, cast("VoiLutFunction", (function or "LINEAR").upper()))
-
-
-def _window_headers(window: Window | None) -> dict[str, str]:
-    if window is None:
-        return {}
-    return {
-        "X-Frame-Window-Applied": "voi_lut" if window.lut is not None else window.function.lower(),
-        "X-Frame-Window-Center": f"{window.center:g}",
-        "X-Frame-Window-Width": f"{window.width:g}",
-    }
-
-
-def _num(value: float) -> str:
-    return f"{value:.10g}"
+    # Window() refuses what no window is: NaN, infinities, a width too small for the function.
+    return Window(center, width, function)
 
 
 # -- endpoints -----------------------------------------------------------------------
@@ -301,7 +275,7 @@ def _series(state: ServerState) -> schemas.SeriesBody:
 
 def _info(instance: Instance) -> schemas.InfoBody:
     h = instance.header
-    default = instance.frame(0).default_window if h.has_pixels and h.number_of_frames else None
+    default = instance.frame(0).default_window() if h.has_pixels and h.number_of_frames else None
     kind = classify(h)
     return {
         "frame_count": h.number_of_frames,
@@ -336,7 +310,7 @@ def _frame(request: Request) -> tuple[ServerState, Frame]:
     return state, state.catalog[index].frame(frame_index)
 
 
-def _png(state: ServerState, frame: Frame, want: WindowRequest, key: Hashable) -> Any:
+def _png(state: ServerState, frame: Frame, want: Window | WindowKeyword, key: Hashable) -> Any:
     decoded = frame.is_cached()
 
     def make() -> tuple[bytes, Window | None]:
@@ -362,88 +336,28 @@ async def frame_png(request: Request) -> Response:
     headers = {
         "X-Cache": hit,
         "X-Cache-Frame": "HIT" if decoded else "MISS",
-        **_window_headers(window),
+        **wire.window_headers(window),
     }
     return ChunkedResponse(body, headers=headers, media_type="image/png")
-
-
-def _raw_meta(frame: Frame, samples: Any) -> dict[str, str]:
-    from dcmview.sdk import display
-
-    rescale = display.rescale
-    padding_range = display.padding_range
-    resolve_window = display.resolve_window
-
-    instance = frame.instance
-    slope, intercept, _unit = rescale(instance.dataset, frame.index)
-    spp = samples.shape[2] if samples.ndim == 3 else 1
-    headers = {
-        "X-Frame-Rows": str(samples.shape[0]),
-        "X-Frame-Columns": str(samples.shape[1]),
-        "X-Frame-Bits-Allocated": str(samples.dtype.itemsize * 8),
-        "X-Frame-Pixel-Representation": "1" if samples.dtype.kind == "i" else "0",
-        "X-Frame-Samples-Per-Pixel": str(spp),
-        # Frame.array() converts YBR to RGB (pydicom's default), so colour samples are RGB.
-        "X-Frame-Photometric-Interpretation": "RGB"
-        if spp == 3
-        else instance.photometric_interpretation,
-        "X-Frame-Sample-Format": {"i": "int", "u": "uint", "f": "float"}.get(
-            samples.dtype.kind, "uint"
-        ),
-        "X-Frame-Rescale-Slope": _num(slope),
-        "X-Frame-Rescale-Intercept": _num(intercept),
-    }
-    default = frame.default_window
-    if default is not None:
-        headers["X-Frame-Default-Wc"] = _num(default.center)
-        headers["X-Frame-Default-Ww"] = _num(default.width)
-    # The windows the SDK renders for "dicom" and "full" (None for colour), so the
-    # viewer draws them without re-implementing the percentile or full-range rule.
-    # From `samples`, not Frame.window(): a frame over the cache budget is not kept.
-    auto = resolve_window("dicom", samples, instance.dataset, frame.index)
-    if auto is not None:
-        full = resolve_window("full", samples, instance.dataset, frame.index)
-        assert full is not None
-        headers["X-Frame-Window-Function"] = auto.function
-        headers["X-Frame-Auto-Wc"] = _num(auto.center)
-        headers["X-Frame-Auto-Ww"] = _num(auto.width)
-        headers["X-Frame-Full-Wc"] = _num(full.center)
-        headers["X-Frame-Full-Ww"] = _num(full.width)
-        if auto.lut is not None:
-            headers["X-Frame-Voi-Lut"] = "1"
-    shape = display.presentation_lut_shape(instance.dataset)
-    if shape is not None:
-        headers["X-Frame-Presentation-LUT-Shape"] = shape
-    padding = padding_range(instance.dataset)
-    if padding is not None:
-        headers["X-Frame-Padding-Low"] = _num(padding[0])
-        headers["X-Frame-Padding-High"] = _num(padding[1])
-    return headers
-
-
-def _little_endian(samples: Any) -> Any:
-    if samples.dtype.byteorder == ">" or not samples.flags.c_contiguous or samples.dtype == bool:
-        dtype = np.uint8 if samples.dtype == bool else samples.dtype.newbyteorder("<")
-        return np.ascontiguousarray(samples, dtype=dtype)
-    return samples
 
 
 def _raw(
     state: ServerState, frame: Frame, coding: str | None, shuffle: bool
 ) -> tuple[bytes | memoryview, dict[str, str], bool]:
     decoded = frame.is_cached()
-    samples = _little_endian(frame.array())
+    samples = wire.little_endian(frame.array())
     meta_key = ("meta", frame.instance.path, frame.index)
-    meta, _ = state.cache.get_or_create(meta_key, lambda: _raw_meta(frame, samples))
+    # From `samples`: a frame over the cache budget is not kept, and would decode again.
+    meta, _ = state.cache.get_or_create(
+        meta_key, lambda: wire.frame_headers(samples, frame.display_parameters(samples))
+    )
     if coding is None and not shuffle:
-        return memoryview(samples).cast("B"), meta, decoded
+        return wire.encode_samples(samples), meta, decoded
 
     def make() -> tuple[bytes, dict[str, str]]:
-        body: bytes | memoryview = (
-            byte_planes(samples) if shuffle else memoryview(samples).cast("B")
-        )
+        body = wire.encode_samples(samples, shuffle=shuffle)
         if coding is not None:
-            body = compress(body, coding)
+            body = wire.compress(body, coding)
         return bytes(body), meta
 
     (body, meta), _ = state.cache.get_or_create(
@@ -471,7 +385,7 @@ async def frame_raw(request: Request) -> Response:
         samples = state.cache.get((path, frame.index))
         meta = state.cache.get(("meta", path, frame.index))
         if samples is not None and meta is not None:
-            body = memoryview(_little_endian(samples)).cast("B")
+            body = wire.encode_samples(samples)
     if body is not None and meta is not None:
         decoded = True
         hit = "HIT"
@@ -479,36 +393,24 @@ async def frame_raw(request: Request) -> Response:
         body, meta, decoded = await state.pool.run(request, _raw, state, frame, coding, shuffle)
         hit = "HIT" if decoded else "MISS"
     assert meta is not None
-    headers = {"X-Cache": hit, "Vary": "Accept-Encoding", **meta}
-    if shuffle:
-        headers["X-Frame-Shuffle"] = "bytes"
-    if coding is not None:
-        headers["Content-Encoding"] = coding
+    headers = {
+        "X-Cache": hit,
+        "Vary": "Accept-Encoding",
+        **meta,
+        **wire.body_headers(shuffle=shuffle, coding=coding),
+    }
     return ChunkedResponse(body, headers=headers, media_type="application/octet-stream")
 
 
 def _pixel(frame: Frame, row: int, column: int) -> schemas.PixelBody:
-    from dcmview.sdk.display import modality_values, rescale
-
-    samples = frame.array()
-    if not (0 <= row < samples.shape[0] and 0 <= column < samples.shape[1]):
-        raise InvalidInputError(
-            f"invalid query: pixel (row={row}, column={column}) is outside the "
-            f"{samples.shape[0]}×{samples.shape[1]} frame"
-        )
-    one = samples[row : row + 1, column : column + 1]
-    stored = one.reshape(-1).tolist()
-    ds = frame.instance.dataset
-    _, _, unit = rescale(ds, frame.index)
-    modality: float | list[float] | None = None
-    if samples.ndim == 2:
-        modality = float(modality_values(one, ds, frame.index).reshape(-1)[0])
+    value = frame.pixel(row, column)
+    stored = value.stored
     return {
-        "row": row,
-        "column": column,
-        "stored": stored[0] if samples.ndim == 2 else stored,
-        "modality": modality,
-        "unit": unit,
+        "row": value.row,
+        "column": value.column,
+        "stored": list(stored) if isinstance(stored, tuple) else stored,
+        "modality": value.modality,
+        "unit": value.unit,
     }
 
 

@@ -1,6 +1,6 @@
 """TypedDicts for every JSON body of the HTTP API: the contract the client and frontend mirror.
 
-Field names and shapes follow the predecessor tool (CONTRACT.md) so its scripts
+Field names and shapes follow the predecessor tool (``dcmview-py`` 0.4.1) so its scripts
 keep working; fields marked *beyond* are new. A body may gain fields, never lose
 them.
 """

@@ -1,51 +1,25 @@
-"""Content negotiation and lossless compression of response bodies (zstd, gzip).
+"""Content negotiation and chunked sending of response bodies.
 
 Raw frames are large (17 MB for a 3328×2560 16-bit mammogram) and often travel
-through an SSH tunnel, so they are compressed when the client offers a codec.
-Measured on the bench corpus (one core, 16-bit samples, see docs/http-api.md):
-
-=====================  ==========  =========  ==========================
-body                   zstd-1      gzip-1     zstd-1 on byte planes
-=====================  ==========  =========  ==========================
-3328×2560 FFDM         29 ms 0.69  197 ms 0.61  26 ms 0.48
-2048×1664 DBT frame    16 ms 0.48   54 ms 0.43   6 ms 0.39
-512×512 CT             1 ms 0.46    4 ms 0.42   0.6 ms 0.34
-=====================  ==========  =========  ==========================
-
-zstd (RFC 8878, ``Content-Encoding: zstd``, decoded by Chromium and Firefox)
-is preferred: 4–7× faster than gzip level 1. Level 1 keeps its window at
-512 KiB, well under the 8 MiB that browsers accept. PNGs are never compressed
-again (they are deflate streams already); JSON is compressed above 1 KiB.
-
-The ``byte planes`` layout (all low bytes, then all high bytes: the "shuffle"
-filter of Blosc/HDF5) is opt-in with ``?shuffle=bytes`` because it changes the
-meaning of the body; it halves the wire size of noisy 16-bit frames.
+through an SSH tunnel, so they are compressed when the client offers a codec:
+:func:`choose_encoding` picks zstd (4–7× faster than gzip level 1) over gzip;
+the codings themselves and the raw frame's layout are :mod:`dcmview.wire`'s,
+shared with the client. PNGs are never compressed again (they are deflate
+streams already); JSON is compressed above :data:`JSON_MIN_SIZE`.
+:class:`ChunkedResponse` sends a large body in slices.
 """
 
 from __future__ import annotations
 
-import zlib
-
-import imagecodecs
-import numpy as np
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from dcmview.sdk._types import AnyArray
+from dcmview.wire import CODINGS
 
-__all__ = [
-    "CHUNK",
-    "JSON_MIN_SIZE",
-    "ChunkedResponse",
-    "byte_planes",
-    "choose_encoding",
-    "compress",
-]
+__all__ = ["CHUNK", "JSON_MIN_SIZE", "ChunkedResponse", "choose_encoding"]
 
 #: JSON bodies smaller than this are sent as they are (one TCP segment anyway).
 JSON_MIN_SIZE = 1024
-
-_SUPPORTED = ("zstd", "gzip")
 
 #: Large bodies go out in slices of this size (see :class:`ChunkedResponse`): 4 MiB,
 #: so a PNG goes in one piece and a 17 MB raw frame in five.
@@ -117,49 +91,8 @@ def choose_encoding(accept_encoding: str | None) -> str | None:
     wildcard = quality.get("*", 0.0)
     best: str | None = None
     best_q = 0.0
-    for coding in _SUPPORTED:
+    for coding in CODINGS:
         q = quality.get(coding, wildcard)
         if q > best_q:
             best, best_q = coding, q
     return best
-
-
-def compress(body: bytes | memoryview, encoding: str, *, level: int = 1) -> bytes:
-    """Compress `body` with a content coding of :func:`choose_encoding`.
-
-    Parameters
-    ----------
-    body : bytes or memoryview
-        The uncompressed body.
-    encoding : {"zstd", "gzip"}
-        The coding.
-    level : int, default 1
-        The compression level (fast settings for pixels, higher for JSON).
-    """
-    if encoding == "zstd":
-        return bytes(
-            imagecodecs.zstd_encode(body if isinstance(body, bytes) else bytes(body), level=level)
-        )
-    if encoding == "gzip":
-        # wbits 31: a gzip member (RFC 1952), what "Content-Encoding: gzip" means.
-        encoder = zlib.compressobj(level, zlib.DEFLATED, 31)
-        return encoder.compress(body) + encoder.flush()
-    raise ValueError(f"unsupported content coding {encoding!r}")
-
-
-def byte_planes(samples: AnyArray) -> bytes:
-    """Return the little-endian bytes of `samples` grouped by byte significance.
-
-    For 16-bit samples the body is every sample's low byte, then every high byte.
-
-    Examples
-    --------
-    >>> byte_planes(np.array([0x0102, 0x0304], dtype="<u2"))
-    b'\\x02\\x04\\x01\\x03'
-    """
-    le = np.ascontiguousarray(samples, dtype=samples.dtype.newbyteorder("<"))
-    if le.dtype.itemsize == 1:
-        return le.tobytes()
-    return np.ascontiguousarray(
-        le.reshape(-1).view(np.uint8).reshape(-1, le.dtype.itemsize).T
-    ).tobytes()

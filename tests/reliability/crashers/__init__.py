@@ -173,8 +173,8 @@ CRASHERS = [
         "factory:per_frame_windows",
         [["length", 796, 4, 1]],
         # An item length of 1 in the Per-frame Functional Groups: the element became
-        # bytes, and windowing called .get() on an int (fixed: window.functional_groups
-        # and _first_item yield only Dataset items).
+        # bytes, and windowing called .get() on an int (fixed: _framegroups.functional_groups
+        # and first_item yield only Dataset items).
         "Frame.default_window raised AttributeError",
         {"scan": "ok", "scanned.frame(0).default_window": "ok"},
     ),
