@@ -1,6 +1,6 @@
 """The ``dcmview`` command: parse options, scan in the background, serve with uvicorn.
 
-``main(argv)`` returns the exit code (CONTRACT.md): 0 after Ctrl-C, SIGTERM or
+``main(argv)`` returns the exit code (docs/cli.md): 0 after Ctrl-C, SIGTERM or
 ``--timeout``; 1 when nothing viewable was found or an input (CSV, path) is
 unusable, with one line on stderr; 2 for a usage error. Tracebacks are shown
 only with ``--debug``.
@@ -103,7 +103,7 @@ def _tunnel_host(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``dcmview`` (every option of CONTRACT.md)."""
+    """The argument parser of ``dcmview`` (every option of docs/cli.md)."""
     p = argparse.ArgumentParser(
         prog="dcmview",
         description=(

@@ -19,7 +19,7 @@ __all__ = ["Roi", "RoiPayload", "problem_of", "rois_from_json", "rois_to_json"]
 
 
 class RoiPayload(TypedDict):
-    """The JSON body of ``GET``/``PUT /api/file/:i/annotations`` (CONTRACT.md)."""
+    """The JSON body of ``GET``/``PUT /api/file/:i/annotations`` (docs/http-api.md)."""
 
     num_roi: int
     roi_coords: list[list[int]]
