@@ -1,4 +1,5 @@
-"""Ultrasound: an RGB cine, one JPEG Baseline YBR_FULL_422 frame and a PALETTE COLOR image."""
+"""Ultrasound: an RGB cine (uncompressed and JPEG Baseline YBR_FULL_422), one JPEG frame
+and a PALETTE COLOR image."""
 
 from __future__ import annotations
 
@@ -54,6 +55,16 @@ def ultrasound(c: Corpus, root, study) -> None:
         cine,
         U.ExplicitVRLittleEndian,
         desc="US RGB cine 20 frames, uncompressed, PlanarConfiguration 0",
+    )
+    se = c.series(study, "cine-jpeg", 4, "US", "CAROTID L LONG CINE (JPEG)")
+    ds = us_dataset(c, se, 1, cine, frames=20, photometric="YBR_FULL_422")
+    c.write(
+        f"{root}/cine_ybr_full_422_20f_jpeg_baseline.dcm",
+        ds,
+        cine,
+        U.JPEGBaseline8Bit,
+        lossy=True,
+        desc="US cine 20 frames, JPEG baseline 8-bit, YBR_FULL_422",
     )
     se = c.series(study, "jpeg", 2, "US", "CAROTID L LONG (JPEG)")
     ds = us_dataset(c, se, 1, cine[5], photometric="YBR_FULL_422")

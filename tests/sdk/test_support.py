@@ -412,6 +412,9 @@ CORPUS_EXPECTED: dict[str, dict[str, object]] = {
     "us/CORPUS-US0001/20240118_US_CAROTID/cine_rgb_20f_explicit_le.dcm": {
         "pixel_aspect_ratio": None
     },
+    "us/CORPUS-US0001/20240118_US_CAROTID/cine_ybr_full_422_20f_jpeg_baseline.dcm": {
+        "pixel_aspect_ratio": None
+    },
     "us/CORPUS-US0001/20240118_US_CAROTID/frame_jpeg_baseline_ybr_full_422.dcm": {
         "pixel_aspect_ratio": None
     },
