@@ -16,16 +16,16 @@ already read, no frame cache):
 
 Usage::
 
-    python benchmarks/bench_decode.py [--corpus /work/corpus/bench] [--runs 5]
+    python benchmarks/bench_decode.py [--corpus DIR] [--runs 5]
         [--prev /path/to/dcmview_py/bin/dcmview]
 
-The bench corpus comes from ``../shared/corpus/make_corpus.py OUT --profile bench``.
+The inputs are the bench profile of the test corpus (benchmarks/_corpus.py): built
+once into .cache/corpus unless ``--corpus DIR`` names one.
 """
 
 from __future__ import annotations
 
 import argparse
-import glob
 import json
 import os
 import statistics
@@ -33,8 +33,9 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any
+
+from _corpus import corpus, mammo_study
 
 _CHILD = r"""
 import json, sys, time
@@ -186,7 +187,7 @@ def predecessor_png(binary: str, path: str, index: int, runs: int) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", default=os.environ.get("DCMVIEW_BENCH", "/work/corpus/bench"))
+    parser.add_argument("--corpus", default=None, help="a bench corpus (default: built)")
     parser.add_argument("--runs", type=int, default=5)
     default_prev = os.environ.get(
         "DCMVIEW_PREV_BIN", "/work/prev-venv/lib/python3.11/site-packages/dcmview_py/bin/dcmview"
@@ -194,11 +195,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prev", default=default_prev if os.path.exists(default_prev) else "")
     args = parser.parse_args(argv)
 
+    study = mammo_study(corpus(args.corpus))
+
     def find(name: str) -> str:
-        hits = glob.glob(str(Path(args.corpus) / "mg" / "*" / "*" / name))
-        if not hits:
-            raise SystemExit(f"{name} not found under {args.corpus}/mg: generate the bench corpus")
-        return hits[0]
+        if not (study / name).is_file():
+            raise SystemExit(f"{name} not found in {study}: not a bench corpus")
+        return str(study / name)
 
     runs = args.runs
     print(f"dcmview decode benchmark: medians of {runs} runs; cold = fresh process each run")

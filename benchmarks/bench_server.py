@@ -1,7 +1,8 @@
 """Side-by-side HTTP benchmark: dcmview (this package) against the predecessor binary.
 
 Both servers are started as real processes on the bench corpus's mammography
-study (``/work/corpus/bench/mg/...``: a 3328×2560 JPEG 2000 lossless FFDM frame
+study (``mg/CORPUS-MGB001/...`` of the bench profile, benchmarks/_corpus.py:
+built once into .cache/corpus unless ``--corpus DIR``): a 3328×2560 JPEG 2000 lossless FFDM frame
 and a 60-frame 2048×1664 JPEG 2000 lossless DBT file) and measured with httpx:
 
 - cold PNG of the FFDM frame (a fresh server per run);
@@ -14,7 +15,7 @@ and a 60-frame 2048×1664 JPEG 2000 lossless DBT file) and measured with httpx:
 
 Medians over ``--runs`` runs. Usage::
 
-    .venv/bin/python benchmarks/bench_server.py [--runs 3] [--budget 256MiB]
+    .venv/bin/python benchmarks/bench_server.py [--runs 3] [--budget 256MiB] [--corpus DIR]
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+from _corpus import corpus, mammo_study
 
 # The predecessor's binary: `pip install dcmview-py==0.4.1` in a separate venv, then
 # .../site-packages/dcmview_py/bin/dcmview (DCMVIEW_PREV_BIN overrides the default).
@@ -39,7 +41,7 @@ PREV = Path(
         "DCMVIEW_PREV_BIN", "/work/prev-venv/lib/python3.11/site-packages/dcmview_py/bin/dcmview"
     )
 )
-ROOT = Path("/work/corpus/bench/mg/CORPUS-MGB001/20240214_MAMMO")
+ROOT = Path()  # the bench corpus's mammography study; main() sets it
 FFDM = "L_CC_j2k_lossless.dcm"
 DBT = "DBT_L_CC_60f_j2k_lossless.dcm"
 URL_LINE = re.compile(r"server running at (http://[^/]+)/#token=(\S+)")
@@ -164,7 +166,10 @@ def main() -> int:
     p.add_argument("--warm", type=int, default=30, help="requests per warm measurement")
     p.add_argument("--budget", default="256MiB", help="cache budget for the memory run")
     p.add_argument("--skip-pass", action="store_true", help="skip the 60-frame passes")
+    p.add_argument("--corpus", default=None, help="a bench corpus (default: built)")
     args = p.parse_args()
+    global ROOT
+    ROOT = mammo_study(corpus(args.corpus))
     rows: list[tuple[str, float, float, str]] = []
 
     def both(label: str, unit: str, measure: Callable[[Server], float], fresh: bool) -> None:

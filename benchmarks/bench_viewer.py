@@ -16,7 +16,8 @@ Usage::
 
     .venv/bin/python benchmarks/bench_viewer.py [--runs 3] [--corpus DIR] [--prev BIN]
 
-Prints a table of medians (and the runs). The corpus is ../shared's ``--profile bench``.
+Prints a table of medians (and the runs). The inputs are the bench profile of the test
+corpus (benchmarks/_corpus.py): built once into .cache/corpus unless ``--corpus DIR``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from _corpus import corpus, mammo_study
 from playwright.sync_api import Browser, FloatRect, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
@@ -263,12 +265,12 @@ def main() -> int:
     ap.add_argument(
         "--corpus",
         type=Path,
-        default=Path(os.environ.get("DCMVIEW_BENCH_CORPUS", "/work/corpus/bench")),
+        default=None,
     )
     ap.add_argument("--prev", default=PREV_BIN, help="the predecessor's dcmview binary")
     ap.add_argument("--only", choices=["ours", "prev"], default=None)
     args = ap.parse_args()
-    mg = next((args.corpus / "mg").glob("*/*/"))
+    mg = mammo_study(corpus(args.corpus))
     j2k = mg / "L_CC_j2k_lossless.dcm"
     ffdm = mg / "L_CC_explicit_le.dcm"
     dbt = mg / "DBT_L_CC_60f_explicit_le.dcm"

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import signal
 import subprocess
@@ -33,6 +32,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import httpx
+from _corpus import corpus
 
 from dcmview.cli import parse_size
 
@@ -42,13 +42,8 @@ DOCUMENTED_DECODE_FAILURES = {"pixel_decode_failed", "file_unreadable"}
 
 
 def default_corpus() -> Path:
-    env = os.environ.get("DCMVIEW_CORPUS_CI")
-    if env:
-        return Path(env)
-    for candidate in (Path("/work/corpus/ci"), *sorted((REPO / ".cache/corpus").glob("ci-*"))):
-        if (candidate / "MANIFEST.csv").is_file():
-            return candidate
-    raise SystemExit("no ci corpus: pass DIR (make_corpus.py --profile ci writes one)")
+    """The ci profile of the test corpus (built once into .cache/corpus)."""
+    return corpus(None, "ci")
 
 
 def start(folder: Path, budget: str) -> tuple[subprocess.Popen[str], str, str]:

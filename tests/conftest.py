@@ -1,4 +1,4 @@
-"""Shared fixtures: the synthetic corpus from ../shared, and DICOM built in the test."""
+"""Shared fixtures: the synthetic corpus (built by tests/corpus), and DICOM built in the test."""
 
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.corpus import ABSENT_REASON, corpus_dir
+from tests.corpus import corpus_dir
 
 
 @pytest.fixture(scope="session")
 def corpus_ci() -> Path:
-    """The ``--profile ci`` corpus; skipped with the reason when ../shared is absent."""
-    root = corpus_dir("ci")
-    if root is None:
-        pytest.skip(ABSENT_REASON)
-    return root
+    """The ``ci`` profile of the corpus, built into .cache/corpus on first use."""
+    return corpus_dir("ci")
+
+
+@pytest.fixture(scope="session")
+def corpus_hostile() -> Path:
+    """The ``hostile`` profile: the memory bombs."""
+    return corpus_dir("hostile")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from tests.corpus import IN_CI
+from tests import IN_CI
 from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS, Server, Viewer, open_viewer, start_server
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ A *seed* is a real DICOM file named by a string, so that a crashing input can
 be written down as ``(seed, operations)`` and rebuilt exactly (the crashers in
 ``crashers/__init__.py``): ``bundled:<name>`` is one of pydicom's bundled test
 files, ``factory:<name>`` a file :mod:`tests.dicom_factory` writes, and
-``corpus:<path>`` a file of the synthetic ci corpus (absent without ../shared).
+``corpus:<path>`` a file of the synthetic ci corpus (tests/corpus).
 
 An *operation* is a JSON-able list applied to the file's bytes:
 
@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
 from pydicom.filereader import data_element_generator
@@ -202,20 +201,16 @@ def seed_bytes(seed: str) -> bytes:
             warnings.simplefilter("ignore")
             return _factory(name, _factory_dir()).read_bytes()
     if kind == "corpus":
-        root = corpus_dir("ci")
-        if root is None:
-            raise LookupError(f"no corpus for seed {seed}")
-        return (root / name).read_bytes()
+        return (corpus_dir("ci") / name).read_bytes()
     raise KeyError(seed)
 
 
 def seeds() -> list[str]:
-    """Every seed available here (corpus seeds only when the corpus is)."""
+    """Every seed: bundled files present in this pydicom, factory files, corpus files."""
     out = [f"bundled:{n}" for n in BUNDLED if (TEST_FILES / n).is_file()]
     out += [f"factory:{n}" for n in FACTORY]
     root = corpus_dir("ci")
-    if root is not None:
-        out += [f"corpus:{n}" for n in CORPUS if (root / n).is_file()]
+    out += [f"corpus:{n}" for n in CORPUS if (root / n).is_file()]
     return out
 
 
@@ -327,13 +322,3 @@ def build(seed: str, operations: list[list[Any]], path: Path) -> Path:
     """Write the mutated seed to `path` and return it."""
     path.write_bytes(apply(seed_bytes(seed), operations))
     return path
-
-
-def huge_native(rows: int, columns: int, frames: int = 1, bits: int = 16) -> Dataset:
-    """A data set whose header declares a huge image over a few bytes of Pixel Data."""
-    ds = make_dataset(rows=4, columns=4, bits_allocated=bits)
-    ds.Rows, ds.Columns = rows, columns
-    if frames > 1:
-        ds.NumberOfFrames = frames
-    ds.PixelData = np.zeros(16, dtype=f"<u{bits // 8}").tobytes()
-    return ds

@@ -69,9 +69,7 @@ SEED_CSVS = {
 
 def _seeds() -> dict[str, str]:
     seeds = dict(SEED_CSVS)
-    root = corpus_dir("ci")
-    if root is not None:
-        seeds["corpus"] = (root / "annotations.csv").read_text(encoding="utf-8")
+    seeds["corpus"] = (corpus_dir("ci") / "annotations.csv").read_text(encoding="utf-8")
     return seeds
 
 

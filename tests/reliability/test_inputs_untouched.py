@@ -54,11 +54,9 @@ def snapshot(root: Path) -> dict[str, tuple[str, int, int, int]]:
 
 @pytest.fixture
 def inputs(tmp_path) -> tuple[Path, Path]:
-    """A folder of DICOM files (the ci corpus when present, plus files built here) and a CSV."""
+    """A folder of DICOM files (the ci corpus, plus files built here) and a CSV."""
     root = tmp_path / "study"
-    corpus = corpus_dir("ci")
-    if corpus is not None:
-        shutil.copytree(corpus, root, ignore=shutil.ignore_patterns("*.txt"))
+    shutil.copytree(corpus_dir("ci"), root)
     built = root / "built"
     built.mkdir(parents=True)
     make_dicom(built, "ct.dcm", rows=64, columns=48, window=(40.0, 400.0))

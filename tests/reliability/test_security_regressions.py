@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.corpus import IN_CI
+from tests import IN_CI
 from tests.dicom_factory import make_dicom
 from tests.reliability.server import Server, running
 

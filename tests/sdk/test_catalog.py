@@ -14,6 +14,7 @@ from dcmview.sdk.catalog import Catalog, ScanProgress, Series, SkippedFile, scan
 from dcmview.sdk.errors import InvalidInputError, InvalidPathError, NotFoundError
 from dcmview.sdk.header import Header
 from tests.corpus import manifest
+from tests.corpus.annotations import TABLES
 
 # -- files built here -----------------------------------------------------------------
 
@@ -388,12 +389,12 @@ def test_corpus_every_file_listed_or_skipped(corpus_catalog):
         else:
             i = cat.index_of(path)
             assert i is not None, (path, skipped.get(path))
-            assert cat.header(i).has_pixels == (row["expect"] != "no_pixels")
+            assert cat.header(i).has_pixels == bool(row["pixel_data"]), path
     # Besides the MANIFEST's not_dicom files, only the CSV tables are skipped.
     listed_or_skipped = {h.path for h in cat.headers} | set(skipped)
     expected = {r["abspath"] for r in manifest()}
     extras = {os.path.basename(p) for p in listed_or_skipped - expected}
-    assert extras <= {"MANIFEST.csv", "annotations.csv"}
+    assert extras <= {"MANIFEST.csv", *TABLES}
 
 
 @pytest.mark.corpus

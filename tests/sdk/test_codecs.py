@@ -86,6 +86,9 @@ def _reference(inst: Instance, index: int) -> tuple[np.ndarray, int]:
                 kwargs["decoding_plugin"] = "pillow"
             else:
                 tolerance = 2
+        elif ts == uid.HTJ2K:
+            # The irreversible wavelet: OpenJPH (here) and OpenJPEG (pydicom) round apart.
+            tolerance = 1
         try:
             return pixel_array(path, index=index, **kwargs), tolerance
         except ValueError:
@@ -120,10 +123,6 @@ def test_bundled_file_frame_equals_pydicom(path: str, index: int) -> None:
 
 def _corpus_frames(expect: set[str]) -> list[object]:
     rows = [r for r in manifest() if r["expect"] in expect]
-    if not rows:
-        from tests.corpus import ABSENT_REASON
-
-        return [pytest.param(None, 0, marks=pytest.mark.skip(reason=ABSENT_REASON), id="no-corpus")]
     cases = []
     for row in rows:
         n = int(row["frames"] or 1)

@@ -187,7 +187,7 @@ def test_window_and_rescale_come_from_the_functional_groups(index):
     assert used != display.resolve_window("full", stored, ds, index)
 
 
-DBT_ROWS = [row for row in manifest() if "DBT_L_CC_12f_" in row["path"]] if manifest() else []
+DBT_ROWS = [row for row in manifest() if "DBT_L_CC_12f_" in row["path"]]
 
 
 @pytest.mark.corpus

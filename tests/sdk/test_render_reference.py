@@ -34,7 +34,7 @@ from pydicom.uid import ImplicitVRLittleEndian
 
 from dcmview.sdk import display
 from dcmview.sdk.window import Window
-from tests.corpus import ABSENT_REASON, manifest
+from tests.corpus import manifest
 
 WINDOWS = ["dicom", "explicit"]
 
@@ -78,8 +78,6 @@ def bundled_cases() -> list[object]:
 
 def corpus_cases() -> list[object]:
     rows = [row for row in manifest() if row["expect"] in {"pixels", "pixels_force"}]
-    if not rows:
-        return [pytest.param(None, 0, "dicom", marks=pytest.mark.skip(reason=ABSENT_REASON))]
     cases = []
     for row in rows:
         for index in _frame_indexes(int(row["frames"] or 1)):

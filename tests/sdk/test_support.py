@@ -390,7 +390,7 @@ def test_bundled_file_state_agrees_with_decoding(path):
     assert got.support_state == "renderable", got
 
 
-# -- the shared corpus, expected values written out -------------------------------------------
+# -- the ci corpus, expected values written out ----------------------------------------------
 
 # Exceptions to: classic_image, renderable, square pixels (every CT, MR and MG file).
 CORPUS_EXPECTED: dict[str, dict[str, object]] = {
@@ -412,6 +412,9 @@ CORPUS_EXPECTED: dict[str, dict[str, object]] = {
     "us/CORPUS-US0001/20240118_US_CAROTID/cine_rgb_20f_explicit_le.dcm": {
         "pixel_aspect_ratio": None
     },
+    "us/CORPUS-US0001/20240118_US_CAROTID/cine_ybr_full_422_20f_jpeg_baseline.dcm": {
+        "pixel_aspect_ratio": None
+    },
     "us/CORPUS-US0001/20240118_US_CAROTID/frame_jpeg_baseline_ybr_full_422.dcm": {
         "pixel_aspect_ratio": None
     },
@@ -419,6 +422,25 @@ CORPUS_EXPECTED: dict[str, dict[str, object]] = {
     # The predecessor: unsupported, transfer_syntax.not_supported; decoded here.
     "mg/CORPUS-MG0001/20240117_MAMMO/L_CC_j2k_lossy.dcm": {"support_state": "renderable"},
     "mg/CORPUS-MG0001/20240117_MAMMO/L_CC_jpeg_extended_12bit.dcm": {"support_state": "renderable"},
+    # Derived objects (tests/corpus/derived.py).
+    "derived/ct/RTDOSE_plan.dcm": {"object_kind": "radiation_therapy"},
+    "derived/ct/RTSTRUCT_organs.dcm": {
+        "object_kind": "radiation_therapy",
+        "support_state": "metadata_only",
+        "support_reason": "pixel_data.absent_or_unrecognized",
+        "pixel_aspect_ratio": None,
+    },
+    "derived/ct/SEG_binary_organs.dcm": {"object_kind": "segmentation"},
+    "derived/ct/SEG_fractional_liver.dcm": {"object_kind": "segmentation"},
+    "derived/mg/SEG_binary_lesions_dbt.dcm": {"object_kind": "segmentation"},
+    "derived/mg/SEG_fractional_lesions_dbt.dcm": {"object_kind": "segmentation"},
+    "derived/mg/GSPS_L_CC_findings.dcm": {
+        "object_kind": "presentation_state",
+        "support_state": "metadata_only",
+        "support_reason": "pixel_data.absent_or_unrecognized",
+        "pixel_aspect_ratio": None,
+    },
+    "derived/mr/PMAP_T1.dcm": {"object_kind": "parametric_map"},
 }
 
 

@@ -1,0 +1,242 @@
+"""The Corpus: deterministic sources (UIDs, random numbers, dates), data set scaffolding, writing.
+
+Everything a file holds is derived from the seed and a key naming the item:
+random numbers from ``numpy.random.default_rng([seed, crc32(key)])``, UIDs from
+``pydicom.uid.generate_uid(entropy_srcs=[seed, key...])`` and dates from a fixed
+base date. Nothing reads the clock, so the same seed and library versions give
+the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from pydicom import uid as U
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import generate_uid
+
+from tests.corpus.encoders import TS_SHORT, SkipFile, encode_pixels
+from tests.corpus.manifest import Record, array_digest, file_sha256, manifest_row
+
+#: In (0002,0013) and (0018,1020) of every file: which builder wrote it.
+IMPLEMENTATION_VERSION = "DCMVIEW_CORPUS_2"
+MODEL_NAME = "dcmview tests.corpus"
+
+
+@dataclass
+class Annotation:
+    """The ROIs of one image, written to the EMBED-style tables (annotations.py)."""
+
+    path: str  # relative to the corpus root
+    boxes: list[list[int]]  # [ymin, xmin, ymax, xmax], zero-based, max inclusive
+    frames: list[list[int]]  # one zero-based frame list per box; [] = all frames
+    view: str = ""
+    laterality: str = ""
+
+
+@dataclass
+class Corpus:
+    out: Path
+    seed: int = 0
+    quiet: bool = False
+    records: list[Record] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    annotations: list[Annotation] = field(default_factory=list)
+    # Data sets other items reference (derived objects, the SR), by name.
+    refs: dict[str, list[Dataset]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.base_date = _dt.date(2024, 1, 15) + _dt.timedelta(days=self.seed % 365)
+
+    # -- deterministic sources -----------------------------------------------------------
+
+    def uid(self, *parts) -> str:
+        return generate_uid(entropy_srcs=[f"corpus-seed={self.seed}", *map(str, parts)])
+
+    def rng(self, *parts) -> np.random.Generator:
+        key = zlib.crc32("/".join(map(str, parts)).encode())
+        return np.random.default_rng([self.seed, key])
+
+    def date(self, offset_days=0) -> str:
+        return (self.base_date + _dt.timedelta(days=offset_days)).strftime("%Y%m%d")
+
+    # -- data set scaffolding ------------------------------------------------------------
+
+    def patient(self, key, name, sex="O", birth="19700101", age="054Y") -> dict:
+        return {
+            "key": key,
+            "name": name,
+            "id": f"CORPUS-{key}",
+            "sex": sex,
+            "birth": birth,
+            "age": age,
+        }
+
+    def study(self, patient, key, desc, day=0, time_="093000") -> dict:
+        crc = zlib.crc32(key.encode())
+        return {
+            "patient": patient,
+            "key": key,
+            "uid": self.uid("study", key),
+            "date": self.date(day),
+            "time": time_,
+            "desc": desc,
+            "accession": f"ACC{crc % 10**8:08d}",
+            "id": f"{crc % 10**5:05d}",
+        }
+
+    def series(self, study, key, number, modality, desc) -> dict:
+        return {
+            "study": study,
+            "key": key,
+            "uid": self.uid("series", study["key"], key),
+            "number": number,
+            "modality": modality,
+            "desc": desc,
+            "frame_of_ref": self.uid("for", study["key"], key),
+        }
+
+    def base_ds(self, series, sop_class, instance, sop_uid=None, charset="ISO_IR 100") -> Dataset:
+        """Patient, study, series, equipment and SOP common attributes of one instance."""
+        st, pt = series["study"], series["study"]["patient"]
+        ds = Dataset()
+        ds.SpecificCharacterSet = charset
+        ds.SOPClassUID = sop_class
+        ds.SOPInstanceUID = sop_uid or self.uid("sop", st["key"], series["key"], instance)
+        ds.StudyDate = ds.SeriesDate = ds.ContentDate = st["date"]
+        ds.StudyTime = st["time"]
+        minute = (int(st["time"][2:4]) + series["number"]) % 60
+        ds.SeriesTime = ds.ContentTime = f"{int(st['time'][:2]):02d}{minute:02d}00"
+        ds.AccessionNumber = st["accession"]
+        ds.Modality = series["modality"]
+        ds.Manufacturer = "CORPUS_GEN"
+        ds.InstitutionName = "Synthetic Test Hospital"
+        ds.ReferringPhysicianName = "REFERRER^TEST"
+        ds.StationName = "CORPUSGEN01"
+        ds.StudyDescription = st["desc"]
+        ds.SeriesDescription = series["desc"]
+        ds.ManufacturerModelName = MODEL_NAME
+        ds.PatientName = pt["name"]
+        ds.PatientID = pt["id"]
+        ds.PatientBirthDate = pt["birth"]
+        ds.PatientSex = pt["sex"]
+        ds.PatientAge = pt["age"]
+        ds.PatientIdentityRemoved = "YES"
+        ds.DeidentificationMethod = f"Synthetic data generated by {MODEL_NAME}"
+        ds.SoftwareVersions = IMPLEMENTATION_VERSION
+        ds.StudyInstanceUID = st["uid"]
+        ds.SeriesInstanceUID = series["uid"]
+        ds.StudyID = st["id"]
+        ds.SeriesNumber = series["number"]
+        ds.InstanceNumber = instance
+        return ds
+
+    @staticmethod
+    def set_pixel_module(ds, arr, photometric, bits_stored=None, frames=None) -> None:
+        color = photometric in ("RGB", "YBR_FULL", "YBR_FULL_422")
+        ds.SamplesPerPixel = 3 if color else 1
+        ds.PhotometricInterpretation = photometric
+        if color:
+            ds.PlanarConfiguration = 0
+        shape = arr.shape[1:] if frames else arr.shape
+        ds.Rows, ds.Columns = int(shape[0]), int(shape[1])
+        ds.BitsAllocated = arr.dtype.itemsize * 8
+        ds.BitsStored = bits_stored or ds.BitsAllocated
+        ds.HighBit = ds.BitsStored - 1
+        ds.PixelRepresentation = 1 if arr.dtype.kind == "i" else 0
+        if frames:
+            ds.NumberOfFrames = int(frames)
+
+    @staticmethod
+    def code(value, scheme, meaning) -> Dataset:
+        c = Dataset()
+        c.CodeValue, c.CodingSchemeDesignator, c.CodeMeaning = value, scheme, meaning
+        return c
+
+    # -- writing ------------------------------------------------------------------------
+
+    @staticmethod
+    def file_meta(ds, ts) -> None:
+        fm = FileMetaDataset()
+        fm.MediaStorageSOPClassUID = ds.SOPClassUID
+        fm.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        fm.TransferSyntaxUID = ts
+        fm.ImplementationClassUID = U.PYDICOM_IMPLEMENTATION_UID
+        fm.ImplementationVersionName = IMPLEMENTATION_VERSION
+        ds.file_meta = fm
+
+    def write(
+        self,
+        rel,
+        ds,
+        arr,
+        ts,
+        *,
+        desc,
+        lossy=False,
+        expect="pixels",
+        j2k_cr=None,
+        jls_error=None,
+        lossless_ref=None,
+    ) -> Record | None:
+        """Encode, save, record and print one file; None when its encoder is missing."""
+        try:
+            self.file_meta(ds, ts)
+            if arr is not None:
+                encode_pixels(ds, arr, ts, j2k_cr=j2k_cr, jls_error=jls_error)
+        except SkipFile as exc:
+            self.skipped.append((rel, str(exc)))
+            print(f"[skip] {rel}: {exc}")
+            return None
+        if lossy:
+            ds.LossyImageCompression = "01"
+            ds.LossyImageCompressionRatio = f"{arr.nbytes / len(ds.PixelData):.2f}"
+            ds.LossyImageCompressionMethod = {
+                U.JPEG2000: "ISO_15444_1",
+                U.HTJ2K: "ISO_15444_15",
+                U.JPEGLSNearLossless: "ISO_14495_1",
+            }.get(ts, "ISO_10918_1")
+        path = self.out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ds.save_as(path, enforce_file_format=True)
+        rec = Record(rel, manifest_row(rel, ds, ts, desc, expect), expect)
+        if arr is not None and expect.startswith("pixels"):
+            if lossy:
+                rec.lossy_ref = arr
+                rec.peak = float(2**ds.BitsStored - 1)
+            else:
+                rec.digest = array_digest(arr if lossless_ref is None else lossless_ref)
+        self.add(rec)
+        return rec
+
+    def write_raw(self, rel, data: bytes, *, desc, expect, ds=None, ts="") -> Record:
+        """Write arbitrary bytes (broken, crafted or non-DICOM files)."""
+        path = self.out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        rec = Record(rel, manifest_row(rel, ds, ts, desc, expect), expect)
+        self.add(rec)
+        return rec
+
+    def add(self, rec: Record) -> None:
+        p = self.out / rec.path
+        rec.row["size_bytes"] = p.stat().st_size
+        rec.row["sha256"] = file_sha256(p)
+        self.records.append(rec)
+        if not self.quiet:
+            r = rec.row
+            dims = f"{r['rows']}x{r['columns']}x{r['frames']}" if r["rows"] != "" else "-"
+            ts = TS_SHORT.get(r["transfer_syntax_uid"], r["transfer_syntax_uid"] or "-")
+            print(
+                f"{r['size_bytes']:>12,}  {ts:<20} {r['modality'] or '-':<3} {dims:<15} "
+                f"{r['photometric'] or '-':<13} {rec.expect:<12} {rec.path}"
+            )
+
+    def annotate(self, rel, boxes, frames, *, view="", laterality="") -> None:
+        boxes = [[int(v) for v in b] for b in boxes]
+        frames = [[int(v) for v in f] for f in frames]
+        self.annotations.append(Annotation(rel, boxes, frames, view, laterality))
