@@ -332,7 +332,7 @@ class _Engine:
         exhausted = False
         try:
             while True:
-                if cat._cancel.is_set():
+                if cat._cancelled:
                     break
                 # Keep a little work queued ahead of the consumers.
                 while not exhausted and self.work.qsize() <= len(self.workers):
@@ -342,10 +342,9 @@ class _Engine:
                         break
                     pending[chunk.number] = chunk
                     produced += 1
-                    with cat._lock:
-                        cat._discovered += len(chunk.paths)
+                    discovered = cat._discover(len(chunk.paths))
                     self.work.put(chunk)
-                    if not self.workers and cat._discovered > _SMALL:
+                    if not self.workers and discovered > _SMALL:
                         self._start_workers()
                 # This thread works too: take the next chunk if there is one.
                 try:
@@ -372,8 +371,8 @@ class _Engine:
             self._stop_workers()
         if self.sort:
             self.collected.sort(key=_catalog_key)
-            cat._append(self.collected)
-        cat._done.set()
+            cat._add(self.collected)
+        cat._finish()
         self._report()
 
     def _merge(self, chunk: _Chunk, records: list[Any]) -> None:
@@ -391,13 +390,10 @@ class _Engine:
             else:
                 headers.append(h)
         if self.sort:
+            # Listed at the end, sorted; counted now.
             self.collected.extend(headers)
-        else:
-            cat._append(headers)
-        with cat._lock:
-            cat._skipped.extend(skipped)
-            cat._filtered += filtered
-            cat._scanned += len(records)
+            headers = []
+        cat._add(headers, skipped, filtered=filtered, scanned=len(records))
         self._report()
 
     def _report(self) -> None:

@@ -296,19 +296,62 @@ class Catalog:
         self._groups: tuple[int, list[Patient]] | None = None
         self.error: BaseException | None = None
         """An unexpected error that ended a background scan early (None normally)."""
-        self._append(list(headers))
+        self._add(headers)
         self._discovered = self._scanned = len(self._headers) + len(self._skipped) + filtered
         self._done.set()
 
-    # -- filling (the scan) --
+    # -- filling: the interface of the scan engine (dcmview.sdk._scanner) --
+    # The engine writes the scan state only through these methods: every write holds
+    # self._lock, so that a reader in another thread (the server, a progress bar) sees
+    # a header, its counts and `progress` change together.
 
-    def _append(self, headers: list[Header]) -> None:
+    @classmethod
+    def _scanning(cls, cache: FrameCache | None) -> Catalog:
+        """An empty catalog for a scan to fill: nothing discovered yet, not complete."""
+        catalog = cls(cache=cache)
+        catalog._done.clear()
+        catalog._discovered = catalog._scanned = 0
+        return catalog
+
+    def _discover(self, count: int) -> int:
+        """Count `count` more files found by the walk; return how many so far."""
+        with self._lock:
+            self._discovered += count
+            return self._discovered
+
+    def _add(
+        self,
+        headers: Iterable[Header],
+        skipped: Iterable[SkippedFile] = (),
+        *,
+        filtered: int = 0,
+        scanned: int = 0,
+    ) -> None:
+        """List `headers` (a path already listed is not listed again) and count a chunk.
+
+        `scanned` is how many files the chunk read, `filtered` how many of them
+        the filters left out, `skipped` the files it did not list.
+        """
         with self._lock:
             for h in headers:
                 if h.path in self._index:
                     continue
                 self._index[h.path] = len(self._headers)
                 self._headers.append(h)
+            self._skipped.extend(skipped)
+            self._filtered += filtered
+            self._scanned += scanned
+
+    @property
+    def _cancelled(self) -> bool:
+        """Whether :meth:`cancel` asked the scan to stop."""
+        return self._cancel.is_set()
+
+    def _finish(self, error: BaseException | None = None) -> None:
+        """Mark the scan complete; `error` is what ended it early, if anything."""
+        if error is not None:
+            self.error = error
+        self._done.set()
 
     # -- sequence of instances --
 
@@ -524,9 +567,7 @@ def scan(
             raise InvalidPathError(f"{os.fspath(p)}: no such file or folder", path=root)
         roots.append(root)
     compiled, extra = _compile_filters(filters)
-    catalog = Catalog(cache=cache)
-    catalog._done.clear()
-    catalog._discovered = catalog._scanned = 0
+    catalog = Catalog._scanning(cache)
     engine = _Engine(catalog, roots, recursive, compiled, extra, progress, sort=not background)
     if not background:
         engine.run()
@@ -536,8 +577,7 @@ def scan(
         try:
             engine.run()
         except BaseException as exc:  # keep the server alive; the catalog says what happened
-            catalog.error = exc
-            catalog._done.set()
+            catalog._finish(exc)
 
     # The scan thread may fall back to pydicom while the caller's threads open
     # files; pydicom's modules import each other in a cycle, and two threads
