@@ -11,11 +11,13 @@ import stat
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 
-from dcmview.sdk import _headerscan
+from dcmview.sdk import _scanworker
+from dcmview.sdk._headerrecord import ExtraTag, SkipReason
+from dcmview.sdk._headerscan import scan_records
 from dcmview.sdk._threads import usable_cores
 from dcmview.sdk.errors import InvalidInputError
 from dcmview.sdk.header import _KEYWORD_ATTRS, FILTER_FIELDS, Header
@@ -23,8 +25,6 @@ from dcmview.sdk.header import _KEYWORD_ATTRS, FILTER_FIELDS, Header
 if TYPE_CHECKING:
     from dcmview.sdk.catalog import Catalog
 
-
-SkipReason = Literal["not_dicom", "parse_failed", "unreadable", "dicomdir", "not_a_file"]
 
 _SMALL: Final = 200  # below this many files a scan stays in-process
 _FIRST_CHUNK: Final = 32  # small first chunks: a background catalog fills early
@@ -111,12 +111,12 @@ def _catalog_key(h: Header) -> tuple[Any, ...]:
 
 def _compile_filters(
     filters: Mapping[str, object] | None,
-) -> tuple[list[tuple[str, str]], tuple[_headerscan.ExtraTag, ...]]:
+) -> tuple[list[tuple[str, str]], tuple[ExtraTag, ...]]:
     """Validate filters; return (field, casefolded value) pairs and the extra tags to read."""
     if not filters:
         return [], ()
     compiled: list[tuple[str, str]] = []
-    extra: list[_headerscan.ExtraTag] = []
+    extra: list[ExtraTag] = []
     for field, value in filters.items():
         if not isinstance(field, str):
             raise TypeError(f"filter fields are strings, not {type(field).__name__}")
@@ -147,6 +147,11 @@ def _matches(h: Header, filters: list[tuple[str, str]]) -> bool:
 
 
 # -- the walk -------------------------------------------------------------------
+
+
+# A chunk's header records and skip records: NamedTuples read in this process,
+# plain tuples from a worker (see _scanworker); Header(*r) and SkippedFile(*r) take both.
+_Records = tuple[Sequence[tuple[Any, ...]], Sequence[tuple[Any, ...]]]
 
 
 @dataclass(slots=True)
@@ -243,7 +248,7 @@ def _worker_count() -> int:
 
 
 class _Worker(threading.Thread):
-    """A thread that feeds chunks from the queue to one ``_headerscan.py`` subprocess."""
+    """A thread that feeds chunks from the queue to one :mod:`~dcmview.sdk._scanworker` process."""
 
     def __init__(self, engine: _Engine) -> None:
         super().__init__(name="dcmview-scan-worker", daemon=True)
@@ -254,7 +259,7 @@ class _Worker(threading.Thread):
         engine = self.engine
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, _headerscan.__file__],
+                [sys.executable, _scanworker.__file__],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -276,7 +281,7 @@ class _Worker(threading.Thread):
                     request = (chunk.paths, engine.extra, list(sys.path) if first else None)
                     pickle.dump(request, stdin, protocol=pickle.HIGHEST_PROTOCOL)
                     stdin.flush()
-                    records = pickle.load(stdout)
+                    records = pickle.load(stdout)  # (headers, skipped): see _scanworker
                     first = False
                 except Exception:
                     # The worker died (killed, out of memory...): give the chunk back.
@@ -303,7 +308,7 @@ class _Engine:
         roots: list[str],
         recursive: bool,
         filters: list[tuple[str, str]],
-        extra: tuple[_headerscan.ExtraTag, ...],
+        extra: tuple[ExtraTag, ...],
         progress: Callable[[ScanProgress], None] | None,
         sort: bool,
     ) -> None:
@@ -314,12 +319,12 @@ class _Engine:
         self.progress = progress
         self.sort = sort
         self.work: queue.Queue[_Chunk | None] = queue.Queue()
-        self.results: dict[int, list[Any]] = {}
+        self.results: dict[int, _Records] = {}
         self.ready = threading.Condition()
         self.workers: list[_Worker] = []
         self.collected: list[Header] = []
 
-    def done(self, chunk: _Chunk, records: list[Any]) -> None:
+    def done(self, chunk: _Chunk, records: _Records) -> None:
         with self.ready:
             self.results[chunk.number] = records
             self.ready.notify_all()
@@ -352,9 +357,7 @@ class _Engine:
                 except queue.Empty:
                     chunk_or_none = None
                 if chunk_or_none is not None:
-                    self.done(
-                        chunk_or_none, _headerscan.scan_records(chunk_or_none.paths, self.extra)
-                    )
+                    self.done(chunk_or_none, scan_records(chunk_or_none.paths, self.extra))
                 # Merge whatever is ready, in walk order.
                 with self.ready:
                     if chunk_or_none is None and merged not in self.results and merged < produced:
@@ -375,15 +378,13 @@ class _Engine:
         cat._finish()
         self._report()
 
-    def _merge(self, chunk: _Chunk, records: list[Any]) -> None:
+    def _merge(self, chunk: _Chunk, records: _Records) -> None:
         cat = self.catalog
+        header_records, skip_records = records
         headers: list[Header] = []
-        skipped = list(chunk.skipped)
+        skipped = [*chunk.skipped, *(SkippedFile(*rec) for rec in skip_records)]
         filtered = 0
-        for rec in records:
-            if len(rec) == 3:
-                skipped.append(SkippedFile(*rec))
-                continue
+        for rec in header_records:
             h = Header(*rec)
             if self.filters and not _matches(h, self.filters):
                 filtered += 1
@@ -393,7 +394,8 @@ class _Engine:
             # Listed at the end, sorted; counted now.
             self.collected.extend(headers)
             headers = []
-        cat._add(headers, skipped, filtered=filtered, scanned=len(records))
+        scanned = len(header_records) + len(skip_records)
+        cat._add(headers, skipped, filtered=filtered, scanned=scanned)
         self._report()
 
     def _report(self) -> None:

@@ -23,7 +23,7 @@ Speed
 Reading headers is the whole cost of a scan. The lean reader takes about
 50 µs for a small file (pydicom's ``dcmread(stop_before_pixels=True)`` about
 1.2 ms); for more than ``_SMALL`` files the scan also starts ``cores - 1``
-worker processes (plain ``python _headerscan.py`` subprocesses: safe from a
+worker processes (plain ``python _scanworker.py`` subprocesses: safe from a
 thread, never re-importing the caller's ``__main__``) that take chunks of
 paths from the same queue as the scanning thread.
 """
@@ -40,11 +40,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dcmview.sdk._headerrecord import SkipReason as SkipReason
 from dcmview.sdk._scanner import (
     _SMALL as _SMALL,
     ScanProgress,
     SkippedFile,
-    SkipReason as SkipReason,
     _compile_filters,
     _Engine,
     _none_last,
