@@ -149,11 +149,6 @@ def _matches(h: Header, filters: list[tuple[str, str]]) -> bool:
 # -- the walk -------------------------------------------------------------------
 
 
-# A chunk's header records and skip records: NamedTuples read in this process,
-# plain tuples from a worker (see _scanworker); Header(*r) and SkippedFile(*r) take both.
-_Records = tuple[Sequence[tuple[Any, ...]], Sequence[tuple[Any, ...]]]
-
-
 @dataclass(slots=True)
 class _Chunk:
     number: int
@@ -235,6 +230,11 @@ def _chunks(items: Iterator[str | SkippedFile]) -> Iterator[_Chunk]:
 
 
 # -- worker processes -------------------------------------------------------------
+
+
+# A chunk's header records and skip records: NamedTuples read in this process,
+# plain tuples from a worker (see _scanworker); Header(*r) and SkippedFile(*r) take both.
+_Records = tuple[Sequence[tuple[Any, ...]], Sequence[tuple[Any, ...]]]
 
 
 def _worker_count() -> int:
@@ -391,11 +391,9 @@ class _Engine:
             else:
                 headers.append(h)
         if self.sort:
-            # Listed at the end, sorted; counted now.
-            self.collected.extend(headers)
-            headers = []
+            self.collected.extend(headers)  # listed at the end, sorted; counted now
         scanned = len(header_records) + len(skip_records)
-        cat._add(headers, skipped, filtered=filtered, scanned=scanned)
+        cat._add([] if self.sort else headers, skipped, filtered=filtered, scanned=scanned)
         self._report()
 
     def _report(self) -> None:
