@@ -497,15 +497,15 @@ def _run_worker(request: tuple, *options: str) -> subprocess.CompletedProcess[by
         input=pickle.dumps(request),
         capture_output=True,
         check=True,
-        cwd=Path(_scanworker.__file__).parent,  # a cwd of sdk modules must not matter
     )
 
 
 def test_worker_protocol(tmp_path):
     # The worker runs as a script: a request in, (headers, skipped) out, as plain tuples.
+    # Without site-packages or PYTHONPATH (-I -S) it still finds the dcmview it is part of.
     path = _write(_dataset(), tmp_path / "a.dcm")
     missing = str(tmp_path / "missing")
-    proc = _run_worker(([path, missing], EXTRA, None))
+    proc = _run_worker(([path, missing], EXTRA, None), "-I", "-S")
     headers, skipped = pickle.loads(proc.stdout)
     assert [type(r) for r in headers + skipped] == [tuple, tuple]
     assert Header(*headers[0]) == Header(*hs.read_record(path, EXTRA))
