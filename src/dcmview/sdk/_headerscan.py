@@ -197,14 +197,10 @@ def scan_records(
     tuple of (list of HeaderRecord, list of SkipRecord)
         The files read and the files skipped, each in the order of `paths`.
     """
-    headers: list[HeaderRecord] = []
-    skipped: list[SkipRecord] = []
-    for path in paths:
-        rec = read_record(path, extra)
-        if isinstance(rec, SkipRecord):
-            skipped.append(rec)
-        else:
-            headers.append(rec)
+    records = [read_record(p, extra) for p in paths]
+    # Split by type in two cheap passes (an if/append loop costs more per file).
+    headers = [r for r in records if type(r) is HeaderRecord]
+    skipped = [r for r in records if type(r) is SkipRecord] if len(headers) < len(records) else []
     return headers, skipped
 
 
