@@ -117,6 +117,7 @@ ABSENT: Final = HeaderRecord(
     extra={},  # never used: every record is given its own
 )
 _FIELD_DEFAULTS: Final = tuple(zip(HeaderRecord._fields, ABSENT, strict=True))
+_tuple_new: Final = tuple.__new__
 
 
 def make_record(
@@ -149,7 +150,8 @@ def make_record(
     for name, default in _FIELD_DEFAULTS:
         value = fields.get(name)
         out.append(default if value is None else value)
-    return HeaderRecord._make(out)
+    # HeaderRecord._make(out) without its call and length check: this runs once a file.
+    return _tuple_new(HeaderRecord, out)
 
 
 def dicomdir_skip(path: str) -> SkipRecord:
