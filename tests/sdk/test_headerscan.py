@@ -22,7 +22,7 @@ from pydicom.uid import (
     generate_uid,
 )
 
-from dcmview.sdk import _headerrecord, _headerscan as hs, _scanworker
+from dcmview.sdk import _headerpydicom, _headerrecord, _headerscan as hs, _scanworker
 from dcmview.sdk._headerpydicom import record_from_pydicom
 from dcmview.sdk._headerrecord import ABSENT, HeaderRecord, SkipRecord
 from dcmview.sdk.header import Header
@@ -408,7 +408,7 @@ def test_lean_path_needs_no_pydicom(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("fell back to pydicom")
 
-    monkeypatch.setattr(hs, "record_from_pydicom", refuse)
+    monkeypatch.setattr(_headerpydicom, "record_from_pydicom", refuse)
     h = Header(*hs.read_record(path, EXTRA))
     assert h.window_width == 400.0
     assert h.image_orientation_patient == (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
@@ -431,7 +431,7 @@ def test_lean_path_reads_shared_functional_groups(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("fell back to pydicom")
 
-    monkeypatch.setattr(hs, "record_from_pydicom", refuse)
+    monkeypatch.setattr(_headerpydicom, "record_from_pydicom", refuse)
     h = Header(*hs.read_record(path, EXTRA))
     assert h.pixel_spacing == (0.4, 0.2)
     assert h.has_pixels

@@ -30,7 +30,6 @@ import os
 import struct
 from typing import TYPE_CHECKING, Any, Final
 
-from dcmview.sdk._headerpydicom import record_from_pydicom
 from dcmview.sdk._headerrecord import (
     DICOMDIR_CLASS,
     EXPLICIT_LE,
@@ -176,7 +175,7 @@ def read_record(path: str, extra: tuple[ExtraTag, ...] = ()) -> HeaderRecord | S
             pass  # pydicom decides below
     finally:
         os.close(fd)
-    return record_from_pydicom(path, extra)
+    return _with_pydicom(path, extra)
 
 
 def read_header(path: str, extra: tuple[ExtraTag, ...] = ()) -> Header | SkipRecord:
@@ -216,7 +215,16 @@ def _read_without_preamble(
         return SkipRecord(path, "not_dicom", detail)
     if buf[:2] not in _FIRST_GROUPS:
         return SkipRecord(path, "not_dicom", "no DICM prefix and no DICOM data set at the start")
-    return record_from_pydicom(path, extra, no_preamble=True)
+    return _with_pydicom(path, extra, no_preamble=True)
+
+
+def _with_pydicom(
+    path: str, extra: tuple[ExtraTag, ...], *, no_preamble: bool = False
+) -> HeaderRecord | SkipRecord:
+    # Deferred: a worker loads the pydicom reader, and pydicom, only for a file that needs them.
+    from dcmview.sdk._headerpydicom import record_from_pydicom
+
+    return record_from_pydicom(path, extra, no_preamble=no_preamble)
 
 
 class _ByteSpan:
