@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +22,9 @@ from pydicom.uid import (
     generate_uid,
 )
 
-from dcmview.sdk import _headerscan as hs
+from dcmview.sdk import _headerpydicom, _headerrecord, _headerscan as hs, _scanworker
+from dcmview.sdk._headerpydicom import record_from_pydicom
+from dcmview.sdk._headerrecord import ABSENT, HeaderRecord, SkipRecord
 from dcmview.sdk.header import Header
 from tests.bundled import bundled_files
 from tests.corpus import manifest, params
@@ -38,28 +43,37 @@ def _has_dicm(path: str) -> bool:
         return fh.read(132)[128:132] == b"DICM"
 
 
-def assert_same_as_pydicom(path: str) -> hs.Record | hs.SkipRecord:
+def _outcome(rec: HeaderRecord | SkipRecord) -> str:
+    return rec.reason if isinstance(rec, SkipRecord) else "listed"
+
+
+def assert_same_as_pydicom(path: str) -> HeaderRecord | SkipRecord:
     """The lean record equals pydicom's, except where the lean reader is stricter."""
     lean = hs.read_record(path, EXTRA)
-    ref = hs.record_from_pydicom(path, EXTRA, no_preamble=not _has_dicm(path))
-    if len(lean) == 3 and lean[1] == "parse_failed" and "truncated" in lean[2]:
+    ref = record_from_pydicom(path, EXTRA, no_preamble=not _has_dicm(path))
+    truncated = isinstance(lean, SkipRecord) and lean.detail.startswith("header truncated")
+    if truncated:
         # pydicom reads a truncated header silently; the lean reader refuses it.
         # Then pydicom cannot have found Pixel Data either.
-        assert len(ref) == 3 or ref[20] is False
+        assert isinstance(ref, SkipRecord) or ref.has_pixels is False
         return lean
-    if len(lean) == 3 or len(ref) == 3:
-        assert (lean[1] if len(lean) == 3 else "listed") == (ref[1] if len(ref) == 3 else "listed")
+    if isinstance(lean, SkipRecord) or isinstance(ref, SkipRecord):
+        assert _outcome(lean) == _outcome(ref)
         return lean
     assert Header(*lean) == Header(*ref)
     return lean
 
 
-def test_header_fields_follow_header():
+def test_header_record_follows_header():
     fields = dataclasses.fields(Header)
-    assert [name for name, _ in hs.HEADER_FIELDS] == [f.name for f in fields]
-    for (name, default), f in zip(hs.HEADER_FIELDS, fields, strict=True):
-        if f.default is not dataclasses.MISSING:
-            assert default == f.default, name
+    assert list(HeaderRecord._fields) == [f.name for f in fields]
+    for name, f in zip(HeaderRecord._fields, fields, strict=True):
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        if default is not dataclasses.MISSING:
+            assert getattr(ABSENT, name) == default, name
+    # Every field the readers look for is a field of the record.
+    looked_for = {attr for attr, _vr, _kind in _headerrecord.FIELDS.values()}
+    assert looked_for | set(_headerrecord.PRESENCE.values()) <= set(HeaderRecord._fields)
 
 
 # -- reference comparison -----------------------------------------------------------
@@ -70,8 +84,8 @@ def test_header_fields_follow_header():
 def test_corpus_file_matches_pydicom(row):
     rec = assert_same_as_pydicom(row["abspath"])
     if row["expect"] == "not_dicom":
-        assert len(rec) == 3
-        assert rec[1] == "not_dicom"
+        assert isinstance(rec, SkipRecord)
+        assert rec.reason == "not_dicom"
     else:
         h = Header(*rec)
         assert h.has_pixels == bool(row["pixel_data"])
@@ -379,7 +393,7 @@ CASES = _cases()
 def test_built_file(tmp_path, build, expected):
     path = build(tmp_path)
     rec = assert_same_as_pydicom(path)
-    assert len(rec) > 3, rec
+    assert isinstance(rec, HeaderRecord), rec
     h = Header(*rec)
     for key, value in expected.items():
         assert getattr(h, key) == value, key
@@ -394,7 +408,7 @@ def test_lean_path_needs_no_pydicom(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("fell back to pydicom")
 
-    monkeypatch.setattr(hs, "record_from_pydicom", refuse)
+    monkeypatch.setattr(_headerpydicom, "record_from_pydicom", refuse)
     h = Header(*hs.read_record(path, EXTRA))
     assert h.window_width == 400.0
     assert h.image_orientation_patient == (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
@@ -417,7 +431,7 @@ def test_lean_path_reads_shared_functional_groups(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("fell back to pydicom")
 
-    monkeypatch.setattr(hs, "record_from_pydicom", refuse)
+    monkeypatch.setattr(_headerpydicom, "record_from_pydicom", refuse)
     h = Header(*hs.read_record(path, EXTRA))
     assert h.pixel_spacing == (0.4, 0.2)
     assert h.has_pixels
@@ -440,7 +454,7 @@ def test_zero_byte_file(tmp_path):
 )
 def test_not_dicom(tmp_path, content):
     (tmp_path / "f").write_bytes(content)
-    assert hs.read_record(str(tmp_path / "f"))[1] == "not_dicom"
+    assert hs.read_record(str(tmp_path / "f")).reason == "not_dicom"
 
 
 @pytest.mark.parametrize("cut", [140, 401, 0.5, 0.9], ids=["in-meta", "in-dataset", "half", "90%"])
@@ -469,28 +483,44 @@ def test_unreadable_file(tmp_path):
         pytest.skip("root reads any file")
     path = Path(_write(_dataset(), tmp_path / "locked.dcm"))
     path.chmod(0)
-    assert hs.read_record(str(path))[1] == "unreadable"
+    assert hs.read_record(str(path)).reason == "unreadable"
 
 
 def test_dicomdir_is_skipped():
     path = get_testdata_file("DICOMDIR", download=False)
-    assert hs.read_record(path)[1] == "dicomdir"
+    assert hs.read_record(path).reason == "dicomdir"
+
+
+def _run_worker(request: tuple, *options: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, *options, _scanworker.__file__],
+        input=pickle.dumps(request),
+        capture_output=True,
+        check=True,
+    )
 
 
 def test_worker_protocol(tmp_path):
-    # The worker runs _headerscan.py as a script: one request in, records out.
-    import pickle
-    import subprocess
-    import sys
-
+    # The worker runs as a script: a request in, (headers, skipped) out, as plain tuples.
+    # Without site-packages or PYTHONPATH (-I -S) it still finds the dcmview it is part of.
     path = _write(_dataset(), tmp_path / "a.dcm")
-    request = pickle.dumps(([path, str(tmp_path / "missing")], EXTRA, None))
-    proc = subprocess.run(
-        [sys.executable, hs.__file__], input=request, capture_output=True, check=True
-    )
-    records = pickle.loads(proc.stdout)
-    assert Header(*records[0]) == Header(*hs.read_record(path, EXTRA))
-    assert records[1][1] == "unreadable"
+    missing = str(tmp_path / "missing")
+    proc = _run_worker(([path, missing], EXTRA, None), "-I", "-S")
+    headers, skipped = pickle.loads(proc.stdout)
+    assert [type(r) for r in headers + skipped] == [tuple, tuple]
+    assert Header(*headers[0]) == Header(*hs.read_record(path, EXTRA))
+    assert skipped[0][:2] == (missing, "unreadable")
+    assert hs.scan_records([path, missing], EXTRA) == ([tuple(headers[0])], [skipped[0]])
+
+
+def test_worker_imports_no_pydicom_for_a_plain_file(tmp_path):
+    # Every scan starts cores - 1 workers: they stay lean until a file needs pydicom.
+    path = _write(_dataset(), tmp_path / "a.dcm")
+    proc = _run_worker(([path], EXTRA, None), "-X", "importtime")
+    assert len(pickle.loads(proc.stdout)[0]) == 1
+    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.decode().splitlines()}
+    assert "dcmview.sdk._headerscan" in imported
+    assert not {m for m in imported if m.split(".")[0] in ("pydicom", "numpy")}
 
 
 def test_without_pread(tmp_path, monkeypatch):
@@ -499,5 +529,5 @@ def test_without_pread(tmp_path, monkeypatch):
     ds.private_block(0x0019, "TEST BIG", create=True).add_new(0x01, "OB", bytes(40_000))
     path = _write(ds, tmp_path / "big.dcm")
     expected = hs.read_record(path, EXTRA)
-    monkeypatch.setattr(hs, "_HAS_PREAD", False)
+    monkeypatch.setattr(_headerrecord, "_HAS_PREAD", False)
     assert hs.read_record(path, EXTRA) == expected

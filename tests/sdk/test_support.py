@@ -11,7 +11,7 @@ from pydicom.dataset import Dataset
 from pydicom.pixels import pixel_array
 from pydicom.sequence import Sequence
 
-from dcmview.sdk import _headerscan, support
+from dcmview.sdk import _headerrecord, support
 from dcmview.sdk._headerscan import read_header
 from dcmview.sdk.errors import DcmviewError, UnsupportedError
 from dcmview.sdk.header import Header
@@ -74,7 +74,7 @@ def test_object_kind(sop_class, kind):
 def test_enhanced_images_get_functional_group_spacing():
     # The scan reads Pixel Spacing from the functional groups of these classes.
     enhanced = {u for u, kind in support._EXACT.items() if kind == "enhanced_image"}
-    assert enhanced <= _headerscan._FUNCTIONAL_GROUP_CLASSES
+    assert enhanced <= _headerrecord.FUNCTIONAL_GROUP_CLASSES
 
 
 def test_object_kinds_are_the_predecessors_vocabulary():

@@ -34,7 +34,6 @@ from dcmview.sdk.errors import (
     UnsupportedPixelLayoutError,
     WindowError,
 )
-from dcmview.sdk.header import Header
 
 if TYPE_CHECKING:
     from dcmview.sdk.cache import ByteCache
@@ -48,6 +47,7 @@ if TYPE_CHECKING:
         scan,
     )
     from dcmview.sdk.frame import Frame
+    from dcmview.sdk.header import Header
     from dcmview.sdk.instance import Instance, open
     from dcmview.sdk.roi import MatchReport, Roi, RoiSet
     from dcmview.sdk.support import Support, classify
@@ -65,6 +65,7 @@ _LAZY: dict[str, str] = {
     "Study": "catalog",
     "scan": "catalog",
     "Frame": "frame",
+    "Header": "header",
     "Instance": "instance",
     "open": "instance",
     "MatchReport": "roi",

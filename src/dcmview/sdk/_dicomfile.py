@@ -30,7 +30,7 @@ from pydicom.uid import (
     ImplicitVRLittleEndian,
 )
 
-from dcmview.sdk._headerscan import deflate_bomb
+from dcmview.sdk._headerpydicom import deflate_bomb
 from dcmview.sdk.errors import (
     DecodeError,
     FileReadError,

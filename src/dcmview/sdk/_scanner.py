@@ -11,11 +11,13 @@ import stat
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 
-from dcmview.sdk import _headerscan
+from dcmview.sdk import _scanworker
+from dcmview.sdk._headerrecord import ExtraTag, SkipReason
+from dcmview.sdk._headerscan import scan_records
 from dcmview.sdk.errors import InvalidInputError
 from dcmview.sdk.header import _KEYWORD_ATTRS, FILTER_FIELDS, Header
 from dcmview.sdk.threads import usable_cores
@@ -23,8 +25,6 @@ from dcmview.sdk.threads import usable_cores
 if TYPE_CHECKING:
     from dcmview.sdk.catalog import Catalog
 
-
-SkipReason = Literal["not_dicom", "parse_failed", "unreadable", "dicomdir", "not_a_file"]
 
 _SMALL: Final = 200  # below this many files a scan stays in-process
 _FIRST_CHUNK: Final = 32  # small first chunks: a background catalog fills early
@@ -111,12 +111,12 @@ def _catalog_key(h: Header) -> tuple[Any, ...]:
 
 def _compile_filters(
     filters: Mapping[str, object] | None,
-) -> tuple[list[tuple[str, str]], tuple[_headerscan.ExtraTag, ...]]:
+) -> tuple[list[tuple[str, str]], tuple[ExtraTag, ...]]:
     """Validate filters; return (field, casefolded value) pairs and the extra tags to read."""
     if not filters:
         return [], ()
     compiled: list[tuple[str, str]] = []
-    extra: list[_headerscan.ExtraTag] = []
+    extra: list[ExtraTag] = []
     for field, value in filters.items():
         if not isinstance(field, str):
             raise TypeError(f"filter fields are strings, not {type(field).__name__}")
@@ -232,6 +232,11 @@ def _chunks(items: Iterator[str | SkippedFile]) -> Iterator[_Chunk]:
 # -- worker processes -------------------------------------------------------------
 
 
+# A chunk's header records and skip records: NamedTuples read in this process,
+# plain tuples from a worker (see _scanworker); Header(*r) and SkippedFile(*r) take both.
+_Records = tuple[Sequence[tuple[Any, ...]], Sequence[tuple[Any, ...]]]
+
+
 def _worker_count() -> int:
     env = os.environ.get(_WORKERS_ENV)
     if env is not None:
@@ -243,7 +248,7 @@ def _worker_count() -> int:
 
 
 class _Worker(threading.Thread):
-    """A thread that feeds chunks from the queue to one ``_headerscan.py`` subprocess."""
+    """A thread that feeds chunks from the queue to one :mod:`~dcmview.sdk._scanworker` process."""
 
     def __init__(self, engine: _Engine) -> None:
         super().__init__(name="dcmview-scan-worker", daemon=True)
@@ -254,7 +259,7 @@ class _Worker(threading.Thread):
         engine = self.engine
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, _headerscan.__file__],
+                [sys.executable, _scanworker.__file__],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -276,7 +281,7 @@ class _Worker(threading.Thread):
                     request = (chunk.paths, engine.extra, list(sys.path) if first else None)
                     pickle.dump(request, stdin, protocol=pickle.HIGHEST_PROTOCOL)
                     stdin.flush()
-                    records = pickle.load(stdout)
+                    records = pickle.load(stdout)  # (headers, skipped): see _scanworker
                     first = False
                 except Exception:
                     # The worker died (killed, out of memory...): give the chunk back.
@@ -303,7 +308,7 @@ class _Engine:
         roots: list[str],
         recursive: bool,
         filters: list[tuple[str, str]],
-        extra: tuple[_headerscan.ExtraTag, ...],
+        extra: tuple[ExtraTag, ...],
         progress: Callable[[ScanProgress], None] | None,
         sort: bool,
     ) -> None:
@@ -314,12 +319,12 @@ class _Engine:
         self.progress = progress
         self.sort = sort
         self.work: queue.Queue[_Chunk | None] = queue.Queue()
-        self.results: dict[int, list[Any]] = {}
+        self.results: dict[int, _Records] = {}
         self.ready = threading.Condition()
         self.workers: list[_Worker] = []
         self.collected: list[Header] = []
 
-    def done(self, chunk: _Chunk, records: list[Any]) -> None:
+    def done(self, chunk: _Chunk, records: _Records) -> None:
         with self.ready:
             self.results[chunk.number] = records
             self.ready.notify_all()
@@ -332,7 +337,7 @@ class _Engine:
         exhausted = False
         try:
             while True:
-                if cat._cancel.is_set():
+                if cat._cancelled:
                     break
                 # Keep a little work queued ahead of the consumers.
                 while not exhausted and self.work.qsize() <= len(self.workers):
@@ -342,10 +347,9 @@ class _Engine:
                         break
                     pending[chunk.number] = chunk
                     produced += 1
-                    with cat._lock:
-                        cat._discovered += len(chunk.paths)
+                    discovered = cat._discover(len(chunk.paths))
                     self.work.put(chunk)
-                    if not self.workers and cat._discovered > _SMALL:
+                    if not self.workers and discovered > _SMALL:
                         self._start_workers()
                 # This thread works too: take the next chunk if there is one.
                 try:
@@ -353,9 +357,7 @@ class _Engine:
                 except queue.Empty:
                     chunk_or_none = None
                 if chunk_or_none is not None:
-                    self.done(
-                        chunk_or_none, _headerscan.scan_records(chunk_or_none.paths, self.extra)
-                    )
+                    self.done(chunk_or_none, scan_records(chunk_or_none.paths, self.extra))
                 # Merge whatever is ready, in walk order.
                 with self.ready:
                     if chunk_or_none is None and merged not in self.results and merged < produced:
@@ -372,32 +374,26 @@ class _Engine:
             self._stop_workers()
         if self.sort:
             self.collected.sort(key=_catalog_key)
-            cat._append(self.collected)
-        cat._done.set()
+            cat._add(self.collected)
+        cat._finish()
         self._report()
 
-    def _merge(self, chunk: _Chunk, records: list[Any]) -> None:
+    def _merge(self, chunk: _Chunk, records: _Records) -> None:
         cat = self.catalog
+        header_records, skip_records = records
         headers: list[Header] = []
-        skipped = list(chunk.skipped)
+        skipped = [*chunk.skipped, *(SkippedFile(*rec) for rec in skip_records)]
         filtered = 0
-        for rec in records:
-            if len(rec) == 3:
-                skipped.append(SkippedFile(*rec))
-                continue
+        for rec in header_records:
             h = Header(*rec)
             if self.filters and not _matches(h, self.filters):
                 filtered += 1
             else:
                 headers.append(h)
         if self.sort:
-            self.collected.extend(headers)
-        else:
-            cat._append(headers)
-        with cat._lock:
-            cat._skipped.extend(skipped)
-            cat._filtered += filtered
-            cat._scanned += len(records)
+            self.collected.extend(headers)  # listed at the end, sorted; counted now
+        scanned = len(header_records) + len(skip_records)
+        cat._add([] if self.sort else headers, skipped, filtered=filtered, scanned=scanned)
         self._report()
 
     def _report(self) -> None:

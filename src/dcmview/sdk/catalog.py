@@ -23,7 +23,7 @@ Speed
 Reading headers is the whole cost of a scan. The lean reader takes about
 50 µs for a small file (pydicom's ``dcmread(stop_before_pixels=True)`` about
 1.2 ms); for more than ``_SMALL`` files the scan also starts ``cores - 1``
-worker processes (plain ``python _headerscan.py`` subprocesses: safe from a
+worker processes (plain ``python _scanworker.py`` subprocesses: safe from a
 thread, never re-importing the caller's ``__main__``) that take chunks of
 paths from the same queue as the scanning thread.
 """
@@ -40,11 +40,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dcmview.sdk._headerrecord import SkipReason as SkipReason
 from dcmview.sdk._scanner import (
     _SMALL as _SMALL,
     ScanProgress,
     SkippedFile,
-    SkipReason as SkipReason,
     _compile_filters,
     _Engine,
     _none_last,
@@ -54,7 +54,7 @@ from dcmview.sdk.header import Header
 
 if TYPE_CHECKING:
     from dcmview.sdk._types import StrPath
-    from dcmview.sdk.cache import FrameCache
+    from dcmview.sdk.cache import ByteCache
     from dcmview.sdk.instance import Instance
 
 __all__ = [
@@ -260,7 +260,7 @@ class Catalog:
     skipped : iterable of SkippedFile, optional
     filtered : int, optional
         How many DICOM files filters left out.
-    cache : FrameCache, optional
+    cache : ByteCache, optional
         Passed to every :class:`~dcmview.sdk.instance.Instance` for decoded frames.
     max_open : int, optional
         How many opened instances (each holds a parsed header) to keep.
@@ -279,7 +279,7 @@ class Catalog:
         *,
         skipped: Iterable[SkippedFile] = (),
         filtered: int = 0,
-        cache: FrameCache | None = None,
+        cache: ByteCache | None = None,
         max_open: int = 32,
     ) -> None:
         self._lock = threading.Lock()
@@ -297,19 +297,62 @@ class Catalog:
         self._groups: tuple[int, list[Patient]] | None = None
         self.error: BaseException | None = None
         """An unexpected error that ended a background scan early (None normally)."""
-        self._append(list(headers))
+        self._add(headers)
         self._discovered = self._scanned = len(self._headers) + len(self._skipped) + filtered
         self._done.set()
 
-    # -- filling (the scan) --
+    # -- filling: the interface of the scan engine (dcmview.sdk._scanner) --
+    # The engine writes the scan state only through these methods: every write holds
+    # self._lock, so that a reader in another thread (the server, a progress bar) sees
+    # a header, its counts and `progress` change together.
 
-    def _append(self, headers: list[Header]) -> None:
+    @classmethod
+    def _scanning(cls, cache: ByteCache | None) -> Catalog:
+        """An empty catalog for a scan to fill: nothing discovered yet, not complete."""
+        catalog = cls(cache=cache)
+        catalog._done.clear()
+        catalog._discovered = catalog._scanned = 0
+        return catalog
+
+    def _discover(self, count: int) -> int:
+        """Count `count` more files found by the walk; return how many so far."""
+        with self._lock:
+            self._discovered += count
+            return self._discovered
+
+    def _add(
+        self,
+        headers: Iterable[Header],
+        skipped: Iterable[SkippedFile] = (),
+        *,
+        filtered: int = 0,
+        scanned: int = 0,
+    ) -> None:
+        """List `headers` (a path already listed is not listed again) and count a chunk.
+
+        `scanned` is how many files the chunk read, `filtered` how many of them
+        the filters left out, `skipped` the files it did not list.
+        """
         with self._lock:
             for h in headers:
                 if h.path in self._index:
                     continue
                 self._index[h.path] = len(self._headers)
                 self._headers.append(h)
+            self._skipped.extend(skipped)
+            self._filtered += filtered
+            self._scanned += scanned
+
+    @property
+    def _cancelled(self) -> bool:
+        """Whether :meth:`cancel` asked the scan to stop."""
+        return self._cancel.is_set()
+
+    def _finish(self, error: BaseException | None = None) -> None:
+        """Mark the scan complete; `error` is what ended it early, if anything."""
+        if error is not None:
+            self.error = error
+        self._done.set()
 
     # -- sequence of instances --
 
@@ -461,7 +504,7 @@ def scan(
     filters: Mapping[str, object] | None = None,
     progress: Callable[[ScanProgress], None] | None = None,
     background: bool = False,
-    cache: FrameCache | None = None,
+    cache: ByteCache | None = None,
 ) -> Catalog:
     """Find the DICOM files under `paths` and read their headers into a :class:`Catalog`.
 
@@ -490,7 +533,7 @@ def scan(
     background : bool, optional
         Return at once a catalog that fills while the scan runs in a background
         thread (in walk order; see the module docs). Use :meth:`Catalog.wait`.
-    cache : FrameCache, optional
+    cache : ByteCache, optional
         A frame cache shared by the catalog's instances.
 
     Returns
@@ -525,9 +568,7 @@ def scan(
             raise InvalidPathError(f"{os.fspath(p)}: no such file or folder", path=root)
         roots.append(root)
     compiled, extra = _compile_filters(filters)
-    catalog = Catalog(cache=cache)
-    catalog._done.clear()
-    catalog._discovered = catalog._scanned = 0
+    catalog = Catalog._scanning(cache)
     engine = _Engine(catalog, roots, recursive, compiled, extra, progress, sort=not background)
     if not background:
         engine.run()
@@ -537,8 +578,7 @@ def scan(
         try:
             engine.run()
         except BaseException as exc:  # keep the server alive; the catalog says what happened
-            catalog.error = exc
-            catalog._done.set()
+            catalog._finish(exc)
 
     # The scan thread may fall back to pydicom while the caller's threads open
     # files; pydicom's modules import each other in a cycle, and two threads

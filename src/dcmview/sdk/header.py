@@ -191,9 +191,9 @@ class Header:
         ('CT', 128, 128, True)
         """
         # One implementation of the rules, shared with the scan's pydicom fallback.
-        from dcmview.sdk._headerscan import header_from_dataset
+        from dcmview.sdk._headerpydicom import record_from_dataset
 
-        return header_from_dataset(ds, path, has_pixels=has_pixels)
+        return cls(*record_from_dataset(ds, path, has_pixels=has_pixels))
 
     def replace(self, **changes: object) -> Header:
         """Return a copy with some attributes changed."""

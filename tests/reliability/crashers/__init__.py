@@ -32,7 +32,7 @@ CRASHERS = [
         "bundled:rtdose.dcm",
         [["length", 992, 4, 1]],
         # (0028,0010) Rows, Implicit VR, length 1: pydicom raised BytesLengthException
-        # from Header.from_dataset (fixed: _headerscan._element treats it as absent).
+        # from Header.from_dataset (fixed: _headerpydicom._element treats it as absent).
         "Instance.header raised pydicom BytesLengthException",
         {"scan": "ok", "open": "ok", "header": "ok", "properties": "ok", "tags": "ok"},
     ),
