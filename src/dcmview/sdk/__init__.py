@@ -37,16 +37,9 @@ from dcmview.sdk.errors import (
 
 if TYPE_CHECKING:
     from dcmview.sdk.cache import ByteCache
-    from dcmview.sdk.catalog import (
-        Catalog,
-        Patient,
-        ScanProgress,
-        Series,
-        SkippedFile,
-        Study,
-        scan,
-    )
+    from dcmview.sdk.catalog import Catalog, ScanProgress, SkippedFile, scan
     from dcmview.sdk.frame import Frame
+    from dcmview.sdk.grouping import Patient, Series, Study
     from dcmview.sdk.header import Header
     from dcmview.sdk.instance import Instance, open
     from dcmview.sdk.roi import MatchReport, Roi, RoiSet
@@ -58,11 +51,11 @@ if TYPE_CHECKING:
 _LAZY: dict[str, str] = {
     "ByteCache": "cache",
     "Catalog": "catalog",
-    "Patient": "catalog",
+    "Patient": "grouping",
     "ScanProgress": "catalog",
-    "Series": "catalog",
+    "Series": "grouping",
     "SkippedFile": "catalog",
-    "Study": "catalog",
+    "Study": "grouping",
     "scan": "catalog",
     "Frame": "frame",
     "Header": "header",

@@ -19,6 +19,7 @@ from dcmview.sdk import _scanworker
 from dcmview.sdk._headerrecord import ExtraTag, SkipReason
 from dcmview.sdk._headerscan import scan_records
 from dcmview.sdk.errors import InvalidInputError
+from dcmview.sdk.grouping import none_last
 from dcmview.sdk.header import _KEYWORD_ATTRS, FILTER_FIELDS, Header
 from dcmview.sdk.threads import usable_cores
 
@@ -88,10 +89,6 @@ class ScanProgress:
 # -- scan order -----------------------------------------------------------------
 
 
-def _none_last(n: int | None) -> tuple[bool, int]:
-    return (n is None, n or 0)
-
-
 def _catalog_key(h: Header) -> tuple[Any, ...]:
     """Sort key of a blocking scan: patient, study, series, instance number, path."""
     return (
@@ -99,9 +96,9 @@ def _catalog_key(h: Header) -> tuple[Any, ...]:
         h.patient_name,
         h.study_date,
         h.study_instance_uid,
-        _none_last(h.series_number),
+        none_last(h.series_number),
         h.series_instance_uid,
-        _none_last(h.instance_number),
+        none_last(h.instance_number),
         h.path,
     )
 
