@@ -31,6 +31,7 @@ are built once under a lock, and every frame read opens the file on its own.
 from __future__ import annotations
 
 import io
+import math
 import operator
 import os
 import threading
@@ -67,10 +68,57 @@ if TYPE_CHECKING:  # pragma: no cover
     from dcmview.sdk.cache import ByteCache
     from dcmview.sdk.frame import Frame
 
-__all__ = ["MAX_FRAME_BYTES", "Instance", "open"]
+__all__ = ["MAX_FRAME_BYTES", "Instance", "cine_rate", "open"]
 
 # This module's open() is the SDK one-liner; files are opened with io.open.
 builtin_open = io.open
+
+
+def cine_rate(source: Dataset | Header) -> float | None:
+    """Return the frames per second a file asks its frames to be played at, or None.
+
+    Cine Rate (0018,0040), else 1000 / Frame Time (0018,1063, in milliseconds),
+    else Recommended Display Frame Rate (0008,2144) (PS3.3 C.7.6.5, C.7.6.6); a
+    value that is absent, unreadable, zero or negative is passed over.
+
+    Parameters
+    ----------
+    source : pydicom.dataset.Dataset or Header
+        A header read by pydicom, or a scan's :class:`Header` (which knows these
+        attributes only when the scan kept them in ``Header.extra``).
+
+    Examples
+    --------
+    >>> from pydicom import Dataset
+    >>> ds = Dataset()
+    >>> ds.FrameTime = "40"
+    >>> cine_rate(ds)
+    25.0
+    >>> ds.CineRate = 30
+    >>> cine_rate(ds), cine_rate(Dataset())
+    (30.0, None)
+    """
+    for keyword, per_second in (
+        ("CineRate", False),
+        ("FrameTime", True),
+        ("RecommendedDisplayFrameRate", False),
+    ):
+        if isinstance(source, Header):
+            value: object = source.value(keyword)
+        else:
+            try:
+                value = source.get(keyword)
+            except Exception:  # a corrupt value counts as absent (as Instance._get)
+                continue
+        try:
+            number = float(value) if value not in (None, "") else 0.0  # type: ignore[arg-type]  # DS, IS or str
+        except (TypeError, ValueError):
+            continue
+        if per_second and number > 0:
+            number = 1000.0 / number
+        if math.isfinite(number) and number > 0:
+            return number
+    return None
 
 
 def open(path: StrPath) -> Instance:
@@ -293,6 +341,11 @@ class Instance:
         return str(self._get("SOPInstanceUID") or "")
 
     @property
+    def cine_rate(self) -> float | None:
+        """Frames per second to play the file's frames at (:func:`cine_rate`); reads the header."""
+        return cine_rate(self.dataset)
+
+    @property
     def has_pixels(self) -> bool:
         """Whether the file has (7FE0,0010), (7FE0,0008) or (7FE0,0009)."""
         if self._header is not None and self._dataset is None:
@@ -351,24 +404,33 @@ class Instance:
             )
         return index
 
-    def decode(self, index: int) -> AnyArray:
+    def decode(self, index: int, level: int = 0) -> AnyArray:
         """Decode frame `index` without the cache (what :meth:`Frame.array` calls).
 
         Parameters
         ----------
         index : int
             The 0-based frame index.
+        level : int
+            The resolution level (:mod:`dcmview.sdk.levels`): JPEG 2000 and HTJ2K
+            decode at it natively (as deep as the codestream's wavelet levels
+            go), other syntaxes decode in full and are area-averaged
+            (:func:`dcmview.sdk.levels.downsample`: padding left out of the means,
+            PALETTE COLOR decimated). A native decode that fails decodes in full.
 
         Returns
         -------
         numpy.ndarray
             Stored values exactly as ``pydicom.pixels.pixel_array(path, index=index)``
-            returns them: shape (rows, columns) or (rows, columns, samples).
+            returns them: shape (rows, columns) or (rows, columns, samples); at a
+            level ``ceil(rows / 2**level)`` × ``ceil(columns / 2**level)``.
 
         Raises
         ------
         FrameIndexError, NoPixelDataError
             No such frame.
+        InvalidInputError
+            `level` outside ``0 .. max_level(rows, columns)``.
         ImageTooLargeError
             The declared frame size is absurd; refused before allocating.
         UnsupportedPixelLayoutError
@@ -379,6 +441,14 @@ class Instance:
             The file is gone or unreadable since it was opened.
         """
         index = self._check_index(index)
+        if level:
+            from dcmview.sdk.levels import check_level
+
+            level = check_level(level, self.rows, self.columns)
+            native = self._decode_native(index, level)
+            if native is not None:
+                return native
+            return self._downsample(self.decode(index), level)
         px = self._pixel_index()
         if px is None:
             # The scan's header saw Pixel Data that a full read of the header does not
@@ -410,6 +480,62 @@ class Instance:
             raise FileReadError(
                 f"{self._path}: cannot read frame {index}: {exc.strerror or exc}", path=self._path
             ) from exc
+
+    def _decodes_levels(self) -> bool:
+        """Whether frames decode natively at a resolution level (JPEG 2000, HTJ2K).
+
+        Else a level is area-averaged from the full-resolution frame. PALETTE
+        COLOR never decodes at a level: the wavelet would blend colour indexes.
+        """
+        tsyntax = self.transfer_syntax_uid
+        if tsyntax not in codecs.J2K_SYNTAXES:
+            return False
+        return self.photometric_interpretation != "PALETTE COLOR" and codecs.reduces(tsyntax)
+
+    def _downsample(self, stored: AnyArray, level: int) -> AnyArray:
+        """Area-average a frame's stored values to `level` (:func:`dcmview.sdk.levels.downsample`).
+
+        Pixel padding (PS3.3 C.7.5.1.1.2) is left out of each block's mean;
+        PALETTE COLOR keeps each block's first sample (indexes are not averaged).
+        """
+        from dcmview.sdk.display import is_grayscale, padding_range
+        from dcmview.sdk.levels import downsample
+
+        ds = self.dataset
+        if self.photometric_interpretation == "PALETTE COLOR":
+            return downsample(stored, level, decimate=True)
+        padding = padding_range(ds) if is_grayscale(stored, ds) else None
+        return downsample(stored, level, padding=padding)
+
+    def _decode_native(self, index: int, level: int) -> AnyArray | None:
+        """Frame `index` decoded at `level` by the codec, else None (then: in full)."""
+        if not self._decodes_levels():
+            return None
+        px = self._pixel_index()
+        if px is None:
+            return None
+        build_frames(px, self._path, self._dataset)
+        if not px.encapsulated:
+            return None
+        try:
+            data = read_encapsulated(px, index, self._path)
+        except OSError as exc:
+            raise FileReadError(
+                f"{self._path}: cannot read frame {index}: {exc.strerror or exc}", path=self._path
+            ) from exc
+        reached = codecs.native_level(data, level, str(self.transfer_syntax_uid))
+        if reached == 0:
+            return None
+        try:
+            arr = codecs.decode_frame(
+                data, index=index, options=px.options, path=self._path, level=reached
+            )
+        except DcmviewError:
+            # A codestream that reduces badly (a tile with fewer wavelet levels
+            # than its main header says) may still decode in full; a corrupt one
+            # fails there again, with the full decode's message.
+            return None
+        return self._downsample(arr, level - reached) if reached < level else arr
 
     # -- reading -------------------------------------------------------------
 
