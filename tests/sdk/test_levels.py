@@ -26,8 +26,9 @@ from pydicom.pixels.utils import get_j2k_parameters
 
 from dcmview.sdk import _openjpeg, codecs
 from dcmview.sdk.cache import ByteCache
+from dcmview.sdk.cine import cine_rate
 from dcmview.sdk.errors import DecodeError, ImageTooLargeError, InvalidInputError
-from dcmview.sdk.instance import Instance, cine_rate, open
+from dcmview.sdk.instance import Instance, open
 from dcmview.sdk.levels import (
     ResolutionLevel,
     downsample,

@@ -31,7 +31,6 @@ are built once under a lock, and every frame read opens the file on its own.
 from __future__ import annotations
 
 import io
-import math
 import operator
 import os
 import threading
@@ -68,57 +67,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from dcmview.sdk.cache import ByteCache
     from dcmview.sdk.frame import Frame
 
-__all__ = ["MAX_FRAME_BYTES", "Instance", "cine_rate", "open"]
+__all__ = ["MAX_FRAME_BYTES", "Instance", "open"]
 
 # This module's open() is the SDK one-liner; files are opened with io.open.
 builtin_open = io.open
-
-
-def cine_rate(source: Dataset | Header) -> float | None:
-    """Return the frames per second a file asks its frames to be played at, or None.
-
-    Cine Rate (0018,0040), else 1000 / Frame Time (0018,1063, in milliseconds),
-    else Recommended Display Frame Rate (0008,2144) (PS3.3 C.7.6.5, C.7.6.6); a
-    value that is absent, unreadable, zero or negative is passed over.
-
-    Parameters
-    ----------
-    source : pydicom.dataset.Dataset or Header
-        A header read by pydicom, or a scan's :class:`Header` (which knows these
-        attributes only when the scan kept them in ``Header.extra``).
-
-    Examples
-    --------
-    >>> from pydicom import Dataset
-    >>> ds = Dataset()
-    >>> ds.FrameTime = "40"
-    >>> cine_rate(ds)
-    25.0
-    >>> ds.CineRate = 30
-    >>> cine_rate(ds), cine_rate(Dataset())
-    (30.0, None)
-    """
-    for keyword, per_second in (
-        ("CineRate", False),
-        ("FrameTime", True),
-        ("RecommendedDisplayFrameRate", False),
-    ):
-        if isinstance(source, Header):
-            value: object = source.value(keyword)
-        else:
-            try:
-                value = source.get(keyword)
-            except Exception:  # a corrupt value counts as absent (as Instance._get)
-                continue
-        try:
-            number = float(value) if value not in (None, "") else 0.0  # type: ignore[arg-type]  # DS, IS or str
-        except (TypeError, ValueError):
-            continue
-        if per_second and number > 0:
-            number = 1000.0 / number
-        if math.isfinite(number) and number > 0:
-            return number
-    return None
 
 
 def open(path: StrPath) -> Instance:
@@ -342,7 +294,12 @@ class Instance:
 
     @property
     def cine_rate(self) -> float | None:
-        """Frames per second to play the file's frames at (:func:`cine_rate`); reads the header."""
+        """Frames per second to play the frames at, or None (:func:`dcmview.sdk.cine.cine_rate`).
+
+        Reads the header.
+        """
+        from dcmview.sdk.cine import cine_rate
+
         return cine_rate(self.dataset)
 
     @property
