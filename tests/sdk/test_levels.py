@@ -27,7 +27,7 @@ from pydicom.pixels.utils import get_j2k_parameters
 from dcmview.sdk import _openjpeg, codecs
 from dcmview.sdk.cache import ByteCache
 from dcmview.sdk.cine import cine_rate
-from dcmview.sdk.errors import DecodeError, ImageTooLargeError, InvalidInputError
+from dcmview.sdk.errors import DcmviewError, DecodeError, ImageTooLargeError, InvalidInputError
 from dcmview.sdk.instance import Instance, open
 from dcmview.sdk.levels import (
     ResolutionLevel,
@@ -36,6 +36,7 @@ from dcmview.sdk.levels import (
     level_size,
     max_level,
 )
+from tests.corpus import manifest, params
 from tests.dicom_factory import make_dataset, make_dicom, pixels, write
 
 # -- references, written independently of the SDK -------------------------------------
@@ -288,6 +289,22 @@ def test_a_level_past_the_codestreams_wavelet_levels_is_averaged_from_its_deepes
         np.testing.assert_array_equal(frame.array(level=level), box_mean(deepest, level - 2))
 
 
+def test_a_jp2_wrapped_codestream_decodes_at_a_level(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PS3.5 A.4.4 asks for the bare codestream, but some writers embed JP2 boxes.
+    arr = pixels(90, 70, bits_stored=12)
+    ds = make_dataset(rows=90, columns=70, bits_stored=12, arr=arr)
+    jp2 = bytes(imagecodecs.jpeg2k_encode(arr, level=0, codecformat="JP2", bitspersample=12))
+    bare = jp2[jp2.find(b"\xff\x4f\xff\x51") :]
+    path = _with_frames(tmp_path, ds, [jp2], uid.JPEG2000Lossless)
+    inst = open(path)
+    monkeypatch.setattr(inst, "_downsample", None)  # no averaging: a native decode only
+    np.testing.assert_array_equal(
+        inst.frame(0).array(level=1).astype(np.int64), openjpeg_reduced(bare, 1)
+    )
+
+
 def test_a_multiframe_file_decodes_each_frame_at_its_level(tmp_path: Path) -> None:
     path = make_dicom(tmp_path, rows=96, columns=80, frames=3, transfer_syntax=uid.JPEG2000Lossless)
     inst = open(path)
@@ -528,3 +545,42 @@ def test_instance_cine_rate_reads_the_header(tmp_path: Path) -> None:
     path = write(ds, tmp_path / "cine.dcm")
     assert open(path).cine_rate == 25.0
     assert open(make_dicom(tmp_path, "still.dcm", rows=8, columns=8)).cine_rate is None
+
+
+# -- the shared corpus -------------------------------------------------------------------
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(
+    "row", params([r for r in manifest() if r["expect"] in {"pixels", "pixels_force"}])
+)
+def test_corpus_levels(row: dict[str, str]) -> None:
+    inst = open(row["abspath"])
+    frame = inst.frame(0)
+    try:
+        full = frame.array()
+    except DcmviewError as exc:
+        # A frame that cannot be decoded fails at every level, with the same error.
+        with pytest.raises(type(exc)):
+            frame.array(level=1)
+        return
+    deepest = frame.levels - 1
+    for level in sorted({min(1, deepest), min(2, deepest), deepest}):
+        got = frame.array(level=level)
+        assert got.shape[:2] == level_size(inst.rows, inst.columns, level)
+        assert got.shape[2:] == full.shape[2:]
+        assert got.dtype == full.dtype
+        if level == 0:
+            np.testing.assert_array_equal(got, full)
+        elif not inst._decodes_levels():
+            np.testing.assert_array_equal(got, inst._downsample(full, level))
+        elif (
+            full.ndim == 2
+            and codecs.native_level(
+                codestream(Path(row["abspath"])), level, str(inst.transfer_syntax_uid)
+            )
+            == level
+        ):
+            np.testing.assert_array_equal(
+                got.astype(np.int64), openjpeg_reduced(codestream(Path(row["abspath"])), level)
+            )

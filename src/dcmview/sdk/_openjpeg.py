@@ -3,7 +3,8 @@
 imagecodecs' ``jpeg2k_decode`` has no way to ask OpenJPEG for a reduced
 resolution, and the one binding that has it, Pillow's (``Image.reduce``), was
 measured unfit for a server: it holds the GIL for the whole decode (a Python
-thread beside it ran 12% of its speed, against 100% beside imagecodecs), sizes
+thread beside it ran at 12% of its idle speed, against 50% beside imagecodecs'
+OpenJPEG or this module, whose decodes take the other core), sizes
 the output by rounding instead of OpenJPEG's ceiling (a 1025-row codestream at
 ``reduce=2`` fails with "broken data stream"), and returns 16-bit grey and 8-bit
 colour only (12-bit colour and 32-bit samples come back rounded). This module

@@ -324,7 +324,10 @@ def _decode_frame(src: bytes, runner: DecodeRunner) -> bytearray | memoryview:
             # samples that the 5/3 low-pass filter carries past the precision's
             # range (-3 came back as 65533 next to a bright edge) where OpenJPEG
             # clips them: OpenJPEG decodes levels of both syntaxes.
-            arr = _openjpeg.decode(src, level, j2k_threads())
+            # From the SOC marker on: OpenJPEG is asked for a bare codestream, and
+            # some writers wrap it in JP2 boxes.
+            start = src.find(b"\xff\x4f\xff\x51", 0, 65536)
+            arr = _openjpeg.decode(src[start:], level, j2k_threads())
         elif tsyntax in _HTJ2K and _has("HTJ2K"):
             # OpenJPH decodes HTJ2K (ISO/IEC 15444-15) 1.4x faster than OpenJPEG.
             arr = imagecodecs.htj2k_decode(src)
