@@ -219,8 +219,6 @@ class Frame:
         return ResolutionLevel(level, self.instance.rows, self.instance.columns)
 
     def _level(self, level: int) -> int:
-        if level == 0 and not isinstance(level, bool):
-            return 0
         from dcmview.sdk.levels import check_level
 
         return check_level(level, self.instance.rows, self.instance.columns)
