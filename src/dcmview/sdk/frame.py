@@ -233,7 +233,7 @@ class Frame:
         level : int
             0 is full resolution; level *n* has ``ceil(rows / 2**n)`` ×
             ``ceil(columns / 2**n)`` samples (:meth:`resolution`). JPEG 2000 and
-            HTJ2K decode at the level natively (OpenJPEG / OpenJPH leave the finer
+            HTJ2K decode at the level natively (OpenJPEG leaves the finer
             wavelet levels out); other syntaxes, and any frame whose full
             resolution is in the cache, are area-averaged from full resolution
             (:func:`dcmview.sdk.levels.downsample`). The samples are stored values
