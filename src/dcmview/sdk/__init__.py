@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from dcmview.sdk.grouping import Patient, Series, Study
     from dcmview.sdk.header import Header
     from dcmview.sdk.instance import Instance, open
+    from dcmview.sdk.levels import ResolutionLevel
     from dcmview.sdk.roi import MatchReport, Roi, RoiSet
     from dcmview.sdk.support import Support, classify
     from dcmview.sdk.tags import tag_tree
@@ -61,6 +62,7 @@ _LAZY: dict[str, str] = {
     "Header": "header",
     "Instance": "instance",
     "open": "instance",
+    "ResolutionLevel": "levels",
     "MatchReport": "roi",
     "Roi": "roi",
     "RoiSet": "roi",
@@ -92,6 +94,7 @@ __all__ = [
     "NotFoundError",
     "PRESETS",
     "Patient",
+    "ResolutionLevel",
     "Roi",
     "RoiFormatError",
     "RoiSet",
