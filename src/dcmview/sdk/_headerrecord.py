@@ -70,6 +70,9 @@ class HeaderRecord(NamedTuple):
     pixel_aspect_ratio: tuple[float, ...] | None
     has_modality_lut: bool
     has_voi_lut: bool
+    cine_rate: float | None
+    frame_time: float | None
+    recommended_display_frame_rate: float | None
     extra: dict[str, str]
 
 
@@ -114,6 +117,9 @@ ABSENT: Final = HeaderRecord(
     pixel_aspect_ratio=None,
     has_modality_lut=False,
     has_voi_lut=False,
+    cine_rate=None,
+    frame_time=None,
+    recommended_display_frame_rate=None,
     extra={},  # never used: every record is given its own
 )
 _FIELD_DEFAULTS: Final = tuple(zip(HeaderRecord._fields, ABSENT, strict=True))
@@ -171,10 +177,13 @@ FIELDS: Final[dict[int, tuple[str, str, str]]] = {
     0x00080018: ("sop_instance_uid", "UI", "str"),
     0x00080020: ("study_date", "DA", "str"),
     0x00080060: ("modality", "CS", "str"),
+    0x00082144: ("recommended_display_frame_rate", "IS", "float"),
     0x00081030: ("study_description", "LO", "str"),
     0x0008103E: ("series_description", "LO", "str"),
     0x00100010: ("patient_name", "PN", "str"),
     0x00100020: ("patient_id", "LO", "str"),
+    0x00180040: ("cine_rate", "IS", "float"),
+    0x00181063: ("frame_time", "DS", "float"),
     0x00181164: ("imager_pixel_spacing", "DS", "floats"),
     0x0020000D: ("study_instance_uid", "UI", "str"),
     0x0020000E: ("series_instance_uid", "UI", "str"),

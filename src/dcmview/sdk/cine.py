@@ -28,8 +28,8 @@ def cine_rate(source: Dataset | Header) -> float | None:
     Parameters
     ----------
     source : pydicom.dataset.Dataset or Header
-        A header read by pydicom, or a scan's :class:`Header` (which knows these
-        attributes only when the scan kept them in ``Header.extra``).
+        A header read by pydicom, or a scan's :class:`Header` (which reads these
+        three attributes at scan time).
 
     Examples
     --------
@@ -42,13 +42,13 @@ def cine_rate(source: Dataset | Header) -> float | None:
     >>> cine_rate(ds), cine_rate(Dataset())
     (30.0, None)
     """
-    for keyword, per_second in (
-        ("CineRate", False),
-        ("FrameTime", True),
-        ("RecommendedDisplayFrameRate", False),
+    for keyword, attr, per_second in (
+        ("CineRate", "cine_rate", False),
+        ("FrameTime", "frame_time", True),
+        ("RecommendedDisplayFrameRate", "recommended_display_frame_rate", False),
     ):
         if isinstance(source, Header):
-            value: object = source.value(keyword)
+            value: object = getattr(source, attr)
         else:
             try:
                 value = source.get(keyword)

@@ -84,6 +84,9 @@ class Header:
     has_modality_lut, has_voi_lut : bool
         Whether a non-empty Modality LUT Sequence (0028,3000) or VOI LUT Sequence
         (0028,3010) is present at the top level.
+    cine_rate, frame_time, recommended_display_frame_rate : float or None
+        Cine Rate (0018,0040), Frame Time (0018,1063) in ms and Recommended Display
+        Frame Rate (0008,2144): how fast a multi-frame file asks to be played.
     extra : dict of str to str
         Further keywords read for filters (``{"BodyPartExamined": "BREAST"}``).
     """
@@ -119,6 +122,9 @@ class Header:
     pixel_aspect_ratio: tuple[float, ...] | None = None
     has_modality_lut: bool = False
     has_voi_lut: bool = False
+    cine_rate: float | None = None
+    frame_time: float | None = None
+    recommended_display_frame_rate: float | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -151,7 +151,6 @@ def _summary(index: int, h: Header) -> schemas.FileSummary:
         "photometric_interpretation": h.photometric_interpretation,
         "transfer_syntax_uid": h.transfer_syntax_uid,
         "default_window": cast("schemas.WindowBody | None", default),
-        # From the scan's header: known when the scan kept the cine attributes.
         "cine_rate": cine_rate(h),
     }
 
