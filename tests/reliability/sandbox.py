@@ -254,6 +254,42 @@ class Outcome:
         return dict(self.steps)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) a process has used, from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _wait_for_answer(proc: subprocess.Popen[str], deadline: float) -> str | None:
+    """Wait for the child's answer; return why it counts as a hang, or None once it answered.
+
+    A hang is a case that spends `deadline` seconds of the child's CPU (a loop), or
+    that stops using CPU for 5 s once `deadline` wall seconds have passed (a deadlock).
+    Wall time alone is not the measure: on a loaded 2-core machine a case that needs
+    a few seconds of CPU can wait longer than the deadline for a core.
+    """
+    assert proc.stdout is not None
+    start, cpu0 = time.monotonic(), _cpu_seconds(proc.pid)
+    last_cpu, last_progress = cpu0, start
+    while True:
+        ready, _, _ = select.select([proc.stdout], [], [], 1.0)
+        if ready:
+            return None
+        now, cpu = time.monotonic(), _cpu_seconds(proc.pid)
+        if cpu > last_cpu:
+            last_cpu, last_progress = cpu, now
+        if cpu - cpu0 >= deadline:
+            return f"hang: {cpu - cpu0:.0f} s of CPU and no answer"
+        if now - start >= deadline and now - last_progress >= 5.0:
+            return f"hang: no answer within {now - start:.0f} s, and no CPU used for 5 s"
+        if now - start >= 4 * deadline:
+            return f"hang: no answer within {now - start:.0f} s"
+
+
 class Sandbox:
     """A child process that runs SDK cases with a deadline each; restarted after a failure.
 
@@ -294,9 +330,9 @@ class Sandbox:
             return self._failed(f"crash: the worker died before the case (exit {proc.wait()})")
         # The first case also pays for starting Python and importing the SDK.
         deadline = self.timeout + (20.0 if proc.pid and not getattr(proc, "_warm", False) else 0)
-        ready, _, _ = select.select([proc.stdout], [], [], deadline)
-        if not ready:
-            return self._failed(f"hang: no answer within {deadline:.0f} s")
+        hang = _wait_for_answer(proc, deadline)
+        if hang:
+            return self._failed(hang)
         line = proc.stdout.readline()
         if not line:
             code = proc.wait()
