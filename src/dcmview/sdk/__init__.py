@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from dcmview.sdk.header import Header
     from dcmview.sdk.instance import Instance, open
     from dcmview.sdk.levels import ResolutionLevel
+    from dcmview.sdk.parametric import ParametricMap, read_parametric_map
     from dcmview.sdk.references import Reference, References
     from dcmview.sdk.roi import MatchReport, Roi, RoiSet
     from dcmview.sdk.segmentation import Segment, Segmentation, read_segmentation
@@ -72,6 +73,8 @@ _LAZY: dict[str, str] = {
     "Instance": "instance",
     "open": "instance",
     "ResolutionLevel": "levels",
+    "ParametricMap": "parametric",
+    "read_parametric_map": "parametric",
     "Reference": "references",
     "References": "references",
     "MatchReport": "roi",
@@ -110,6 +113,7 @@ __all__ = [
     "NotDicomError",
     "NotFoundError",
     "PRESETS",
+    "ParametricMap",
     "Patient",
     "Plane",
     "Reference",
@@ -135,6 +139,7 @@ __all__ = [
     "WrongObjectKindError",
     "classify",
     "open",
+    "read_parametric_map",
     "read_segmentation",
     "scan",
     "tag_tree",
