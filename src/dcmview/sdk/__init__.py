@@ -20,11 +20,14 @@ from dcmview.sdk.errors import (
     DcmviewError,
     DecodeError,
     DecoderUnavailableError,
+    DerivedObjectError,
     FileReadError,
     FrameIndexError,
+    GeometryMismatchError,
     ImageTooLargeError,
     InvalidInputError,
     InvalidPathError,
+    MissingSourceError,
     NoPixelDataError,
     NotDicomError,
     NotFoundError,
@@ -33,17 +36,22 @@ from dcmview.sdk.errors import (
     UnsupportedError,
     UnsupportedPixelLayoutError,
     WindowError,
+    WrongObjectKindError,
 )
 
 if TYPE_CHECKING:
     from dcmview.sdk.cache import ByteCache
     from dcmview.sdk.catalog import Catalog, ScanProgress, SkippedFile, scan
     from dcmview.sdk.frame import Frame
+    from dcmview.sdk.geometry import Plane, Volume
     from dcmview.sdk.grouping import Patient, Series, Study
     from dcmview.sdk.header import Header
     from dcmview.sdk.instance import Instance, open
     from dcmview.sdk.levels import ResolutionLevel
+    from dcmview.sdk.parametric import ParametricMap, read_parametric_map
+    from dcmview.sdk.references import Reference, References
     from dcmview.sdk.roi import MatchReport, Roi, RoiSet
+    from dcmview.sdk.segmentation import Segment, Segmentation, read_segmentation
     from dcmview.sdk.support import Support, classify
     from dcmview.sdk.tags import tag_tree
     from dcmview.sdk.window import PRESETS, Window, WindowLike
@@ -59,13 +67,22 @@ _LAZY: dict[str, str] = {
     "Study": "grouping",
     "scan": "catalog",
     "Frame": "frame",
+    "Plane": "geometry",
+    "Volume": "geometry",
     "Header": "header",
     "Instance": "instance",
     "open": "instance",
     "ResolutionLevel": "levels",
+    "ParametricMap": "parametric",
+    "read_parametric_map": "parametric",
+    "Reference": "references",
+    "References": "references",
     "MatchReport": "roi",
     "Roi": "roi",
     "RoiSet": "roi",
+    "Segment": "segmentation",
+    "Segmentation": "segmentation",
+    "read_segmentation": "segmentation",
     "Support": "support",
     "classify": "support",
     "tag_tree": "tags",
@@ -80,37 +97,50 @@ __all__ = [
     "DcmviewError",
     "DecodeError",
     "DecoderUnavailableError",
+    "DerivedObjectError",
     "FileReadError",
     "Frame",
     "FrameIndexError",
+    "GeometryMismatchError",
     "Header",
     "ImageTooLargeError",
     "Instance",
     "InvalidInputError",
     "InvalidPathError",
     "MatchReport",
+    "MissingSourceError",
     "NoPixelDataError",
     "NotDicomError",
     "NotFoundError",
     "PRESETS",
+    "ParametricMap",
     "Patient",
+    "Plane",
+    "Reference",
+    "References",
     "ResolutionLevel",
     "Roi",
     "RoiFormatError",
     "RoiSet",
     "ScanProgress",
     "ScanTimeoutError",
+    "Segment",
+    "Segmentation",
     "Series",
     "SkippedFile",
     "Study",
     "Support",
     "UnsupportedError",
     "UnsupportedPixelLayoutError",
+    "Volume",
     "Window",
     "WindowError",
     "WindowLike",
+    "WrongObjectKindError",
     "classify",
     "open",
+    "read_parametric_map",
+    "read_segmentation",
     "scan",
     "tag_tree",
 ]

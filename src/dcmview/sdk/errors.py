@@ -20,6 +20,10 @@ so a caller's ``except ValueError`` or ``except IndexError`` keeps working::
     │   └── ImageTooLargeError                    image_too_large         refused before allocating
     ├── DecodeError                               pixel_decode_failed     corrupt pixel data
     │   └── DecoderUnavailableError               decoder_missing         names the extra to install
+    ├── DerivedObjectError(ValueError)            derived_object_invalid  a broken SEG, map or state
+    │   ├── WrongObjectKindError                  derived_object_kind     not the kind asked for
+    │   ├── MissingSourceError(LookupError)       derived_source_missing  its source is not listed
+    │   └── GeometryMismatchError                 derived_geometry_mismatch  does not fit its source
     └── ScanTimeoutError(TimeoutError)            scan_timeout            a wait for a scan ran out
 
 The HTTP status of each code is decided in one table in ``dcmview.server``; the
@@ -32,11 +36,14 @@ __all__ = [
     "DcmviewError",
     "DecodeError",
     "DecoderUnavailableError",
+    "DerivedObjectError",
     "FileReadError",
     "FrameIndexError",
+    "GeometryMismatchError",
     "ImageTooLargeError",
     "InvalidInputError",
     "InvalidPathError",
+    "MissingSourceError",
     "NoPixelDataError",
     "NotDicomError",
     "NotFoundError",
@@ -45,6 +52,7 @@ __all__ = [
     "UnsupportedError",
     "UnsupportedPixelLayoutError",
     "WindowError",
+    "WrongObjectKindError",
     "error_class_for_code",
 ]
 
@@ -188,6 +196,38 @@ class DecoderUnavailableError(DecodeError):
     """No installed decoder handles this transfer syntax; the message names what to install."""
 
     code = "decoder_missing"
+
+
+class DerivedObjectError(DcmviewError, ValueError):
+    """A derived object (SEG, parametric map, presentation state, ...) that cannot be used.
+
+    Raised for a broken encoding (a missing required sequence, a frame that
+    names no segment, values of the wrong type); the message names the file.
+    """
+
+    code = "derived_object_invalid"
+
+
+class WrongObjectKindError(DerivedObjectError):
+    """A file that is not the kind of object asked for (a CT image read as a SEG, say)."""
+
+    code = "derived_object_kind"
+
+
+class MissingSourceError(DerivedObjectError, LookupError):
+    """A derived object whose source image (or frame) is not in the catalog or not referenced."""
+
+    code = "derived_source_missing"
+
+
+class GeometryMismatchError(DerivedObjectError):
+    """A derived object whose geometry does not fit its source image.
+
+    Sizes differ, or the object refers by Frame of Reference and no frame of it
+    lies on the source frame's pixel grid.
+    """
+
+    code = "derived_geometry_mismatch"
 
 
 class ScanTimeoutError(DcmviewError, TimeoutError):

@@ -58,6 +58,7 @@ from dcmview.sdk.errors import (
     FrameIndexError,
     InvalidPathError,
     NoPixelDataError,
+    NotFoundError,
 )
 from dcmview.sdk.header import Header
 
@@ -65,7 +66,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from pydicom.dataset import Dataset
 
     from dcmview.sdk.cache import ByteCache
+    from dcmview.sdk.catalog import Catalog
     from dcmview.sdk.frame import Frame
+    from dcmview.sdk.references import References
 
 __all__ = ["MAX_FRAME_BYTES", "Instance", "open"]
 
@@ -328,6 +331,34 @@ class Instance:
         return tag_tree(self.dataset, **options)
 
     # -- frames ------------------------------------------------------------
+
+    def references(self, catalog: Catalog | None = None) -> References:
+        """What this object refers to and, given a catalog, what in it refers to this.
+
+        Parameters
+        ----------
+        catalog : Catalog, optional
+            The files to resolve references against (and to search for objects
+            that refer to this one). The file must be one of them.
+
+        Returns
+        -------
+        References
+            See :mod:`dcmview.sdk.references`.
+
+        Raises
+        ------
+        NotFoundError
+            `catalog` does not list this file.
+        """
+        from dcmview.sdk import references  # deferred: a rarely used walk
+
+        if catalog is None:
+            return references.instance_references(self.dataset, self.header)
+        index = catalog.index_of(self._path)
+        if index is None:
+            raise NotFoundError(f"{self._path} is not in the catalog", path=self._path)
+        return references.find_references(catalog, index)
 
     def frame(self, index: int) -> Frame:
         """Return frame `index` (0-based).

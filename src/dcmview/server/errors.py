@@ -20,11 +20,14 @@ from dcmview.sdk.errors import (
     DcmviewError,
     DecodeError,
     DecoderUnavailableError,
+    DerivedObjectError,
     FileReadError,
     FrameIndexError,
+    GeometryMismatchError,
     ImageTooLargeError,
     InvalidInputError,
     InvalidPathError,
+    MissingSourceError,
     NoPixelDataError,
     NotDicomError,
     NotFoundError,
@@ -33,6 +36,7 @@ from dcmview.sdk.errors import (
     UnsupportedError,
     UnsupportedPixelLayoutError,
     WindowError,
+    WrongObjectKindError,
 )
 
 __all__ = [
@@ -67,6 +71,13 @@ STATUS: dict[type[DcmviewError], int] = {
     DecodeError: 500,
     # The server could decode this with one more package installed.
     DecoderUnavailableError: 501,
+    # A derived object (SEG, parametric map, presentation state) the SDK cannot
+    # use: the file is there, its content is not usable (or not of the kind asked).
+    DerivedObjectError: 422,
+    WrongObjectKindError: 422,
+    # The object's source image is not in the catalog: nothing to draw it on.
+    MissingSourceError: 404,
+    GeometryMismatchError: 422,
     # Raised by the client's wait_until_scanned, never by the server; listed so
     # that every class has a status.
     ScanTimeoutError: 504,
