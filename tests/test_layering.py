@@ -121,3 +121,19 @@ def test_client_imports_only_httpx_and_sdk_errors_roi() -> None:
         and not any(module == a or module.startswith(a + ".") for a in allowed)
     ]
     assert not bad, "\n".join(bad)
+
+
+MAX_LINES = 600
+
+
+@pytest.mark.parametrize("path", sorted(SRC.rglob("*.py")), ids=lambda p: str(p.relative_to(SRC)))
+def test_modules_stay_small_or_say_why(path: Path) -> None:
+    # One concept per module (docs/development.md): a longer module says why in its docstring.
+    lines = path.read_text(encoding="utf-8").count("\n")
+    if lines <= MAX_LINES:
+        return
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    assert f"Over {MAX_LINES} lines on purpose" in doc, (
+        f"{path.relative_to(SRC)} has {lines} lines: split it, or say in its docstring "
+        f"'Over {MAX_LINES} lines on purpose: <why>'"
+    )

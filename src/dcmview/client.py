@@ -21,6 +21,9 @@ Errors: an error answer ``{"code", "error"}`` raises the SDK class of that code
 (:func:`~dcmview.sdk.errors.error_class_for_code`) with ``status`` set; an unknown code
 (``unauthorized``, ``forbidden_host``, ...) raises :class:`DcmviewError` carrying it.
 Connection failures and timeouts stay httpx's own (:class:`httpx.TransportError`).
+
+Over 600 lines on purpose: one method per route, each in two twins, as httpx's own
+client is laid out; the wire format lives in :mod:`dcmview.wire`.
 """
 
 from __future__ import annotations

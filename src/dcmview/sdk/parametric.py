@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from dcmview.sdk._derived import Code, source_frames, text
 from dcmview.sdk._framegroups import first_item, functional_groups, is_dataset
 from dcmview.sdk._types import AnyArray, ArrayF64, ArrayU8, StrPath
 from dcmview.sdk.errors import (
@@ -33,7 +34,6 @@ from dcmview.sdk.errors import (
     WrongObjectKindError,
 )
 from dcmview.sdk.geometry import frame_plane
-from dcmview.sdk.segmentation import Code, _s, _sources
 
 if TYPE_CHECKING:  # pragma: no cover
     from pydicom import Dataset
@@ -138,8 +138,8 @@ class RealWorldMapping:
                 item, "DoubleFloatRealWorldValueLastValueMapped", "RealWorldValueLastValueMapped"
             ),
             unit=Code.from_item(first_item(item, "MeasurementUnitsCodeSequence")),
-            label=_s(item, "LUTLabel"),
-            explanation=_s(item, "LUTExplanation"),
+            label=text(item, "LUTLabel"),
+            explanation=text(item, "LUTExplanation"),
             quantity=quantity,
         )
 
@@ -256,13 +256,14 @@ class ParametricMap:
         self._instance = instance
         self._catalog = catalog
         path = instance.path
-        if _s(ds, "SOPClassUID") != PARAMETRIC_MAP_CLASS:
+        if text(ds, "SOPClassUID") != PARAMETRIC_MAP_CLASS:
             raise WrongObjectKindError(
-                f"{path} is not a Parametric Map (SOP Class {_s(ds, 'SOPClassUID') or 'missing'})",
+                f"{path} is not a Parametric Map "
+                f"(SOP Class {text(ds, 'SOPClassUID') or 'missing'})",
                 path=path,
             )
         self.rows, self.columns = instance.rows, instance.columns
-        self.frame_of_reference_uid = _s(ds, "FrameOfReferenceUID")
+        self.frame_of_reference_uid = text(ds, "FrameOfReferenceUID")
         self._mappings: list[RealWorldMapping] = []
         self._by_source: dict[tuple[str, int | None], int] = {}
         for k in range(instance.number_of_frames):
@@ -279,7 +280,7 @@ class ParametricMap:
                     f"{path}: frame {k + 1} has no Real World Value Mapping Sequence", path=path
                 )
             self._mappings.append(RealWorldMapping.from_item(item))
-            for key in _sources(groups):
+            for key in source_frames(groups):
                 self._by_source.setdefault(key, k)
 
     def __repr__(self) -> str:
@@ -336,7 +337,7 @@ class ParametricMap:
                 path=self.path,
             )
         ds = source.dataset
-        if not self.frame_of_reference_uid or _s(ds, "FrameOfReferenceUID") != (
+        if not self.frame_of_reference_uid or text(ds, "FrameOfReferenceUID") != (
             self.frame_of_reference_uid
         ):
             raise MissingSourceError(

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from dcmview.sdk._derived import Code as Code, lab_to_rgb as lab_to_rgb, source_frames, text
 from dcmview.sdk._framegroups import first_item, functional_groups, is_dataset
 from dcmview.sdk._types import AnyArray, ArrayU8, StrPath
 from dcmview.sdk.errors import (
@@ -76,45 +77,6 @@ _PALETTE: tuple[tuple[int, int, int], ...] = (
     (210, 245, 60),
     (250, 190, 212),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Code:
-    """A coded concept: (Code Value, Coding Scheme Designator, Code Meaning)."""
-
-    value: str
-    scheme: str
-    meaning: str
-
-    @classmethod
-    def from_item(cls, item: Dataset | None) -> Code | None:
-        """The code of a Code Sequence item, or None."""
-        if item is None:
-            return None
-        value = item.get("CodeValue") or item.get("LongCodeValue") or item.get("URNCodeValue")
-        return cls(
-            str(value or ""), str(item.get("CodingSchemeDesignator", "")), _s(item, "CodeMeaning")
-        )
-
-    def to_json(self) -> dict[str, str]:
-        """A JSON-ready dict."""
-        return {"value": self.value, "scheme": self.scheme, "meaning": self.meaning}
-
-
-def _s(ds: Dataset, keyword: str) -> str:
-    value = ds.get(keyword)
-    return str(value).strip() if value not in (None, "") else ""
-
-
-def lab_to_rgb(dicom_lab: Sequence[int]) -> tuple[int, int, int]:
-    """sRGB (0..255) of a DICOM CIELab triplet (0..65535 each, PS3.3 C.10.7.1.1).
-
-    Uses highdicom's conversion (D65 white point); colours outside the sRGB
-    gamut are clipped.
-    """
-    from highdicom.color import CIELabColor
-
-    return CIELabColor.from_dicom_value([int(v) for v in dicom_lab]).to_rgb(clip=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,41 +175,17 @@ def _segment(item: Dataset, path: str) -> Segment:
             color = None
     return Segment(
         number=number,
-        label=_s(item, "SegmentLabel"),
-        description=_s(item, "SegmentDescription"),
+        label=text(item, "SegmentLabel"),
+        description=text(item, "SegmentDescription"),
         category=Code.from_item(first_item(item, "SegmentedPropertyCategoryCodeSequence")),
         type=Code.from_item(first_item(item, "SegmentedPropertyTypeCodeSequence")),
-        algorithm_type=_s(item, "SegmentAlgorithmType"),
-        algorithm_name=_s(item, "SegmentAlgorithmName"),
+        algorithm_type=text(item, "SegmentAlgorithmType"),
+        algorithm_name=text(item, "SegmentAlgorithmName"),
         color=color or _PALETTE[(number - 1) % len(_PALETTE)],
         recommended=color is not None,
-        tracking_id=_s(item, "TrackingID"),
-        tracking_uid=_s(item, "TrackingUID"),
+        tracking_id=text(item, "TrackingID"),
+        tracking_uid=text(item, "TrackingUID"),
     )
-
-
-def _sources(groups: list[Dataset]) -> list[tuple[str, int | None]]:
-    """(source UID, 0-based frame or None) named by a SEG frame's Derivation Image group."""
-    out: list[tuple[str, int | None]] = []
-    for group in groups:
-        for derivation in group.get("DerivationImageSequence") or []:
-            if not is_dataset(derivation):
-                continue
-            for src in derivation.get("SourceImageSequence") or []:
-                if not is_dataset(src):
-                    continue
-                uid = _s(src, "ReferencedSOPInstanceUID")
-                if not uid:
-                    continue
-                numbers = src.get("ReferencedFrameNumber")
-                if numbers in (None, ""):
-                    out.append((uid, None))
-                    continue
-                values = [numbers] if isinstance(numbers, int | float | str) else list(numbers)
-                out.extend((uid, int(n) - 1) for n in values)
-        if out:
-            return out  # the per-frame group overrides the shared one
-    return out
 
 
 class Segmentation:
@@ -294,12 +232,12 @@ class Segmentation:
         self._instance = instance
         self._catalog = catalog
         path = instance.path
-        if _s(ds, "SOPClassUID") not in SEGMENTATION_CLASSES:
+        if text(ds, "SOPClassUID") not in SEGMENTATION_CLASSES:
             raise WrongObjectKindError(
-                f"{path} is not a Segmentation (SOP Class {_s(ds, 'SOPClassUID') or 'missing'})",
+                f"{path} is not a Segmentation (SOP Class {text(ds, 'SOPClassUID') or 'missing'})",
                 path=path,
             )
-        self.type: str = _s(ds, "SegmentationType").upper()
+        self.type: str = text(ds, "SegmentationType").upper()
         if self.type not in ("BINARY", "FRACTIONAL", "LABELMAP"):
             raise DerivedObjectError(
                 f"{path}: Segmentation Type {self.type or 'missing'!r} is not BINARY, "
@@ -317,12 +255,12 @@ class Segmentation:
             (x for x in every if padding is not None and x.number == padding), None
         )
         self.segments: tuple[Segment, ...] = tuple(x for x in every if x is not self.background)
-        self.fractional_type: str = _s(ds, "SegmentationFractionalType")
+        self.fractional_type: str = text(ds, "SegmentationFractionalType")
         try:
             self.max_fractional_value = int(ds.get("MaximumFractionalValue", 255) or 255)
         except (TypeError, ValueError):
             self.max_fractional_value = 255
-        self.frame_of_reference_uid: str = _s(ds, "FrameOfReferenceUID")
+        self.frame_of_reference_uid: str = text(ds, "FrameOfReferenceUID")
         self.rows, self.columns = instance.rows, instance.columns
         numbers = {s.number for s in self.segments}
         # per SEG frame: its segment (None for LABELMAP), its sources, its plane
@@ -349,7 +287,7 @@ class Segmentation:
                         path=path,
                     )
             self._frame_segment.append(segment)
-            for key in _sources(groups):
+            for key in source_frames(groups):
                 self._by_source.setdefault(key, []).append(k)
             self._planes.append(frame_plane(ds, k))
 
@@ -451,7 +389,7 @@ class Segmentation:
 
     def _by_plane(self, source: Instance, frame: int) -> list[int]:
         ds = source.dataset
-        forward = _s(ds, "FrameOfReferenceUID")
+        forward = text(ds, "FrameOfReferenceUID")
         if not self.frame_of_reference_uid or forward != self.frame_of_reference_uid:
             raise MissingSourceError(
                 f"{self.path} does not refer to {source.path}, and they do not share a Frame "

@@ -1,0 +1,83 @@
+"""What the readers of derived objects share: coded concepts, text values, colours, sources.
+
+Segmentations, parametric maps and presentation states all name coded concepts,
+read short text values, convert recommended CIELab colours and name the source
+frames they were derived from (the Derivation Image functional group).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dcmview.sdk._framegroups import is_dataset
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pydicom import Dataset
+
+__all__ = ["Code", "lab_to_rgb", "source_frames", "text"]
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """A coded concept: (Code Value, Coding Scheme Designator, Code Meaning)."""
+
+    value: str
+    scheme: str
+    meaning: str
+
+    @classmethod
+    def from_item(cls, item: Dataset | None) -> Code | None:
+        """The code of a Code Sequence item, or None."""
+        if item is None:
+            return None
+        value = item.get("CodeValue") or item.get("LongCodeValue") or item.get("URNCodeValue")
+        return cls(
+            str(value or ""), str(item.get("CodingSchemeDesignator", "")), text(item, "CodeMeaning")
+        )
+
+    def to_json(self) -> dict[str, str]:
+        """A JSON-ready dict."""
+        return {"value": self.value, "scheme": self.scheme, "meaning": self.meaning}
+
+
+def text(ds: Dataset, keyword: str) -> str:
+    """The stripped text of `keyword` in `ds`, ``""`` when absent or empty."""
+    value = ds.get(keyword)
+    return str(value).strip() if value not in (None, "") else ""
+
+
+def lab_to_rgb(dicom_lab: Sequence[int]) -> tuple[int, int, int]:
+    """sRGB (0..255) of a DICOM CIELab triplet (0..65535 each, PS3.3 C.10.7.1.1).
+
+    Uses highdicom's conversion (D65 white point); colours outside the sRGB
+    gamut are clipped.
+    """
+    from highdicom.color import CIELabColor
+
+    return CIELabColor.from_dicom_value([int(v) for v in dicom_lab]).to_rgb(clip=True)
+
+
+def source_frames(groups: list[Dataset]) -> list[tuple[str, int | None]]:
+    """(source UID, 0-based frame or None) named by a SEG frame's Derivation Image group."""
+    out: list[tuple[str, int | None]] = []
+    for group in groups:
+        for derivation in group.get("DerivationImageSequence") or []:
+            if not is_dataset(derivation):
+                continue
+            for src in derivation.get("SourceImageSequence") or []:
+                if not is_dataset(src):
+                    continue
+                uid = text(src, "ReferencedSOPInstanceUID")
+                if not uid:
+                    continue
+                numbers = src.get("ReferencedFrameNumber")
+                if numbers in (None, ""):
+                    out.append((uid, None))
+                    continue
+                values = [numbers] if isinstance(numbers, int | float | str) else list(numbers)
+                out.extend((uid, int(n) - 1) for n in values)
+        if out:
+            return out  # the per-frame group overrides the shared one
+    return out
