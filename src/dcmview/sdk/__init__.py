@@ -38,12 +38,15 @@ from dcmview.sdk.errors import (
 if TYPE_CHECKING:
     from dcmview.sdk.cache import ByteCache
     from dcmview.sdk.catalog import Catalog, ScanProgress, SkippedFile, scan
+    from dcmview.sdk.dose import DoseGrid, DosePlane, read_dose
     from dcmview.sdk.frame import Frame
     from dcmview.sdk.grouping import Patient, Series, Study
     from dcmview.sdk.header import Header
     from dcmview.sdk.instance import Instance, open
     from dcmview.sdk.levels import ResolutionLevel
+    from dcmview.sdk.overlay import OverlayPlane, read_overlays
     from dcmview.sdk.roi import MatchReport, Roi, RoiSet
+    from dcmview.sdk.rtstruct import StructureSet, read_structure_set
     from dcmview.sdk.support import Support, classify
     from dcmview.sdk.tags import tag_tree
     from dcmview.sdk.window import PRESETS, Window, WindowLike
@@ -58,14 +61,21 @@ _LAZY: dict[str, str] = {
     "SkippedFile": "catalog",
     "Study": "grouping",
     "scan": "catalog",
+    "DoseGrid": "dose",
+    "DosePlane": "dose",
+    "read_dose": "dose",
     "Frame": "frame",
     "Header": "header",
     "Instance": "instance",
     "open": "instance",
     "ResolutionLevel": "levels",
+    "OverlayPlane": "overlay",
+    "read_overlays": "overlay",
     "MatchReport": "roi",
     "Roi": "roi",
     "RoiSet": "roi",
+    "StructureSet": "rtstruct",
+    "read_structure_set": "rtstruct",
     "Support": "support",
     "classify": "support",
     "tag_tree": "tags",
@@ -80,6 +90,8 @@ __all__ = [
     "DcmviewError",
     "DecodeError",
     "DecoderUnavailableError",
+    "DoseGrid",
+    "DosePlane",
     "FileReadError",
     "Frame",
     "FrameIndexError",
@@ -92,6 +104,7 @@ __all__ = [
     "NoPixelDataError",
     "NotDicomError",
     "NotFoundError",
+    "OverlayPlane",
     "PRESETS",
     "Patient",
     "ResolutionLevel",
@@ -102,6 +115,7 @@ __all__ = [
     "ScanTimeoutError",
     "Series",
     "SkippedFile",
+    "StructureSet",
     "Study",
     "Support",
     "UnsupportedError",
@@ -111,6 +125,9 @@ __all__ = [
     "WindowLike",
     "classify",
     "open",
+    "read_dose",
+    "read_overlays",
+    "read_structure_set",
     "scan",
     "tag_tree",
 ]
