@@ -42,15 +42,18 @@ from dcmview.sdk.errors import (
 if TYPE_CHECKING:
     from dcmview.sdk.cache import ByteCache
     from dcmview.sdk.catalog import Catalog, ScanProgress, SkippedFile, scan
+    from dcmview.sdk.dose import DoseGrid, DosePlane, read_dose
     from dcmview.sdk.frame import Frame
     from dcmview.sdk.geometry import Plane, Volume
     from dcmview.sdk.grouping import Patient, Series, Study
     from dcmview.sdk.header import Header
     from dcmview.sdk.instance import Instance, open
     from dcmview.sdk.levels import ResolutionLevel
+    from dcmview.sdk.overlay import OverlayPlane, read_overlays
     from dcmview.sdk.parametric import ParametricMap, read_parametric_map
     from dcmview.sdk.references import Reference, References
     from dcmview.sdk.roi import MatchReport, Roi, RoiSet
+    from dcmview.sdk.rtstruct import StructureSet, read_structure_set
     from dcmview.sdk.segmentation import Segment, Segmentation, read_segmentation
     from dcmview.sdk.support import Support, classify
     from dcmview.sdk.tags import tag_tree
@@ -66,6 +69,9 @@ _LAZY: dict[str, str] = {
     "SkippedFile": "catalog",
     "Study": "grouping",
     "scan": "catalog",
+    "DoseGrid": "dose",
+    "DosePlane": "dose",
+    "read_dose": "dose",
     "Frame": "frame",
     "Plane": "geometry",
     "Volume": "geometry",
@@ -83,6 +89,10 @@ _LAZY: dict[str, str] = {
     "Segment": "segmentation",
     "Segmentation": "segmentation",
     "read_segmentation": "segmentation",
+    "OverlayPlane": "overlay",
+    "read_overlays": "overlay",
+    "StructureSet": "rtstruct",
+    "read_structure_set": "rtstruct",
     "Support": "support",
     "classify": "support",
     "tag_tree": "tags",
@@ -98,6 +108,8 @@ __all__ = [
     "DecodeError",
     "DecoderUnavailableError",
     "DerivedObjectError",
+    "DoseGrid",
+    "DosePlane",
     "FileReadError",
     "Frame",
     "FrameIndexError",
@@ -112,6 +124,7 @@ __all__ = [
     "NoPixelDataError",
     "NotDicomError",
     "NotFoundError",
+    "OverlayPlane",
     "PRESETS",
     "ParametricMap",
     "Patient",
@@ -128,6 +141,7 @@ __all__ = [
     "Segmentation",
     "Series",
     "SkippedFile",
+    "StructureSet",
     "Study",
     "Support",
     "UnsupportedError",
@@ -139,8 +153,11 @@ __all__ = [
     "WrongObjectKindError",
     "classify",
     "open",
+    "read_dose",
+    "read_overlays",
     "read_parametric_map",
     "read_segmentation",
+    "read_structure_set",
     "scan",
     "tag_tree",
 ]

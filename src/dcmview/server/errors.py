@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
 
+from dcmview.sdk.dose import DoseGridError
 from dcmview.sdk.errors import (
     DcmviewError,
     DecodeError,
@@ -38,6 +39,8 @@ from dcmview.sdk.errors import (
     WindowError,
     WrongObjectKindError,
 )
+from dcmview.sdk.overlay import OverlayDataError, UnsupportedOverlayError
+from dcmview.sdk.rtstruct import ContourImageError, ImageGeometryError, StructureSetError
 
 __all__ = [
     "STATUS",
@@ -81,6 +84,15 @@ STATUS: dict[type[DcmviewError], int] = {
     # Raised by the client's wait_until_scanned, never by the server; listed so
     # that every class has a status.
     ScanTimeoutError: 504,
+    # RT objects and overlays (issue 15): a file whose content cannot be used is 422,
+    # a contour on none of the images asked about 404. (Until these classes move
+    # into sdk/errors.py.)
+    StructureSetError: 422,
+    ImageGeometryError: 422,
+    DoseGridError: 422,
+    ContourImageError: 404,
+    OverlayDataError: 422,
+    UnsupportedOverlayError: 422,
 }
 
 
