@@ -16,7 +16,7 @@ import pydicom
 import pytest
 from pydicom.uid import ExplicitVRLittleEndian, RLELossless, RTDoseStorage
 
-from dcmview.sdk import InvalidInputError
+from dcmview.sdk import DerivedObjectError, InvalidInputError
 from dcmview.sdk.dose import DOSE_COLOURS, DoseGrid, DoseGridError, read_dose
 from dcmview.sdk.geometry import Plane, frame_plane
 from tests.bundled import TEST_FILES
@@ -167,7 +167,8 @@ def test_bad_dose_grids_raise_a_typed_error_naming_the_file(tmp_path, change, ne
     assert needle in str(info.value)
     assert str(path) in str(info.value)
     assert info.value.path == str(path)
-    assert isinstance(info.value, InvalidInputError)
+    assert isinstance(info.value, DerivedObjectError)
+    assert isinstance(info.value, ValueError)
 
 
 # -- bundled and corpus files ----------------------------------------------------------------

@@ -17,7 +17,7 @@ import pytest
 from pydicom.dataset import Dataset
 from pydicom.uid import CTImageStorage, RTStructureSetStorage
 
-from dcmview.sdk import NotFoundError, StructureSet, read_structure_set
+from dcmview.sdk import MissingSourceError, StructureSet, read_structure_set
 from dcmview.sdk.geometry import Plane, frame_plane
 from dcmview.sdk.rtstruct import ContourImageError, ImageGeometryError, StructureSetError
 from tests.bundled import TEST_FILES
@@ -141,7 +141,8 @@ def test_contours_land_on_their_pixels_by_reference_and_by_plane(tmp_path):
         ss.match(paths, strict=True)
     assert info.value.code == "contour_image_not_found"
     assert "'OFF'" in str(info.value)
-    assert isinstance(info.value, NotFoundError)
+    assert isinstance(info.value, MissingSourceError)
+    assert isinstance(info.value, LookupError)
 
 
 def test_a_referencing_contour_does_not_land_on_another_image_at_its_plane(tmp_path):

@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dcmview.sdk._types import ArrayF32, ArrayF64, ArrayU8, StrPath
-from dcmview.sdk.errors import InvalidInputError
+from dcmview.sdk.errors import DoseGridError as DoseGridError, InvalidInputError
 from dcmview.sdk.geometry import Plane, Volume, frame_planes
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -64,12 +64,6 @@ DOSE_COLOURS: tuple[tuple[float, tuple[int, int, int]], ...] = (
     (1.00, (255, 0, 0)),
 )
 DOSE_UNITS = ("GY", "RELATIVE")
-
-
-class DoseGridError(InvalidInputError):
-    """An RT Dose that cannot be used: no grid geometry, no Dose Units, offsets that do not fit."""
-
-    code = "invalid_dose_grid"
 
 
 class DoseSummary(TypedDict):

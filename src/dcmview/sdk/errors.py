@@ -17,13 +17,19 @@ so a caller's ``except ValueError`` or ``except IndexError`` keeps working::
     ├── FileReadError(OSError)                    file_unreadable         unreadable since the scan
     ├── UnsupportedError                          unsupported_transfer_syntax
     │   ├── UnsupportedPixelLayoutError           unsupported_pixel_layout
-    │   └── ImageTooLargeError                    image_too_large         refused before allocating
+    │   ├── ImageTooLargeError                    image_too_large         refused before allocating
+    │   └── UnsupportedOverlayError               unsupported_overlay     overlay stored otherwise
     ├── DecodeError                               pixel_decode_failed     corrupt pixel data
-    │   └── DecoderUnavailableError               decoder_missing         names the extra to install
+    │   ├── DecoderUnavailableError               decoder_missing         names the extra to install
+    │   └── OverlayDataError                      invalid_overlay         no bitmap from its bits
     ├── DerivedObjectError(ValueError)            derived_object_invalid  a broken SEG, map or state
     │   ├── WrongObjectKindError                  derived_object_kind     not the kind asked for
+    │   ├── StructureSetError                     invalid_structure_set   a broken RTSTRUCT
+    │   ├── DoseGridError                         invalid_dose_grid       no usable dose grid
     │   ├── MissingSourceError(LookupError)       derived_source_missing  its source is not listed
+    │   │   └── ContourImageError                 contour_image_not_found on no image
     │   └── GeometryMismatchError                 derived_geometry_mismatch  does not fit its source
+    │       └── ImageGeometryError                no_image_geometry       a frame with no plane
     └── ScanTimeoutError(TimeoutError)            scan_timeout            a wait for a scan ran out
 
 The HTTP status of each code is decided in one table in ``dcmview.server``; the
@@ -33,13 +39,16 @@ client maps codes back to these classes with :func:`error_class_for_code`.
 from __future__ import annotations
 
 __all__ = [
+    "ContourImageError",
     "DcmviewError",
     "DecodeError",
     "DecoderUnavailableError",
     "DerivedObjectError",
+    "DoseGridError",
     "FileReadError",
     "FrameIndexError",
     "GeometryMismatchError",
+    "ImageGeometryError",
     "ImageTooLargeError",
     "InvalidInputError",
     "InvalidPathError",
@@ -47,9 +56,12 @@ __all__ = [
     "NoPixelDataError",
     "NotDicomError",
     "NotFoundError",
+    "OverlayDataError",
     "RoiFormatError",
     "ScanTimeoutError",
+    "StructureSetError",
     "UnsupportedError",
+    "UnsupportedOverlayError",
     "UnsupportedPixelLayoutError",
     "WindowError",
     "WrongObjectKindError",
@@ -228,6 +240,42 @@ class GeometryMismatchError(DerivedObjectError):
     """
 
     code = "derived_geometry_mismatch"
+
+
+class StructureSetError(DerivedObjectError):
+    """An RT Structure Set that cannot be read: not an RTSTRUCT, bad contour data, ..."""
+
+    code = "invalid_structure_set"
+
+
+class DoseGridError(DerivedObjectError):
+    """An RT Dose that cannot be used: no grid geometry, no Dose Units, offsets that do not fit."""
+
+    code = "invalid_dose_grid"
+
+
+class ContourImageError(MissingSourceError):
+    """A contour that lies on none of the images given (``StructureSet.match``, strict)."""
+
+    code = "contour_image_not_found"
+
+
+class ImageGeometryError(GeometryMismatchError):
+    """An image frame without the plane geometry (position, orientation, spacing) needed."""
+
+    code = "no_image_geometry"
+
+
+class OverlayDataError(DecodeError):
+    """An overlay whose attributes or data cannot make a bitmap (too short, no rows, ...)."""
+
+    code = "invalid_overlay"
+
+
+class UnsupportedOverlayError(UnsupportedError):
+    """An overlay stored in a way not read here (embedded in compressed Pixel Data, ...)."""
+
+    code = "unsupported_overlay"
 
 
 class ScanTimeoutError(DcmviewError, TimeoutError):

@@ -33,7 +33,10 @@ import numpy as np
 import numpy.typing as npt
 
 from dcmview.sdk._types import StrPath
-from dcmview.sdk.errors import DecodeError, UnsupportedError
+from dcmview.sdk.errors import (
+    OverlayDataError as OverlayDataError,
+    UnsupportedOverlayError as UnsupportedOverlayError,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from pydicom.dataset import Dataset
@@ -52,18 +55,6 @@ __all__ = [
 OVERLAY_GROUPS = tuple(range(0x6000, 0x6020, 2))
 
 BoolArray = npt.NDArray[np.bool_]
-
-
-class OverlayDataError(DecodeError):
-    """An overlay whose attributes or data cannot make a bitmap (too short, no rows, ...)."""
-
-    code = "invalid_overlay"
-
-
-class UnsupportedOverlayError(UnsupportedError):
-    """An overlay stored in a way not read here (embedded in compressed Pixel Data, ...)."""
-
-    code = "unsupported_overlay"
 
 
 class OverlaySummary(TypedDict):

@@ -29,7 +29,11 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict
 import numpy as np
 
 from dcmview.sdk._types import ArrayF64, StrPath
-from dcmview.sdk.errors import InvalidInputError, NotFoundError
+from dcmview.sdk.errors import (
+    ContourImageError as ContourImageError,
+    ImageGeometryError as ImageGeometryError,
+    StructureSetError as StructureSetError,
+)
 from dcmview.sdk.geometry import Plane, frame_plane
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,24 +55,6 @@ __all__ = [
 GEOMETRIC_TYPES = ("CLOSED_PLANAR", "OPEN_PLANAR", "POINT", "OPEN_NONPLANAR")
 #: Half the slab a contour may lie in when the image gives no Slice Thickness (mm).
 DEFAULT_HALF_THICKNESS_MM = 0.5
-
-
-class StructureSetError(InvalidInputError):
-    """An RT Structure Set that cannot be read: not an RTSTRUCT, bad contour data, ..."""
-
-    code = "invalid_structure_set"
-
-
-class ContourImageError(NotFoundError):
-    """A contour that lies on none of the images given (:meth:`StructureSet.match`, strict)."""
-
-    code = "contour_image_not_found"
-
-
-class ImageGeometryError(InvalidInputError):
-    """An image frame without the plane geometry (position, orientation, spacing) needed."""
-
-    code = "no_image_geometry"
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -84,9 +84,8 @@ STATUS: dict[type[DcmviewError], int] = {
     # Raised by the client's wait_until_scanned, never by the server; listed so
     # that every class has a status.
     ScanTimeoutError: 504,
-    # RT objects and overlays (issue 15): a file whose content cannot be used is 422,
-    # a contour on none of the images asked about 404. (Until these classes move
-    # into sdk/errors.py.)
+    # RT objects and overlays: a file whose content cannot be used is 422, a contour
+    # on none of the images asked about 404.
     StructureSetError: 422,
     ImageGeometryError: 422,
     DoseGridError: 422,
