@@ -114,6 +114,7 @@ def test_frame_headers_carry_the_display_parameters() -> None:
         full_window=Window.from_range(-3, 1000),
         presentation_lut_shape="INVERSE",
         padding=(-2000, -1990),
+        modality_lut=True,
     )
     h = wire.frame_headers(np.zeros((2, 3), dtype="<i2"), params)
     assert h == {
@@ -135,6 +136,7 @@ def test_frame_headers_carry_the_display_parameters() -> None:
         wire.FULL_WC: "499",
         wire.FULL_WW: "1004",
         wire.VOI_LUT: "1",
+        wire.MODALITY_LUT: "1",
         wire.PRESENTATION_LUT_SHAPE: "INVERSE",
         wire.PADDING_LOW: "-2000",
         wire.PADDING_HIGH: "-1990",

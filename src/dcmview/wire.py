@@ -64,6 +64,7 @@ __all__ = [
     "FULL_WC",
     "FULL_WW",
     "LEVEL",
+    "MODALITY_LUT",
     "PADDING_HIGH",
     "PADDING_LOW",
     "PHOTOMETRIC_INTERPRETATION",
@@ -120,6 +121,8 @@ AUTO_WW = "X-Frame-Auto-Ww"
 FULL_WC = "X-Frame-Full-Wc"
 FULL_WW = "X-Frame-Full-Ww"
 VOI_LUT = "X-Frame-Voi-Lut"
+#: "1" when a Modality LUT Sequence maps the stored values: slope and intercept do not.
+MODALITY_LUT = "X-Frame-Modality-Lut"
 PRESENTATION_LUT_SHAPE = "X-Frame-Presentation-LUT-Shape"
 PADDING_LOW = "X-Frame-Padding-Low"
 PADDING_HIGH = "X-Frame-Padding-High"
@@ -218,6 +221,8 @@ def frame_headers(samples: npt.NDArray[Any], params: DisplayParameters) -> dict[
         headers[FULL_WW] = _num(full.width)
         if auto.lut is not None:
             headers[VOI_LUT] = "1"
+    if params.modality_lut:
+        headers[MODALITY_LUT] = "1"
     if params.presentation_lut_shape is not None:
         headers[PRESENTATION_LUT_SHAPE] = params.presentation_lut_shape
     if params.padding is not None:

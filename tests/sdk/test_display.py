@@ -122,6 +122,9 @@ def test_modality_lut_sequence_is_applied_like_pydicom():
         display.modality_values(stored, ds, 0), apply_modality_lut(stored, ds).astype(np.float32)
     )
     assert display.rescale(ds, 0) == (1.0, 0.0, "OD")
+    # No slope and intercept describe it: a client must not window stored samples.
+    assert display.has_modality_lut(ds, 0)
+    assert not display.has_modality_lut(read(build(ramp(), RescaleSlope=2))[0], 0)
     image, used = display.render(stored, ds, 0, (2000, 4000))
     np.testing.assert_array_equal(image, used.apply(apply_modality_lut(stored, ds)))
 

@@ -124,6 +124,16 @@ def _modality(ds: Dataset, index: int) -> _Modality:
     )
 
 
+def has_modality_lut(ds: Dataset, index: int = 0) -> bool:
+    """Whether frame `index` maps stored values through a Modality LUT Sequence (0028,3000).
+
+    Then no slope and intercept describe the modality values (:func:`rescale`
+    answers 1 and 0): a client that windows stored samples itself must ask for
+    rendered or modality values instead.
+    """
+    return _modality(ds, index).lut_dataset is not None
+
+
 def rescale(ds: Dataset, index: int = 0) -> tuple[float, float, str]:
     """Rescale slope, intercept and unit of frame `index`.
 

@@ -67,6 +67,10 @@ class DisplayParameters:
         after the window, once.
     padding : tuple of (int, int) or None
         The inclusive stored-value range of Pixel Padding (drawn black), if any.
+    modality_lut : bool
+        Whether a Modality LUT Sequence maps stored values to modality values (no
+        slope and intercept describe it: ``rescale_slope`` and ``rescale_intercept``
+        are 1 and 0, and a client must not window the stored samples itself).
     """
 
     photometric_interpretation: str
@@ -78,6 +82,7 @@ class DisplayParameters:
     full_window: Window | None
     presentation_lut_shape: Literal["IDENTITY", "INVERSE"] | None
     padding: tuple[int, int] | None
+    modality_lut: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,6 +373,7 @@ class Frame:
             full_window=full,
             presentation_lut_shape=display.presentation_lut_shape(ds),
             padding=display.padding_range(ds),
+            modality_lut=display.has_modality_lut(ds, self.index),
         )
 
     def pixel(self, row: int, column: int) -> PixelValue:
