@@ -3,7 +3,7 @@ import type { FileSummary } from "../api/types";
 import { pathToFile, treeFromFiles } from "../model/catalog";
 import { catalog } from "./catalog.svelte";
 import { cine } from "./cine.svelte";
-import { activateTab, closeTab, openFile, setPos, stackLength, step, syncTabs, tabs } from "./tabs.svelte";
+import { activateTab, closeTab, openFile, setPos, setStackFps, stackLength, step, syncTabs, tabs } from "./tabs.svelte";
 
 function file(index: number, over: Partial<FileSummary> = {}): FileSummary {
   return {
@@ -79,6 +79,21 @@ describe("tabs", () => {
     syncTabs();
     expect(stackLength()).toBe(3);
     expect(tabs.item).toEqual({ fileIndex: 2, frame: 0 });
+  });
+
+  it("play each stack at its file's own rate (else 10 fps), keeping a rate the user set", () => {
+    const us = file(4, { series_instance_uid: "us", frame_count: 20, cine_rate: 30 });
+    setCatalog([file(0), file(1), file(2), file(3, { series_instance_uid: "mf", frame_count: 5 }), us]);
+    openFile(4);
+    expect(cine.fps).toBe(30);
+    openFile(1);
+    expect(cine.fps).toBe(10);
+    setStackFps(4);
+    openFile(4);
+    expect(cine.fps).toBe(30);
+    openFile(1);
+    expect(cine.fps).toBe(4);
+    closeTab(tabs.list.find((t) => t.stack.fileIndex === 4)?.key ?? "");
   });
 
   it("activate the neighbour when the active tab closes", () => {
