@@ -7,6 +7,10 @@ with :func:`frame_headers`, :func:`encode_samples` and :func:`compress`; the
 Python client reads it with :func:`decode_frame`; both use the header names
 here. The PNG route's window headers (:func:`window_headers`) are here too.
 
+Both frame answers, PNG and raw, say which resolution level they carry
+(:func:`level_headers`): ``X-Frame-Level``, the full-resolution size and the scale
+from a level pixel to full-resolution pixels (docs/http-api.md, "Resolution levels").
+
 It lives beside the server and the client rather than in either: the client
 imports it without Starlette or the server, and the SDK knows nothing of HTTP.
 It needs numpy, zlib and, for zstd, imagecodecs (imported on first use).
@@ -43,6 +47,7 @@ from dcmview.sdk.errors import DcmviewError
 
 if TYPE_CHECKING:  # pragma: no cover
     from dcmview.sdk.frame import DisplayParameters
+    from dcmview.sdk.levels import ResolutionLevel
     from dcmview.sdk.window import Window
 
 __all__ = [
@@ -51,10 +56,14 @@ __all__ = [
     "BITS_ALLOCATED",
     "CODINGS",
     "COLUMNS",
+    "COLUMN_SCALE",
     "DEFAULT_WC",
     "DEFAULT_WW",
+    "FULL_COLUMNS",
+    "FULL_ROWS",
     "FULL_WC",
     "FULL_WW",
+    "LEVEL",
     "PADDING_HIGH",
     "PADDING_LOW",
     "PHOTOMETRIC_INTERPRETATION",
@@ -63,6 +72,7 @@ __all__ = [
     "RESCALE_INTERCEPT",
     "RESCALE_SLOPE",
     "ROWS",
+    "ROW_SCALE",
     "SAMPLES_PER_PIXEL",
     "SAMPLE_FORMAT",
     "SHUFFLE",
@@ -80,6 +90,7 @@ __all__ = [
     "encode_samples",
     "frame_dtype",
     "frame_headers",
+    "level_headers",
     "little_endian",
     "unit",
     "window_headers",
@@ -114,6 +125,17 @@ PADDING_LOW = "X-Frame-Padding-Low"
 PADDING_HIGH = "X-Frame-Padding-High"
 #: ``bytes`` when the body is in byte planes.
 SHUFFLE = "X-Frame-Shuffle"
+
+# -- the resolution level of a PNG or raw answer -------------------------------------------
+
+#: The resolution level of the answer: 0 full, n is 1/2**n of each side (rounded up).
+LEVEL = "X-Frame-Level"
+#: The frame's full-resolution size, (0028,0010) Rows and (0028,0011) Columns.
+FULL_ROWS = "X-Frame-Full-Rows"
+FULL_COLUMNS = "X-Frame-Full-Columns"
+#: Full-resolution pixels per level pixel: full rows / level rows (2**n but at the edge).
+ROW_SCALE = "X-Frame-Row-Scale"
+COLUMN_SCALE = "X-Frame-Column-Scale"
 
 # -- the PNG answer's window headers --------------------------------------------------------
 
@@ -202,6 +224,30 @@ def frame_headers(samples: npt.NDArray[Any], params: DisplayParameters) -> dict[
         headers[PADDING_LOW] = _num(params.padding[0])
         headers[PADDING_HIGH] = _num(params.padding[1])
     return headers
+
+
+def level_headers(resolution: ResolutionLevel) -> dict[str, str]:
+    """The headers that say an answer's resolution level, its size and scale.
+
+    ``X-Frame-Rows``/``X-Frame-Columns`` are the level's size (the samples or
+    the PNG sent); ``X-Frame-Full-*`` the frame's; the scales map a level
+    pixel position to full resolution (multiply).
+
+    Examples
+    --------
+    >>> from dcmview.sdk.levels import ResolutionLevel
+    >>> level_headers(ResolutionLevel(1, 3, 4))[ROW_SCALE]
+    '1.5'
+    """
+    return {
+        LEVEL: str(resolution.level),
+        ROWS: str(resolution.rows),
+        COLUMNS: str(resolution.columns),
+        FULL_ROWS: str(resolution.full_rows),
+        FULL_COLUMNS: str(resolution.full_columns),
+        ROW_SCALE: _num(resolution.row_scale),
+        COLUMN_SCALE: _num(resolution.column_scale),
+    }
 
 
 def window_headers(window: Window | None) -> dict[str, str]:

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     )
     from dcmview.sdk.frame import Frame
     from dcmview.sdk.instance import Instance, open
+    from dcmview.sdk.levels import ResolutionLevel
     from dcmview.sdk.roi import MatchReport, Roi, RoiSet
     from dcmview.sdk.support import Support, classify
     from dcmview.sdk.tags import tag_tree
@@ -67,6 +68,7 @@ _LAZY: dict[str, str] = {
     "Frame": "frame",
     "Instance": "instance",
     "open": "instance",
+    "ResolutionLevel": "levels",
     "MatchReport": "roi",
     "Roi": "roi",
     "RoiSet": "roi",
@@ -98,6 +100,7 @@ __all__ = [
     "NotFoundError",
     "PRESETS",
     "Patient",
+    "ResolutionLevel",
     "Roi",
     "RoiFormatError",
     "RoiSet",

@@ -8,6 +8,13 @@ The display methods delegate to :mod:`dcmview.sdk.display`; two of them
 answer in small typed values for clients that display the samples themselves:
 :meth:`Frame.display_parameters` (:class:`DisplayParameters`) and
 :meth:`Frame.pixel` (:class:`PixelValue`).
+
+Resolution levels (:mod:`dcmview.sdk.levels`): ``array(level=n)``,
+``render(level=n)`` and ``png(level=n)`` give the frame at ``1 / 2**n`` of its
+size, for a fraction of the work where the codec can (JPEG 2000, HTJ2K); a level
+is cached under ``(path, index, n)``, and a full-resolution frame in the cache
+serves any level without decoding again. :meth:`Frame.level_for` picks the
+level for a viewport, :meth:`Frame.resolution` says a level's size and scale.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from dcmview.sdk.errors import InvalidInputError
 
 if TYPE_CHECKING:  # pragma: no cover
     from dcmview.sdk.instance import Instance
+    from dcmview.sdk.levels import ResolutionLevel
     from dcmview.sdk.window import Window, WindowLike
 
 __all__ = ["DisplayParameters", "Frame", "PixelValue", "preload"]
@@ -138,31 +146,135 @@ class Frame:
         """The cache key of the decoded frame: ``(path, index)``."""
         return (self.instance.path, self.index)
 
-    def array(self) -> AnyArray:
-        """Decode the frame's stored values.
+    def cache_key(self, level: int = 0) -> tuple[str, int] | tuple[str, int, int]:
+        """The cache key of the frame at `level`: :attr:`key`, else ``(path, index, level)``."""
+        return self.key if level == 0 else (self.instance.path, self.index, level)
+
+    # -- resolution levels ---------------------------------------------------
+
+    @property
+    def levels(self) -> int:
+        """The number of resolution levels: 0 (full) to the first that is 1×1.
+
+        Examples
+        --------
+        >>> import pydicom.examples
+        >>> from dcmview.sdk.instance import open
+        >>> open(pydicom.examples.get_path("ct")).frame(0).levels  # 128×128: 128 .. 1
+        8
+        """
+        from dcmview.sdk.levels import max_level
+
+        return max_level(self.instance.rows, self.instance.columns) + 1
+
+    def level_for(self, max_size: int) -> int:
+        """Return the least-work level whose larger side is still at least `max_size` pixels.
+
+        Parameters
+        ----------
+        max_size : int
+            The larger side, in pixels, the frame is displayed at (a viewport).
+
+        Returns
+        -------
+        int
+            The largest *n* with ``max(ceil(rows / 2**n), ceil(columns / 2**n)) >= max_size``;
+            0 when the frame is smaller than `max_size`.
+
+        Raises
+        ------
+        InvalidInputError
+            `max_size` below 1.
+
+        Examples
+        --------
+        >>> import pydicom.examples
+        >>> from dcmview.sdk.instance import open
+        >>> frame = open(pydicom.examples.get_path("ct")).frame(0)
+        >>> frame.level_for(64), frame.level_for(50), frame.level_for(1000)
+        (1, 1, 0)
+        """
+        from dcmview.sdk.levels import level_for
+
+        return level_for(self.instance.rows, self.instance.columns, max_size)
+
+    def resolution(self, level: int = 0) -> ResolutionLevel:
+        """Describe `level`: its size and its scale to full resolution (no decoding).
+
+        Raises
+        ------
+        InvalidInputError
+            `level` outside ``0 .. levels - 1``.
+
+        Examples
+        --------
+        >>> import pydicom.examples
+        >>> from dcmview.sdk.instance import open
+        >>> lv = open(pydicom.examples.get_path("ct")).frame(0).resolution(2)
+        >>> lv.rows, lv.columns, lv.row_scale
+        (32, 32, 4.0)
+        """
+        from dcmview.sdk.levels import ResolutionLevel
+
+        return ResolutionLevel(level, self.instance.rows, self.instance.columns)
+
+    def _level(self, level: int) -> int:
+        from dcmview.sdk.levels import check_level
+
+        return check_level(level, self.instance.rows, self.instance.columns)
+
+    # -- samples -------------------------------------------------------------
+
+    def array(self, level: int = 0) -> AnyArray:
+        """Decode the frame's stored values, at full resolution or at a resolution level.
+
+        Parameters
+        ----------
+        level : int
+            0 is full resolution; level *n* has ``ceil(rows / 2**n)`` ×
+            ``ceil(columns / 2**n)`` samples (:meth:`resolution`). JPEG 2000 and
+            HTJ2K decode at the level natively (OpenJPEG leaves the finer
+            wavelet levels out); other syntaxes, and any frame whose full
+            resolution is in the cache, are area-averaged from full resolution
+            (:func:`dcmview.sdk.levels.downsample`). The samples are stored values
+            either way (same dtype and bit depth), so rescale, windows and padding
+            apply as at full resolution.
 
         Returns
         -------
         numpy.ndarray
-            Exactly what ``pydicom.pixels.pixel_array(path, index=index)`` returns:
-            shape (rows, columns) or (rows, columns, samples), YBR converted to
-            RGB, palette not applied. With a cache the array is shared and
-            read-only; copy it before changing it.
+            At level 0 exactly what ``pydicom.pixels.pixel_array(path, index=index)``
+            returns: shape (rows, columns) or (rows, columns, samples), YBR
+            converted to RGB, palette not applied. With a cache the array is
+            shared and read-only; copy it before changing it.
 
         Raises
         ------
+        InvalidInputError
+            `level` outside ``0 .. levels - 1``.
         DecodeError
             Corrupt or truncated pixel data; DecoderUnavailableError when no
             codec for the transfer syntax is installed.
         ImageTooLargeError
-            Declared dimensions too large to decode safely.
+            Declared dimensions too large to decode safely (judged at full
+            resolution, whatever the level).
         UnsupportedPixelLayoutError
             Image Pixel attributes that cannot describe a frame.
+
+        Examples
+        --------
+        >>> import pydicom.examples
+        >>> from dcmview.sdk.instance import open
+        >>> frame = open(pydicom.examples.get_path("ct")).frame(0)
+        >>> frame.array(level=1).shape, frame.array(level=7).shape
+        ((64, 64), (1, 1))
         """
+        level = self._level(level)
         cache = self.instance.cache
         if cache is None:
-            return self.instance.decode(self.index)
-        value, _hit = cache.get_or_create(self.key, self._decode_shared)
+            return self.instance.decode(self.index, level)
+        make = self._decode_shared if level == 0 else lambda: self._level_shared(level)
+        value, _hit = cache.get_or_create(self.cache_key(level), make)
         return value
 
     def _decode_shared(self) -> AnyArray:
@@ -171,20 +283,39 @@ class Frame:
         arr.flags.writeable = False
         return arr
 
-    def is_cached(self) -> bool:
-        """Whether the decoded frame is in the instance's cache."""
+    def _level_shared(self, level: int) -> AnyArray:
         cache = self.instance.cache
-        return cache is not None and self.key in cache
+        assert cache is not None
+        full = cache.get(self.key)
+        if full is None and not self.instance._decodes_levels():
+            # Decoded in full anyway: keep that in the cache too, for the next level.
+            full = self.array()
+        if full is not None:
+            arr = self.instance._downsample(full, level)
+        else:
+            arr = self.instance.decode(self.index, level)
+        arr.flags.writeable = False
+        return arr
 
-    def modality_values(self) -> ArrayF32:
+    def is_cached(self, level: int = 0) -> bool:
+        """Whether the frame at `level` (full resolution by default) is in the instance's cache."""
+        cache = self.instance.cache
+        return cache is not None and self.cache_key(level) in cache
+
+    def modality_values(self, level: int = 0) -> ArrayF32:
         """Return the modality values: stored values through the Modality LUT / rescale.
 
         Per-frame Pixel Value Transformation (functional groups) first, then the
         shared groups, then the top level (see :func:`dcmview.sdk.display.modality_values`).
+
+        Parameters
+        ----------
+        level : int
+            The resolution level of the samples (see :meth:`array`).
         """
         from dcmview.sdk import display
 
-        return display.modality_values(self.array(), self.instance.dataset, self.index)
+        return display.modality_values(self.array(level), self.instance.dataset, self.index)
 
     def default_window(self) -> Window | None:
         """Return the file's own window for this frame, or None when it has none.
@@ -197,7 +328,9 @@ class Frame:
 
         return Window.from_dataset(self.instance.dataset, self.index)
 
-    def display_parameters(self, stored: AnyArray | None = None) -> DisplayParameters:
+    def display_parameters(
+        self, stored: AnyArray | None = None, *, level: int = 0
+    ) -> DisplayParameters:
         """Return how the SDK displays this frame (rescale, unit, windows, inversion, padding).
 
         Parameters
@@ -205,6 +338,9 @@ class Frame:
         stored : numpy.ndarray, optional
             This frame's :meth:`array`, when the caller holds it already: a frame
             larger than the cache's budget is not kept, and would be decoded again.
+        level : int
+            The resolution level whose samples the auto and full windows come
+            from (when `stored` is not given).
 
         Returns
         -------
@@ -213,7 +349,7 @@ class Frame:
         """
         from dcmview.sdk import display
 
-        samples = self.array() if stored is None else stored
+        samples = self.array(level) if stored is None else stored
         ds = self.instance.dataset
         slope, intercept, unit = display.rescale(ds, self.index)
         auto = display.resolve_window("dicom", samples, ds, self.index)
@@ -269,13 +405,16 @@ class Frame:
         modality = float(display.modality_values(one, ds, self.index).reshape(-1)[0])
         return PixelValue(row, column, stored[0], modality, unit)
 
-    def window(self, window: WindowLike = None) -> Window | None:
+    def window(self, window: WindowLike = None, level: int = 0) -> Window | None:
         """Resolve `window` for this frame (presets, ``"dicom"``, ``"full"``, percentiles).
 
         Parameters
         ----------
         window : Window, (center, width), str or None
             See :data:`dcmview.sdk.window.WindowLike`.
+        level : int
+            The resolution level whose samples a percentile or full-range window
+            is computed from (the file's own window does not depend on it).
 
         Returns
         -------
@@ -284,27 +423,37 @@ class Frame:
         """
         from dcmview.sdk import display
 
-        return display.resolve_window(window, self.array(), self.instance.dataset, self.index)
+        return display.resolve_window(window, self.array(level), self.instance.dataset, self.index)
 
-    def render(self, window: WindowLike = None) -> ArrayU8:
+    def render(self, window: WindowLike = None, level: int = 0) -> ArrayU8:
         """Render the frame for display as 8-bit grey (rows, columns) or RGB (rows, columns, 3).
 
         Parameters
         ----------
         window : Window, (center, width), str or None
             See :data:`dcmview.sdk.window.WindowLike`; None is the file's window,
-            else the 1st..99th percentile of the modality values.
+            else the 1st..99th percentile of the modality values (of this level's
+            samples).
+        level : int
+            The resolution level (see :meth:`array`); the image has its size.
+
+        Examples
+        --------
+        >>> import pydicom.examples
+        >>> from dcmview.sdk.instance import open
+        >>> open(pydicom.examples.get_path("ct")).frame(0).render("lung", level=2).shape
+        (32, 32)
         """
         from dcmview.sdk import display
 
-        image, _used = display.render(self.array(), self.instance.dataset, self.index, window)
+        image, _used = display.render(self.array(level), self.instance.dataset, self.index, window)
         return image
 
-    def png(self, window: WindowLike = None) -> bytes:
-        """Render the frame (see :meth:`render`) and encode it as PNG."""
+    def png(self, window: WindowLike = None, level: int = 0) -> bytes:
+        """Render the frame at `level` (see :meth:`render`) and encode it as PNG."""
         from dcmview.sdk._png import encode_png
 
-        return encode_png(self.render(window))
+        return encode_png(self.render(window, level))
 
 
 def preload() -> None:

@@ -293,6 +293,16 @@ class Instance:
         return str(self._get("SOPInstanceUID") or "")
 
     @property
+    def cine_rate(self) -> float | None:
+        """Frames per second to play the frames at, or None (:func:`dcmview.sdk.cine.cine_rate`).
+
+        Reads the header.
+        """
+        from dcmview.sdk.cine import cine_rate
+
+        return cine_rate(self.dataset)
+
+    @property
     def has_pixels(self) -> bool:
         """Whether the file has (7FE0,0010), (7FE0,0008) or (7FE0,0009)."""
         if self._header is not None and self._dataset is None:
@@ -351,24 +361,33 @@ class Instance:
             )
         return index
 
-    def decode(self, index: int) -> AnyArray:
+    def decode(self, index: int, level: int = 0) -> AnyArray:
         """Decode frame `index` without the cache (what :meth:`Frame.array` calls).
 
         Parameters
         ----------
         index : int
             The 0-based frame index.
+        level : int
+            The resolution level (:mod:`dcmview.sdk.levels`): JPEG 2000 and HTJ2K
+            decode at it natively (as deep as the codestream's wavelet levels
+            go), other syntaxes decode in full and are area-averaged
+            (:func:`dcmview.sdk.levels.downsample`: padding left out of the means,
+            PALETTE COLOR decimated). A native decode that fails decodes in full.
 
         Returns
         -------
         numpy.ndarray
             Stored values exactly as ``pydicom.pixels.pixel_array(path, index=index)``
-            returns them: shape (rows, columns) or (rows, columns, samples).
+            returns them: shape (rows, columns) or (rows, columns, samples); at a
+            level ``ceil(rows / 2**level)`` × ``ceil(columns / 2**level)``.
 
         Raises
         ------
         FrameIndexError, NoPixelDataError
             No such frame.
+        InvalidInputError
+            `level` outside ``0 .. max_level(rows, columns)``.
         ImageTooLargeError
             The declared frame size is absurd; refused before allocating.
         UnsupportedPixelLayoutError
@@ -379,6 +398,14 @@ class Instance:
             The file is gone or unreadable since it was opened.
         """
         index = self._check_index(index)
+        if level:
+            from dcmview.sdk.levels import check_level
+
+            level = check_level(level, self.rows, self.columns)
+            native = self._decode_native(index, level)
+            if native is not None:
+                return native
+            return self._downsample(self.decode(index), level)
         px = self._pixel_index()
         if px is None:
             # The scan's header saw Pixel Data that a full read of the header does not
@@ -410,6 +437,62 @@ class Instance:
             raise FileReadError(
                 f"{self._path}: cannot read frame {index}: {exc.strerror or exc}", path=self._path
             ) from exc
+
+    def _decodes_levels(self) -> bool:
+        """Whether frames decode natively at a resolution level (JPEG 2000, HTJ2K).
+
+        Else a level is area-averaged from the full-resolution frame. PALETTE
+        COLOR never decodes at a level: the wavelet would blend colour indexes.
+        """
+        tsyntax = self.transfer_syntax_uid
+        if tsyntax not in codecs.J2K_SYNTAXES:
+            return False
+        return self.photometric_interpretation != "PALETTE COLOR" and codecs.reduces(tsyntax)
+
+    def _downsample(self, stored: AnyArray, level: int) -> AnyArray:
+        """Area-average a frame's stored values to `level` (:func:`dcmview.sdk.levels.downsample`).
+
+        Pixel padding (PS3.3 C.7.5.1.1.2) is left out of each block's mean;
+        PALETTE COLOR keeps each block's first sample (indexes are not averaged).
+        """
+        from dcmview.sdk.display import is_grayscale, padding_range
+        from dcmview.sdk.levels import downsample
+
+        ds = self.dataset
+        if self.photometric_interpretation == "PALETTE COLOR":
+            return downsample(stored, level, decimate=True)
+        padding = padding_range(ds) if is_grayscale(stored, ds) else None
+        return downsample(stored, level, padding=padding)
+
+    def _decode_native(self, index: int, level: int) -> AnyArray | None:
+        """Frame `index` decoded at `level` by the codec, else None (then: in full)."""
+        if not self._decodes_levels():
+            return None
+        px = self._pixel_index()
+        if px is None:
+            return None
+        build_frames(px, self._path, self._dataset)
+        if not px.encapsulated:
+            return None
+        try:
+            data = read_encapsulated(px, index, self._path)
+        except OSError as exc:
+            raise FileReadError(
+                f"{self._path}: cannot read frame {index}: {exc.strerror or exc}", path=self._path
+            ) from exc
+        reached = codecs.native_level(data, level, str(self.transfer_syntax_uid))
+        if reached == 0:
+            return None
+        try:
+            arr = codecs.decode_frame(
+                data, index=index, options=px.options, path=self._path, level=reached
+            )
+        except DcmviewError:
+            # A codestream that reduces badly (a tile with fewer wavelet levels
+            # than its main header says) may still decode in full; a corrupt one
+            # fails there again, with the full decode's message.
+            return None
+        return self._downsample(arr, level - reached) if reached < level else arr
 
     # -- reading -------------------------------------------------------------
 

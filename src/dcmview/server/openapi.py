@@ -157,6 +157,20 @@ def _document(version: str) -> dict[str, Any]:
             "VOI LUT function of wc/ww (beyond; LINEAR when absent)",
         ),
     ]
+    level_params = [
+        _query(
+            "level",
+            {"type": "integer", "minimum": 0},
+            "resolution level (beyond): 0 full, n is 1/2**n of each side, rounded up; "
+            "at most the level that is 1x1 (else 400)",
+        ),
+        _query(
+            "max_size",
+            {"type": "integer", "minimum": 1},
+            "pick the least-work level whose larger side is still at least this many "
+            "pixels (beyond; not with level)",
+        ),
+    ]
     binary = {"type": "string", "format": "binary"}
     paths: dict[str, Any] = {
         "/api/health": _get("Server status", _json(ref(schemas.HealthBody)), _ALWAYS),
@@ -178,7 +192,17 @@ def _document(version: str) -> dict[str, Any]:
             "One frame as an 8-bit PNG, windowed",
             {"description": "PNG", "content": {"image/png": {"schema": binary}}},
             _PIXELS,
-            parameters=[_INDEX, _FRAME, *window_params],
+            parameters=[
+                _INDEX,
+                _FRAME,
+                *window_params,
+                *level_params,
+                _query(
+                    "preview",
+                    {"enum": ["true", "false", "1", "0"]},
+                    "the same image, not kept in the PNG cache (a window being dragged)",
+                ),
+            ],
         ),
         "/api/file/{index}/frame/{frame}/raw": _get(
             "One frame's decoded samples: little-endian, row-major, interleaved colour",
@@ -191,6 +215,7 @@ def _document(version: str) -> dict[str, Any]:
                 _INDEX,
                 _FRAME,
                 _query("shuffle", {"enum": ["none", "bytes"]}, "byte-plane shuffle"),
+                *level_params,
             ],
         ),
         "/api/file/{index}/frame/{frame}/pixel": _get(

@@ -12,11 +12,17 @@ from the event loop.
 Cache keys (one :class:`~dcmview.sdk.cache.ByteCache` for all of them):
 
 - ``(path, frame)``: the decoded frame, stored by :class:`~dcmview.sdk.instance.Instance`;
-- ``("png", path, frame, window)``: ``(png_bytes, resolved_window)``, `window` a
+  ``(path, frame, level)`` the frame at a resolution level above 0 (``Frame.cache_key``);
+- ``("png", path, frame, level, window)``: ``(png_bytes, resolved_window)``, `window` a
   :class:`~dcmview.sdk.window.Window`, ``"dicom"`` or ``"full"``;
-- ``("raw", path, frame, coding, shuffle)``: ``(body, headers)`` of a compressed raw body;
-- ``("meta", path, frame)``: the ``X-Frame-*`` headers of a raw answer;
+- ``("raw", path, frame, level, coding, shuffle)``: ``(body, headers)`` of a compressed
+  raw body;
+- ``("meta", path, frame, level)``: the ``X-Frame-*`` headers of a raw answer;
 - ``("tags", path, coding)``: the serialized tag tree.
+
+The frame routes take a resolution level (``level=N``, or ``max_size=PX`` for the
+level that still fills PX pixels, :meth:`~dcmview.sdk.frame.Frame.level_for`); the
+pixel readout always reads full resolution.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from dcmview import __version__, wire
+from dcmview.sdk.cine import cine_rate
 from dcmview.sdk.errors import InvalidInputError, InvalidPathError, WindowError
 from dcmview.sdk.support import classify
 from dcmview.sdk.window import Window, WindowKeyword, voi_lut_function
@@ -144,6 +151,8 @@ def _summary(index: int, h: Header) -> schemas.FileSummary:
         "photometric_interpretation": h.photometric_interpretation,
         "transfer_syntax_uid": h.transfer_syntax_uid,
         "default_window": cast("schemas.WindowBody | None", default),
+        # From the scan's header: known when the scan kept the cine attributes.
+        "cine_rate": cine_rate(h),
     }
 
 
@@ -173,6 +182,42 @@ def _window_request(request: Request) -> Window | WindowKeyword:
         raise InvalidInputError(f"invalid query: wc={wc!r} and ww={ww!r} must be numbers") from None
     # Window() refuses what no window is: NaN, infinities, a width too small for the function.
     return Window(center, width, function)
+
+
+def _non_negative(request: Request, name: str) -> int | None:
+    text = request.query_params.get(name)
+    if text is None:
+        return None
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        raise InvalidInputError(
+            f"invalid query: {name} must be a non-negative integer, got {text!r}"
+        )
+    return int(text)
+
+
+def _level_request(request: Request, frame: Frame) -> int:
+    """The frame routes' resolution level: ``level=N`` or ``max_size=PX``, not both."""
+    level = _non_negative(request, "level")
+    max_size = _non_negative(request, "max_size")
+    if level is not None and max_size is not None:
+        raise InvalidInputError(
+            f"invalid query: give level or max_size, not both (level={level}, max_size={max_size})"
+        )
+    if max_size is not None:
+        return frame.level_for(max_size)  # InvalidInputError below 1
+    if level is None:
+        return 0
+    return frame.resolution(level).level  # InvalidInputError past the deepest level
+
+
+def _preview(request: Request) -> bool:
+    """The predecessor's ``preview`` flag: ``true`` or ``false`` (``1``/``0`` too)."""
+    text = request.query_params.get("preview")
+    if text is None or text in ("false", "0"):
+        return False
+    if text in ("true", "1"):
+        return True
+    raise InvalidInputError(f"invalid query: preview must be true or false, got {text!r}")
 
 
 # -- endpoints -----------------------------------------------------------------------
@@ -291,6 +336,7 @@ def _info(instance: Instance) -> schemas.InfoBody:
         "photometric_interpretation": h.photometric_interpretation,
         "bits_allocated": h.bits_allocated,
         "default_window": _window_body(default),
+        "cine_rate": instance.cine_rate,
     }
 
 
@@ -310,47 +356,77 @@ def _frame(request: Request) -> tuple[ServerState, Frame]:
     return state, state.catalog[index].frame(frame_index)
 
 
-def _png(state: ServerState, frame: Frame, want: Window | WindowKeyword, key: Hashable) -> Any:
-    decoded = frame.is_cached()
+def _decoded(frame: Frame, level: int) -> bool:
+    """Whether the frame's samples at `level` need no decode: cached, or cached in full."""
+    return frame.is_cached(level) or (level > 0 and frame.is_cached())
+
+
+def _png(
+    state: ServerState,
+    frame: Frame,
+    want: Window | WindowKeyword,
+    level: int,
+    key: Hashable,
+    keep: bool,
+) -> Any:
+    decoded = _decoded(frame, level)
 
     def make() -> tuple[bytes, Window | None]:
-        window = frame.window(want)
-        return frame.png(window), window
+        window = frame.window(want, level)
+        return frame.png(window, level), window
 
-    (body, window), _ = state.cache.get_or_create(key, make)
+    if keep:
+        (body, window), _ = state.cache.get_or_create(key, make)
+    else:
+        body, window = make()
     return body, window, decoded
 
 
 async def frame_png(request: Request) -> Response:
-    """``GET /api/file/:i/frame/:f``: the frame windowed to 8 bits, as PNG."""
+    """``GET /api/file/:i/frame/:f``: the frame windowed to 8 bits, as PNG.
+
+    ``preview=true`` (the predecessor's flag, a window being dragged) answers the
+    same image but does not keep it in the cache: a cached PNG still answers it.
+    """
     want = _window_request(request)
+    preview = _preview(request)
     state, frame = _frame(request)
-    key = ("png", frame.instance.path, frame.index, want)
+    level = _level_request(request, frame)
+    key = ("png", frame.instance.path, frame.index, level, want)
     cached = state.cache.get(key)
     if cached is not None:
         body, window = cached
         hit, decoded = "HIT", True
     else:
-        body, window, decoded = await state.pool.run(request, _png, state, frame, want, key)
+        body, window, decoded = await state.pool.run(
+            request, _png, state, frame, want, level, key, not preview
+        )
         hit = "MISS"
     headers = {
         "X-Cache": hit,
         "X-Cache-Frame": "HIT" if decoded else "MISS",
+        **wire.level_headers(frame.resolution(level)),
         **wire.window_headers(window),
     }
     return ChunkedResponse(body, headers=headers, media_type="image/png")
 
 
 def _raw(
-    state: ServerState, frame: Frame, coding: str | None, shuffle: bool
+    state: ServerState, frame: Frame, level: int, coding: str | None, shuffle: bool
 ) -> tuple[bytes | memoryview, dict[str, str], bool]:
-    decoded = frame.is_cached()
-    samples = wire.little_endian(frame.array())
-    meta_key = ("meta", frame.instance.path, frame.index)
-    # From `samples`: a frame over the cache budget is not kept, and would decode again.
-    meta, _ = state.cache.get_or_create(
-        meta_key, lambda: wire.frame_headers(samples, frame.display_parameters(samples))
-    )
+    decoded = _decoded(frame, level)
+    samples = wire.little_endian(frame.array(level))
+    meta_key = ("meta", frame.instance.path, frame.index, level)
+
+    def headers() -> dict[str, str]:
+        # From `samples`: a frame over the cache budget is not kept, and would decode again.
+        params = frame.display_parameters(samples)
+        return {
+            **wire.frame_headers(samples, params),
+            **wire.level_headers(frame.resolution(level)),
+        }
+
+    meta, _ = state.cache.get_or_create(meta_key, headers)
     if coding is None and not shuffle:
         return wire.encode_samples(samples), meta, decoded
 
@@ -361,7 +437,7 @@ def _raw(
         return bytes(body), meta
 
     (body, meta), _ = state.cache.get_or_create(
-        ("raw", frame.instance.path, frame.index, coding, shuffle), make
+        ("raw", frame.instance.path, frame.index, level, coding, shuffle), make
     )
     return body, meta, decoded
 
@@ -374,23 +450,26 @@ async def frame_raw(request: Request) -> Response:
     shuffle = shuffle_arg == "bytes"
     coding = choose_encoding(request.headers.get("accept-encoding"))
     state, frame = _frame(request)
+    level = _level_request(request, frame)
     path = frame.instance.path
     body: bytes | memoryview | None = None
     meta: dict[str, str] | None = None
     if coding is not None or shuffle:
-        cached = state.cache.get(("raw", path, frame.index, coding, shuffle))
+        cached = state.cache.get(("raw", path, frame.index, level, coding, shuffle))
         if cached is not None:
             body, meta = cached
     else:
-        samples = state.cache.get((path, frame.index))
-        meta = state.cache.get(("meta", path, frame.index))
+        samples = state.cache.get(frame.cache_key(level))
+        meta = state.cache.get(("meta", path, frame.index, level))
         if samples is not None and meta is not None:
             body = wire.encode_samples(samples)
     if body is not None and meta is not None:
         decoded = True
         hit = "HIT"
     else:
-        body, meta, decoded = await state.pool.run(request, _raw, state, frame, coding, shuffle)
+        body, meta, decoded = await state.pool.run(
+            request, _raw, state, frame, level, coding, shuffle
+        )
         hit = "HIT" if decoded else "MISS"
     assert meta is not None
     headers = {

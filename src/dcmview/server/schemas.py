@@ -103,6 +103,7 @@ class FileSummary(TypedDict):
     photometric_interpretation: str  # beyond
     transfer_syntax_uid: str
     default_window: WindowBody | None
+    cine_rate: float | None  # beyond: frames per second (Cine Rate, Frame Time, ...)
 
 
 class DiscoveryEntry(TypedDict):
@@ -145,6 +146,7 @@ class InfoBody(TypedDict):
     photometric_interpretation: str  # beyond
     bits_allocated: int  # beyond
     default_window: WindowBody | None
+    cine_rate: float | None  # beyond: frames per second (Cine Rate, Frame Time, ...)
 
 
 class InstanceRef(TypedDict):
