@@ -79,6 +79,18 @@ describe("RefineScheduler", () => {
     expect(refined).toEqual(["a", "a"]);
   });
 
+  it("counts the delay from the frame's first image, not from the step onto it", () => {
+    const { timers, refined, r } = setup();
+    r.show("a", false);
+    timers.advance(1000);
+    expect(refined).toEqual([]);
+    r.show("a", true);
+    timers.advance(299);
+    expect(refined).toEqual([]);
+    timers.advance(1);
+    expect(refined).toEqual(["a"]);
+  });
+
   it("refines at once on demand (zoom past 1:1, an ROI), once", () => {
     const { timers, refined, r } = setup();
     r.show("a");

@@ -43,14 +43,19 @@ export class RefineScheduler {
     return this.refined === key;
   }
 
-  /** The frame on screen is now `key` (a no-op when it already was). */
-  show(key: string): void {
-    if (key === this.current) return;
-    this.current = key;
-    this.cancelTimer();
-    // Moving to another frame ends the previous one's refinement.
-    if (this.refined !== key) this.refined = null;
-    this.arm();
+  /**
+   * The tab is now on frame `key`; `drawn` once some image of it is on screen. The idle
+   * delay counts from then: a first image slower than the delay is not raced by the
+   * full-resolution one.
+   */
+  show(key: string, drawn = true): void {
+    if (key !== this.current) {
+      this.current = key;
+      this.cancelTimer();
+      // Moving to another frame ends the previous one's refinement.
+      if (this.refined !== key) this.refined = null;
+    }
+    if (drawn && this.timer === null) this.arm();
   }
 
   /** Refine the frame on screen at once (a zoom past its level's 1:1, an ROI being drawn). */

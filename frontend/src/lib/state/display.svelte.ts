@@ -154,7 +154,6 @@ export function ensureFrames(): Loaded | null {
   if (viewport.size.width <= 0 || viewport.size.height <= 0) return store.finest(item.fileIndex, item.frame) ?? null;
   const pos = `${tab.key}|${item.fileIndex}:${item.frame}`;
   refiner.playing(cine.playing);
-  refiner.show(pos);
   // Zooming in past the drawn level's 1:1 needs the full samples now, not after a pause.
   const full = fullSize(item);
   const scale = full ? drawScale(tab, full) : 0;
@@ -165,13 +164,16 @@ export function ensureFrames(): Loaded | null {
   lastPos = pos;
   lastScale = scale;
   const w = want(tab, item, refiner.wantsFull(pos));
+  refiner.show(pos, w.best !== undefined);
   // Re-plan only when what is wanted changes, not on every frame that lands in the cache.
   const plan = `${tab.key}|${w.key}|${cine.playing}|${cine.mode}|${cine.dir}`;
   if (plan !== planned || (!w.good && !store.isLoading(w.key))) {
     const first = plan !== planned;
     planned = plan;
     const ahead = prefetchKeys(tab);
-    if (first) store.cancel(new Set([w.key, ...ahead.map((p) => p.key)]));
+    // Keep the frame's fitting level too: refining must not abort its first image.
+    const fitting = levelKey(item.fileIndex, item.frame, fittingLevel(tab, item));
+    if (first) store.cancel(new Set([w.key, fitting, ...ahead.map((p) => p.key)]));
     store.pin([w.key, ...(w.best ? [w.best.key] : [])]);
     if (!w.good) {
       stats.frameRequests++;

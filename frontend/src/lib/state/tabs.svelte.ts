@@ -8,6 +8,7 @@ import type { WindowChoice } from "../model/preset";
 import type { View } from "../render/transform";
 import { catalog, revealFile } from "./catalog.svelte";
 import { cine, setFps, stopCine } from "./cine.svelte";
+import { client } from "./connection.svelte";
 
 export interface Tab extends WindowChoice {
   key: string;
@@ -17,6 +18,8 @@ export interface Tab extends WindowChoice {
   view: View | null;
   /** Cine's rate for this stack: the file's own (cine_rate) until the user sets one. */
   fps: number;
+  /** Whether the user set `fps` (then the file's rate, arriving later, does not replace it). */
+  fpsSet?: boolean;
 }
 
 class TabState {
@@ -37,6 +40,7 @@ export function openFile(fileIndex: number, frame = 0): void {
   if (!tab) {
     tabs.list.push({ key: stack.key, label: tabLabel(f), stack, pos: 0, view: null, preset: "dicom", custom: null, fps: defaultFps(f.cine_rate) });
     tab = tabs.list[tabs.list.length - 1];
+    if (tab && typeof f.cine_rate !== "number" && f.frame_count > 1) askCineRate(tab.key, fileIndex);
   }
   if (!tab) return;
   tab.pos = stackPosition(tab.stack, fileIndex, frame);
@@ -62,7 +66,29 @@ function followTabFps(): void {
 export function setStackFps(v: number): void {
   setFps(v);
   const t = tabs.current;
-  if (t) t.fps = cine.fps;
+  if (t) {
+    t.fps = cine.fps;
+    t.fpsSet = true;
+  }
+}
+
+/**
+ * A multi-frame file's rate from /info when the catalog has none: the scan's summary may
+ * lack the attributes it comes from (Cine Rate, Frame Time, Recommended Display Frame
+ * Rate); /info reads them from the file.
+ */
+function askCineRate(tabKey: string, fileIndex: number): void {
+  client()
+    ?.info(fileIndex)
+    .then((info) => {
+      const t = tabs.list.find((x) => x.key === tabKey);
+      if (!t || t.fpsSet || typeof info.cine_rate !== "number") return;
+      t.fps = defaultFps(info.cine_rate);
+      if (tabs.active === tabKey) setFps(t.fps);
+    })
+    .catch(() => {
+      // Keep the default rate.
+    });
 }
 
 export function closeTab(key: string): void {
