@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -117,9 +118,12 @@ class Viewer:
     requests: list[str]
 
 
-def open_viewer(browser: Browser, url: str) -> Viewer:
+def open_viewer(browser: Browser, url: str, setup: Callable[[Page], None] | None = None) -> Viewer:
+    """Open the viewer at `url`; `setup` runs on the page first (e.g. to route requests)."""
     context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
     page = context.new_page()
+    if setup is not None:
+        setup(page)
     errors: list[str] = []
     requests: list[str] = []
     page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
+import numpy as np
 import pytest
 from pydicom.uid import JPEG2000Lossless, generate_uid
 
@@ -26,10 +27,15 @@ from tests.e2e.helpers import (
     open_file,
     open_viewer,
     start_server,
+    view_state,
+    viewport_pixels,
     wait_idle,
     wait_shown,
 )
-from tests.e2e.test_viewer import assert_matches_server
+from tests.e2e.test_viewer import assert_matches_server, screen_to_image, server_png
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page, Route
 
 pytestmark = pytest.mark.e2e
 
@@ -122,6 +128,60 @@ def test_a_big_frame_is_drawn_from_a_reduced_level_then_refined(
             assert int(head["x-frame-full-rows"]) == BIG_ROWS
             assert int(head["x-frame-full-columns"]) == BIG_COLUMNS
             assert int(head["x-frame-rows"]) == -(-BIG_ROWS // 2 ** levels[0])
+        assert v.errors == []
+    finally:
+        v.page.context.close()
+
+
+def hold_full_frames(page: Page) -> None:
+    """Keep every full-resolution raw request pending: only reduced levels arrive."""
+    held: list[Route] = []
+
+    def route(r: Route) -> None:
+        if "level" in parse_qs(urlparse(r.request.url).query):
+            r.continue_()
+        else:
+            held.append(r)  # never answered: the page closes with it pending
+
+    page.route("**/api/file/*/frame/*/raw*", route)
+
+
+@pytest.mark.parametrize("query", ["", "?canvas2d"], ids=["webgl2", "canvas2d"])
+def test_a_reduced_level_is_drawn_over_the_full_image(
+    browser: Any, big_server: Server, query: str
+) -> None:
+    v = open_viewer(
+        browser, f"{big_server.base_url}/{query}#token={big_server.token}", hold_full_frames
+    )
+    try:
+        with big_server.client() as api:
+            f = find_file(api, "big_dbt_j2k.dcm")
+            wait_shown(v, f["index"], 0, level=1)
+            # Whatever the level, the view is the full image's: fitted to 2048×1664 pixels.
+            view = view_state(v)
+            want = server_png(api, f["index"], 0)
+            assert want.shape[:2] == (BIG_ROWS, BIG_COLUMNS)
+            shot = viewport_pixels(v).astype(int)
+            vh, vw = shot.shape[:2]
+            ys, xs = np.mgrid[0:vh, 0:vw]
+            px, py = screen_to_image(view, want.shape[:2], (vh, vw), xs + 0.5, ys + 0.5)
+            inside = (px >= 0) & (py >= 0) & (px < BIG_COLUMNS) & (py < BIG_ROWS)
+            inside &= (xs > vw * 0.2) & (xs < vw * 0.8) & (ys > vh * 0.12) & (ys < vh * 0.88)
+            got = shot[inside][:, 0]
+            ref = want[py[inside].astype(int), px[inside].astype(int)][:, 0]
+            # The level is the full image smoothed, in the same place and the same window:
+            # close to the full-resolution PNG everywhere, and following it.
+            assert np.abs(got - ref).mean() < 4
+            assert np.corrcoef(got, ref)[0, 1] > 0.99
+            # Outside the image the viewport stays black: the level covers exactly the image.
+            # (Away from the corners, where the overlay's text is.)
+            outside = ~((px >= -2) & (py >= -2) & (px < BIG_COLUMNS + 2) & (py < BIG_ROWS + 2))
+            outside &= (ys > vh * 0.12) & (ys < vh * 0.88)
+            assert outside.sum() > 1000
+            assert shot[outside].max() == 0
+            assert v.page.get_attribute(".viewport", "data-renderer") == (
+                "canvas2d" if query else "webgl2"
+            )
         assert v.errors == []
     finally:
         v.page.context.close()
