@@ -108,11 +108,12 @@ function levelOf(v: Loaded | undefined): number {
 interface Want {
   /** The best thing cached now (maybe a coarser level than wanted), or undefined. */
   best: Loaded | undefined;
-  /** The cache key wanted; `best` when it is good enough. */
+  /** The cache key (and level) to load when `best` is not good enough. */
   key: string;
   level: number;
   viaPng: boolean;
   png: PngWindow;
+  /** `best` is the wanted level or finer (or the frame's error): nothing to load. */
   good: boolean;
 }
 
