@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -117,9 +118,12 @@ class Viewer:
     requests: list[str]
 
 
-def open_viewer(browser: Browser, url: str) -> Viewer:
+def open_viewer(browser: Browser, url: str, setup: Callable[[Page], None] | None = None) -> Viewer:
+    """Open the viewer at `url`; `setup` runs on the page first (e.g. to route requests)."""
     context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
     page = context.new_page()
+    if setup is not None:
+        setup(page)
     errors: list[str] = []
     requests: list[str] = []
     page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
@@ -142,9 +146,16 @@ def find_file(api: httpx.Client, endswith: str) -> dict[str, Any]:
     raise AssertionError(f"no catalog file ends with {endswith}")
 
 
-def wait_shown(v: Viewer, file_index: int, frame: int = 0) -> None:
-    """Wait until the viewport has drawn frame `frame` of file `file_index`."""
-    v.page.wait_for_selector(f'.viewport[data-shown="{file_index}:{frame}"]', timeout=30_000)
+def wait_shown(v: Viewer, file_index: int, frame: int = 0, level: int | None = 0) -> None:
+    """Wait until the viewport has drawn frame `frame` of file `file_index`.
+
+    At full resolution by default (a frame first drawn from a reduced level is refined
+    when the viewer stops on it); `level=None` accepts any level.
+    """
+    selector = f'.viewport[data-shown="{file_index}:{frame}"]'
+    if level is not None:
+        selector += f'[data-level="{level}"]'
+    v.page.wait_for_selector(selector, timeout=30_000)
     # One more animation frame so the draw of that frame has happened.
     v.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 

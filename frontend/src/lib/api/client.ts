@@ -1,5 +1,5 @@
 /**
- * Typed client of the dcmview HTTP API (CONTRACT.md). Method names follow
+ * Typed client of the dcmview HTTP API (docs/http-api.md). Method names follow
  * dcmview.client.Client in camelCase. Every request carries the bearer token; every
  * response's X-Server-Instance is reported so the page notices a restarted server.
  */
@@ -36,6 +36,8 @@ export interface PngFrame {
 export interface ClientHooks {
   /** Called with each response's server instance id (X-Server-Instance), when present. */
   onInstance?: (id: string) => void;
+  /** Called with every answer that came back (any status): the server is alive. */
+  onAnswer?: () => void;
   /** Called when a request could not reach the server at all. */
   onNetworkError?: () => void;
   /** Called on 401 (token missing, wrong, or from an earlier server). */
@@ -63,6 +65,7 @@ export class ApiClient {
       this.hooks.onNetworkError?.();
       throw new ApiError(0, "network", `cannot reach the dcmview server (${String(exc)})`);
     }
+    this.hooks.onAnswer?.();
     const inst = resp.headers.get("x-server-instance");
     if (inst) this.hooks.onInstance?.(inst);
     if (!resp.ok) {
@@ -121,10 +124,17 @@ export class ApiClient {
     return this.json(`/api/file/${index}/frame/${frame}/pixel?row=${row}&column=${column}`);
   }
 
-  /** Decoded samples (the browser undoes Content-Encoding: zstd/gzip itself). */
-  async frameRaw(index: number, frame: number, signal?: AbortSignal): Promise<RawFrame> {
-    const q = this.shuffle ? "?shuffle=bytes" : "";
-    const resp = await this.request(`/api/file/${index}/frame/${frame}/raw${q}`, signal ? { signal } : {});
+  /**
+   * Decoded samples (the browser undoes Content-Encoding: zstd/gzip itself) at resolution
+   * `level` (0, full resolution, asks without the parameter, as any server understands).
+   * The answer's X-Frame-Level says which level came: a server without levels sends 0.
+   */
+  async frameRaw(index: number, frame: number, opts: { level?: number; signal?: AbortSignal } = {}): Promise<RawFrame> {
+    const q = new URLSearchParams();
+    if (opts.level) q.set("level", String(opts.level));
+    if (this.shuffle) q.set("shuffle", "bytes");
+    const qs = q.toString();
+    const resp = await this.request(`/api/file/${index}/frame/${frame}/raw${qs ? `?${qs}` : ""}`, opts.signal ? { signal: opts.signal } : {});
     return parseRawFrame(resp.headers, await resp.arrayBuffer());
   }
 

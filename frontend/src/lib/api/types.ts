@@ -1,5 +1,5 @@
 /**
- * JSON shapes of the dcmview HTTP API (CONTRACT.md, server/schemas.py).
+ * JSON shapes of the dcmview HTTP API (docs/http-api.md, server/schemas.py).
  *
  * Only the fields the viewer reads are required; the server may add fields.
  */
@@ -30,6 +30,11 @@ export interface FileSummary {
   columns: number | null;
   transfer_syntax_uid?: string | null;
   default_window?: WindowJson | null;
+  /**
+   * The file's own playback rate in frames per second (Cine Rate, else 1000 / Frame Time,
+   * else Recommended Display Frame Rate), null without one or from an older server.
+   */
+  cine_rate?: number | null;
 }
 
 export interface FilesResponse {
@@ -46,6 +51,8 @@ export interface Health {
   status: string;
   file_count: number;
   server_start_ms: number;
+  /** This project's server only (the predecessor does not say). */
+  scan_complete?: boolean;
 }
 
 export interface FileInfo {
@@ -55,6 +62,7 @@ export interface FileInfo {
   transfer_syntax_uid?: string | null;
   has_pixels: boolean;
   default_window?: WindowJson | null;
+  cine_rate?: number | null;
 }
 
 export type TagValue =

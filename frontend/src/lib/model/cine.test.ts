@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { advance, clampFps, framesInBudget, prefetchPlan } from "./cine";
+import { advance, clampFps, defaultFps, framesInBudget, prefetchPlan } from "./cine";
 
 describe("advance", () => {
   it.each([
@@ -59,5 +59,22 @@ describe("limits", () => {
     // A 2048×1664 16-bit frame is 6.8 MB; 60 of them fit in 480 MiB.
     expect(framesInBudget(2048 * 1664 * 2, 480 * 1024 * 1024)).toBe(73);
     expect(framesInBudget(10, 5)).toBe(1);
+  });
+});
+
+describe("defaultFps", () => {
+  it("is the file's own rate, rounded and clamped to 1–60", () => {
+    expect(defaultFps(30)).toBe(30);
+    expect(defaultFps(1000 / 33.333)).toBe(30);
+    expect(defaultFps(7.5)).toBe(8);
+    expect(defaultFps(120)).toBe(60);
+    expect(defaultFps(0.5)).toBe(1);
+  });
+
+  it("is 10 fps without a usable rate", () => {
+    expect(defaultFps(null)).toBe(10);
+    expect(defaultFps(undefined)).toBe(10);
+    expect(defaultFps(0)).toBe(10);
+    expect(defaultFps(Number.NaN)).toBe(10);
   });
 });

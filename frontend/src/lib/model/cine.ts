@@ -57,9 +57,20 @@ export function prefetchPlan(p: Playhead, n: number, mode: PlayMode, count: numb
   return out;
 }
 
+/** Cine's rate when the file does not give one. */
+export const DEFAULT_FPS = 10;
+
+/**
+ * The rate a stack plays at when opened: the file's own (`cine_rate` of /api/files:
+ * Cine Rate, else 1000 / Frame Time, else Recommended Display Frame Rate), else 10 fps.
+ */
+export function defaultFps(cineRate: number | null | undefined): number {
+  return typeof cineRate === "number" && Number.isFinite(cineRate) && cineRate > 0 ? clampFps(cineRate) : DEFAULT_FPS;
+}
+
 /** Clamp a frames-per-second request to the supported 1–60. */
 export function clampFps(fps: number): number {
-  if (!Number.isFinite(fps)) return 10;
+  if (!Number.isFinite(fps)) return DEFAULT_FPS;
   return Math.min(60, Math.max(1, Math.round(fps)));
 }
 

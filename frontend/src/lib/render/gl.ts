@@ -4,7 +4,9 @@
  * WebGL2 path: the stored samples go to the GPU once as an integer texture; each draw
  * maps every canvas pixel back to an image pixel (nearest neighbour, one texelFetch) and
  * applies rescale + the VOI function (LINEAR, LINEAR_EXACT or SIGMOID) in the fragment
- * shader. A W/L drag is therefore one uniform change and one draw of canvas-sized work,
+ * shader. A reduced resolution level is stretched over the full image's rectangle and
+ * interpolated bilinearly (on the samples, before the same window), so the geometry and
+ * the window are those of the full-resolution frame whatever level is drawn. A W/L drag is therefore one uniform change and one draw of canvas-sized work,
  * never a server request.
  * Fallback (no WebGL2): the same math on the CPU into a 2D canvas.
  */
@@ -44,12 +46,20 @@ void main() {
 
 function fragSource(kind: ProgramKind): string {
   const sampler = kind === "uint" ? "usampler2D" : kind === "int" ? "isampler2D" : "sampler2D";
-  const fetch =
+  const color =
     kind === "rgba"
-      ? "outColor = vec4(texelFetch(u_tex, t, 0).rgb, 1.0); return;"
-      : `float v = float(texelFetch(u_tex, t, 0).r);
+      ? `vec3 at(ivec2 t) { return texelFetch(u_tex, clamp(t, ivec2(0), ivec2(u_texSize) - 1), 0).rgb; }`
+      : `float at(ivec2 t) { return float(texelFetch(u_tex, clamp(t, ivec2(0), ivec2(u_texSize) - 1), 0).r); }
+bool isPad(float v) { return u_hasPad && v >= u_padLo && v <= u_padHi; }`;
+  const shade =
+    kind === "rgba"
+      ? `vec3 c = at(t);
+  if (u_smooth) c = bilinear(q);
+  outColor = vec4(c, 1.0);`
+      : `float v = at(t);
   // Pixel padding (PS3.3 C.7.5.1.1.2) is not image: black, as the server renders it.
-  if (u_hasPad && v >= u_padLo && v <= u_padHi) { outColor = vec4(0.0, 0.0, 0.0, 1.0); return; }
+  if (isPad(v)) { outColor = vec4(0.0, 0.0, 0.0, 1.0); return; }
+  if (u_smooth) v = bilinear(q);
   float m = v * u_slope + u_intercept;
   float y;
   if (u_func == 2) {
@@ -65,6 +75,20 @@ function fragSource(kind: ProgramKind): string {
   }
   if (u_invert) y = 1.0 - y;
   outColor = vec4(y, y, y, 1.0);`;
+  const type = kind === "rgba" ? "vec3" : "float";
+  // Bilinear interpolation of the samples before the window (integer textures cannot be
+  // filtered by the GPU); next to padding, the nearest sample is kept.
+  const bilinear = `${type} bilinear(vec2 q) {
+  vec2 c = q - 0.5;
+  ivec2 i = ivec2(floor(c));
+  vec2 f = c - floor(c);
+  ${type} a = at(i);
+  ${type} b = at(i + ivec2(1, 0));
+  ${type} d = at(i + ivec2(0, 1));
+  ${type} e = at(i + ivec2(1, 1));
+  ${kind === "rgba" ? "" : "if (isPad(a) || isPad(b) || isPad(d) || isPad(e)) return at(ivec2(floor(q)));"}
+  return mix(mix(a, b, f.x), mix(d, e, f.x), f.y);
+}`;
   return `#version 300 es
 precision highp float;
 precision highp int;
@@ -72,6 +96,8 @@ precision highp ${sampler};
 uniform ${sampler} u_tex;
 uniform mat3 u_affine;
 uniform vec2 u_size;
+uniform vec2 u_texSize;
+uniform bool u_smooth;
 uniform float u_canvasH;
 uniform float u_dpr;
 uniform float u_slope;
@@ -84,13 +110,18 @@ uniform bool u_hasPad;
 uniform float u_padLo;
 uniform float u_padHi;
 out vec4 outColor;
+${color}
+${bilinear}
 void main() {
   // gl_FragCoord is in device pixels from the bottom-left; the affine expects CSS px from the top-left.
   vec2 s = vec2(gl_FragCoord.x, u_canvasH - gl_FragCoord.y) / u_dpr;
+  // p: full-resolution image coordinates (the geometry, whatever level the texture holds).
   vec2 p = (u_affine * vec3(s, 1.0)).xy;
   if (p.x < 0.0 || p.y < 0.0 || p.x >= u_size.x || p.y >= u_size.y) { outColor = vec4(0.0, 0.0, 0.0, 1.0); return; }
-  ivec2 t = ivec2(floor(p));
-  ${fetch}
+  // q: texture coordinates; a reduced level is stretched over the full image's rectangle.
+  vec2 q = p * (u_texSize / u_size);
+  ivec2 t = ivec2(floor(q));
+  ${shade}
 }`;
 }
 
@@ -101,7 +132,7 @@ interface Prog {
   loc: Record<string, WebGLUniformLocation | null>;
 }
 
-const UNIFORMS = ["u_tex", "u_affine", "u_size", "u_canvasH", "u_dpr", "u_slope", "u_intercept", "u_center", "u_width", "u_func", "u_invert", "u_hasPad", "u_padLo", "u_padHi"];
+const UNIFORMS = ["u_tex", "u_affine", "u_size", "u_texSize", "u_smooth", "u_canvasH", "u_dpr", "u_slope", "u_intercept", "u_center", "u_width", "u_func", "u_invert", "u_hasPad", "u_padLo", "u_padHi"];
 
 function compile(gl: WebGL2RenderingContext, kind: ProgramKind): Prog {
   const mk = (type: number, src: string): WebGLShader => {
@@ -144,6 +175,9 @@ export class WebGL2Renderer implements Renderer {
   private texKey: string | null = null;
   private texKind: ProgramKind = "uint";
   private texSize: [number, number] = [0, 0];
+  /** The full-resolution size the texture is stretched over (its own size but for a reduced level). */
+  private imageSize: [number, number] = [0, 0];
+  private texLevel = 0;
   private vao: WebGLVertexArrayObject;
   readonly maxTextureSize: number;
 
@@ -209,10 +243,14 @@ export class WebGL2Renderer implements Renderer {
         this.texKind = r.signed ? "int" : "uint";
       }
       this.texSize = [r.columns, r.rows];
+      this.imageSize = [r.fullColumns, r.fullRows];
+      this.texLevel = r.level;
     } else {
       gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, gl.RGBA, gl.UNSIGNED_BYTE, src.bitmap);
       this.texKind = "rgba";
       this.texSize = [src.width, src.height];
+      this.imageSize = [src.width, src.height];
+      this.texLevel = 0;
     }
     this.texKey = src.key;
   }
@@ -233,7 +271,10 @@ export class WebGL2Renderer implements Renderer {
     const [a, b, c, d, e, f] = p.affine;
     gl.uniform1i(l.u_tex ?? null, 0);
     gl.uniformMatrix3fv(l.u_affine ?? null, false, [a ?? 1, b ?? 0, 0, c ?? 0, d ?? 1, 0, e ?? 0, f ?? 0, 1]);
-    gl.uniform2f(l.u_size ?? null, this.texSize[0], this.texSize[1]);
+    gl.uniform2f(l.u_size ?? null, this.imageSize[0], this.imageSize[1]);
+    gl.uniform2f(l.u_texSize ?? null, this.texSize[0], this.texSize[1]);
+    // A reduced level is interpolated (it is stretched); full resolution stays nearest-neighbour.
+    gl.uniform1i(l.u_smooth ?? null, this.texLevel > 0 ? 1 : 0);
     gl.uniform1f(l.u_canvasH ?? null, p.height);
     gl.uniform1f(l.u_dpr ?? null, p.dpr);
     if (src.kind === "raw" && this.texKind !== "rgba") {
@@ -317,9 +358,12 @@ export class Canvas2DRenderer implements Renderer {
     const id = a / det;
     const ie = -(ia * e + ic * f);
     const iff = -(ib * e + id * f);
-    ctx.imageSmoothingEnabled = false;
+    // A reduced level is stretched over the full image's rectangle, smoothed; full resolution is not.
+    const level = src.kind === "raw" ? src.raw.level : 0;
+    ctx.imageSmoothingEnabled = level > 0;
     ctx.setTransform(ia * p.dpr, ib * p.dpr, ic * p.dpr, id * p.dpr, ie * p.dpr, iff * p.dpr);
-    ctx.drawImage(img, 0, 0);
+    if (src.kind === "raw") ctx.drawImage(img, 0, 0, src.raw.columns, src.raw.rows, 0, 0, src.raw.fullColumns, src.raw.fullRows);
+    else ctx.drawImage(img, 0, 0);
     ctx.setTransform(1, 0, 0, 1, 0, 0);
   }
 

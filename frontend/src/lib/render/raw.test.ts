@@ -54,6 +54,15 @@ describe("parseRawFrame", () => {
     expect(canRenderRaw(f)).toBe(true);
   });
 
+  it("reads a reduced level's size and the full-resolution size it stands for", () => {
+    const h = { ...ct, "x-frame-level": "2", "x-frame-full-rows": "7", "x-frame-full-columns": "11" };
+    const f = parseRawFrame(headers(h), new ArrayBuffer(12));
+    expect([f.level, f.rows, f.columns, f.fullRows, f.fullColumns]).toEqual([2, 2, 3, 7, 11]);
+    // Without the headers (a server without levels): full resolution, its own size.
+    const g = parseRawFrame(headers(ct), new ArrayBuffer(12));
+    expect([g.level, g.fullRows, g.fullColumns]).toEqual([0, 2, 3]);
+  });
+
   it("leaves palette color to the server", () => {
     const h = { ...ct, "x-frame-bits-allocated": "8", "x-frame-pixel-representation": "0", "x-frame-photometric-interpretation": "PALETTE COLOR" };
     expect(canRenderRaw(parseRawFrame(headers(h), new ArrayBuffer(6)))).toBe(false);

@@ -37,6 +37,14 @@ export interface RawFrame {
    * or null from a server that does not send it (then GET .../pixel says).
    */
   unit: string | null;
+  /** The resolution level of these samples (X-Frame-Level; 0, full resolution, from a server without it). */
+  level: number;
+  /**
+   * The full-resolution size (X-Frame-Full-Rows/-Columns; rows and columns without them):
+   * the image's geometry whatever the level, which transforms, ROIs and readouts use.
+   */
+  fullRows: number;
+  fullColumns: number;
   data: Samples;
 }
 
@@ -92,6 +100,9 @@ export function parseRawFrame(h: HeaderSource, body: ArrayBuffer): RawFrame {
     lo !== null && hi !== null && Number.isFinite(Number(lo)) && Number.isFinite(Number(hi)) ? [Number(lo), Number(hi)] : null;
   const float = (h.get("x-frame-sample-format") ?? "").trim().toLowerCase() === "float";
   const unit = h.get("x-frame-unit")?.trim() ?? null;
+  const level = Math.max(0, Math.round(num(h, "x-frame-level", 0)));
+  const fullRows = level > 0 ? num(h, "x-frame-full-rows", rows) : rows;
+  const fullColumns = level > 0 ? num(h, "x-frame-full-columns", columns) : columns;
   const count = rows * columns * samplesPerPixel;
   const bytes = bitsAllocated === 1 ? 1 : bitsAllocated / 8;
   if (rows <= 0 || columns <= 0 || ![8, 16, 32, 64].includes(bitsAllocated) || (bitsAllocated === 64 && !float)) {
@@ -112,7 +123,7 @@ export function parseRawFrame(h: HeaderSource, body: ArrayBuffer): RawFrame {
   // one inversion, applied once (as the SDK's display.inverted does).
   const lutShape = (h.get("x-frame-presentation-lut-shape") ?? "").trim().toUpperCase();
   const inverted = isInverted(photometric) || lutShape === "INVERSE";
-  return { rows, columns, bitsAllocated, signed, samplesPerPixel, photometric, slope, intercept, inverted, float, defaultWindow, autoWindow, fullWindow, voiLut, padding, unit, data };
+  return { rows, columns, bitsAllocated, signed, samplesPerPixel, photometric, slope, intercept, inverted, float, defaultWindow, autoWindow, fullWindow, voiLut, padding, unit, level, fullRows, fullColumns, data };
 }
 
 /**

@@ -3,6 +3,7 @@
  * the server stopped or restarted (seen on every answer, and by polling health).
  */
 import { ApiClient, ApiError } from "../api/client";
+import { Backoff, HEALTH_MAX_MS, HEALTH_MS, healthDue } from "../model/poll";
 
 class Connection {
   status = $state<"pending" | "no-token" | "ok" | "unauthorized">("pending");
@@ -16,7 +17,9 @@ export const conn = new Connection();
 
 let api: ApiClient | null = null;
 let startMs: number | null = null;
-let healthTimer: ReturnType<typeof setInterval> | null = null;
+let healthTimer: ReturnType<typeof setTimeout> | null = null;
+/** performance.now() of the server's last answer (any request, any status). */
+let lastAnswer = 0;
 
 /** The client, once connect() had a token. */
 export function client(): ApiClient | null {
@@ -31,6 +34,9 @@ export function connect(baseUrl: string, token: string | null): ApiClient | null
     return null;
   }
   api = new ApiClient("", token, {
+    onAnswer: () => {
+      lastAnswer = performance.now();
+    },
     onInstance: (id) => {
       if (conn.instance === null) conn.instance = id;
       else if (conn.instance !== id) conn.restarted = true;
@@ -69,24 +75,47 @@ export async function checkHealth(): Promise<boolean> {
 }
 
 /**
- * Poll health so a stopped or restarted server is noticed even while the user is idle.
+ * Watch health so a stopped or restarted server is noticed even while the user is idle.
  * X-Server-Instance (checked on every response) is the primary signal; server_start_ms
- * covers a server that does not send the header.
+ * covers a server that does not send the header. Health is asked only when no other
+ * answer came within HEALTH_MS, not while the page is hidden (asked at once when it
+ * shows again), and less and less often while the server does not answer.
  */
 export function watchServer(): void {
-  if (healthTimer) return;
-  healthTimer = setInterval(() => {
-    if (!api) return;
-    api
-      .health()
-      .then((h) => {
-        conn.stopped = false;
-        if (startMs === null) startMs = h.server_start_ms;
-        else if (h.server_start_ms !== startMs) conn.restarted = true;
-      })
-      .catch((exc: unknown) => {
-        // A 401 after we were in means a new server (new token) on the same port.
-        if (exc instanceof ApiError && exc.status === 401) conn.restarted = true;
-      });
-  }, 3000);
+  if (watching) return;
+  watching = true;
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) scheduleHealth(0);
+  });
+  scheduleHealth(HEALTH_MS);
+}
+
+let watching = false;
+const healthBackoff = new Backoff(HEALTH_MS, HEALTH_MAX_MS, 2);
+
+function scheduleHealth(ms: number): void {
+  if (healthTimer) clearTimeout(healthTimer);
+  healthTimer = setTimeout(() => void healthTick(), ms);
+}
+
+async function healthTick(): Promise<void> {
+  healthTimer = null;
+  if (!api || document.hidden) return;
+  const due = conn.stopped ? 0 : healthDue(performance.now() - lastAnswer);
+  if (due > 0) {
+    scheduleHealth(due);
+    return;
+  }
+  let ok = true;
+  try {
+    const h = await api.health();
+    conn.stopped = false;
+    if (startMs === null) startMs = h.server_start_ms;
+    else if (h.server_start_ms !== startMs) conn.restarted = true;
+  } catch (exc) {
+    // A 401 after we were in means a new server (new token) on the same port.
+    if (exc instanceof ApiError && exc.status === 401) conn.restarted = true;
+    ok = !(exc instanceof ApiError && exc.status === 0);
+  }
+  scheduleHealth(healthBackoff.next(ok));
 }

@@ -1,19 +1,27 @@
 /**
- * The frame on screen: which cached frame the active tab's position and window want,
- * loading it first and prefetching ahead, and what the viewport shows meanwhile. Also
- * cine's source (playback steps only onto cached frames) and the instrumentation the
- * e2e tests and the benchmark read.
+ * The frame on screen: which cached frame the active tab's position, window and view
+ * want, loading it first and prefetching ahead, and what the viewport shows meanwhile.
+ * Also cine's source (playback steps only onto cached frames) and the instrumentation
+ * the e2e tests and the benchmark read.
+ *
+ * Progressive frames: a frame is first asked at the resolution level that fits the
+ * viewport (model/levels.ts) and refined to full resolution when the user stops on it
+ * (model/refine.ts); cine and the prefetch use fitting levels only. Whatever level is
+ * drawn, the image's geometry is the full-resolution size (imageSize()).
  */
 import type { ApiClient } from "../api/client";
-import { FrameStore, frameKey, type Loaded, type PngWindow } from "../api/frames";
+import { FrameStore, frameKey, levelKey, type Loaded, type PngWindow } from "../api/frames";
 import type { StackItem } from "../model/catalog";
 import { framesInBudget, prefetchPlan } from "../model/cine";
+import { fitLevel, levelBytes } from "../model/levels";
 import { pngWindow } from "../model/preset";
-import { needsServerWindow } from "../render/raw";
-import type { Size } from "../render/transform";
+import { RefineScheduler } from "../model/refine";
+import { needsServerWindow, type RawFrame } from "../render/raw";
+import { fitView, type Size } from "../render/transform";
 import { catalog } from "./catalog.svelte";
 import { cine, type CineSource } from "./cine.svelte";
 import { tabs, type Tab } from "./tabs.svelte";
+import { viewport } from "./viewport.svelte";
 
 /** Browser-side frame cache budget: a 60-frame 2048×1664 16-bit stack is ≈ 410 MB. */
 export const FRAME_BUDGET_BYTES = 640 * 1024 * 1024;
@@ -24,14 +32,23 @@ class DisplayState {
   loading = $state(false);
   /** Bumped whenever a frame lands in the cache, so the viewport redraws if it waited for it. */
   tick = $state(0);
+  /** Bumped when the frame on screen becomes due for full resolution. */
+  refineTick = $state(0);
 }
 
 export const display = new DisplayState();
 
-/** Instrumentation read by the e2e tests and the benchmark (counts only, no data). */
-export const stats = { draws: 0, framesShown: 0, frameRequests: 0 };
+/**
+ * Instrumentation read by the e2e tests and the benchmark (counts only, no data).
+ * `levels` lists, per frame ("file:frame"), the resolution levels it was drawn at in order.
+ */
+export const stats = { draws: 0, framesShown: 0, frameRequests: 0, levels: {} as Record<string, number[]> };
 
 let store: FrameStore | null = null;
+
+const refiner = new RefineScheduler(() => {
+  display.refineTick++;
+});
 
 /** Create the frame cache over `api`. */
 export function startFrames(api: ApiClient): FrameStore {
@@ -49,62 +66,151 @@ export function startFrames(api: ApiClient): FrameStore {
  */
 const serverWindowed = new Map<number, Set<string>>();
 
-/** The cache key of `item` as shown under the tab's window, and whether it is a PNG of a drawable file. */
-function keyFor(tab: Tab, item: StackItem, png: PngWindow): { key: string; viaPng: boolean } {
-  const raw = frameKey(item.fileIndex, item.frame);
-  if (!store || store.pngFiles.has(item.fileIndex)) return { key: frameKey(item.fileIndex, item.frame, png), viaPng: false };
-  const hit = store.get(raw);
+/** Whether `item` is shown as a server PNG under the tab's window (not from raw samples). */
+function viaPngFor(tab: Tab, item: StackItem): boolean {
+  if (!store || store.pngFiles.has(item.fileIndex)) return false;
+  const hit = store.finest(item.fileIndex, item.frame);
   if (hit?.kind === "raw") {
     const needs = new Set(["dicom", "full"].filter((p) => needsServerWindow(hit.raw, p)));
     serverWindowed.set(item.fileIndex, needs);
   }
-  const viaPng = serverWindowed.get(item.fileIndex)?.has(tab.preset) ?? false;
-  return { key: viaPng ? frameKey(item.fileIndex, item.frame, png) : raw, viaPng };
+  return serverWindowed.get(item.fileIndex)?.has(tab.preset) ?? false;
+}
+
+/** An item's full-resolution size: the catalog's, else a cached frame's, else null. */
+function fullSize(item: StackItem): Size | null {
+  const f = catalog.byIndex.get(item.fileIndex);
+  if (f?.rows && f.columns) return { width: f.columns, height: f.rows };
+  const hit = store?.finest(item.fileIndex, item.frame);
+  return hit?.kind === "raw" ? { width: hit.raw.fullColumns, height: hit.raw.fullRows } : null;
+}
+
+/** Device pixels per full-resolution pixel for the tab's view (fitted when not yet set). */
+function drawScale(tab: Tab, full: Size): number {
+  const size = viewport.size;
+  if (size.width <= 0 || size.height <= 0) return 1;
+  const view = tab.view ?? fitView(full, size);
+  return view.zoom * viewport.dpr;
+}
+
+/** The level `item` is shown at while the user moves through frames (0: full resolution). */
+function fittingLevel(tab: Tab, item: StackItem): number {
+  if (!store?.levelsFor(item.fileIndex)) return 0;
+  const full = fullSize(item);
+  return full ? fitLevel(full, drawScale(tab, full)) : 0;
+}
+
+function levelOf(v: Loaded | undefined): number {
+  return v?.kind === "raw" ? v.raw.level : 0;
+}
+
+/** What to show for `item` and what to load for it: the key and level wanted, and whether a PNG. */
+interface Want {
+  /** The best thing cached now (maybe a coarser level than wanted), or undefined. */
+  best: Loaded | undefined;
+  /** The cache key (and level) to load when `best` is not good enough. */
+  key: string;
+  level: number;
+  viaPng: boolean;
+  png: PngWindow;
+  /** `best` is the wanted level or finer (or the frame's error): nothing to load. */
+  good: boolean;
+}
+
+function want(tab: Tab, item: StackItem, full: boolean): Want {
+  const png = pngWindow(tab);
+  const s = store;
+  if (!s) return { best: undefined, key: "", level: 0, viaPng: false, png, good: false };
+  const viaPng = viaPngFor(tab, item);
+  if (viaPng || s.pngFiles.has(item.fileIndex)) {
+    const key = frameKey(item.fileIndex, item.frame, png);
+    const best = s.get(key);
+    return { best, key, level: 0, viaPng, png, good: best !== undefined };
+  }
+  const level = full ? 0 : fittingLevel(tab, item);
+  const best = s.finest(item.fileIndex, item.frame);
+  const good = best !== undefined && (best.kind === "error" || levelOf(best) <= level);
+  return { best, key: levelKey(item.fileIndex, item.frame, level), level, viaPng, png, good };
 }
 
 let planned = "";
+let lastPos = "";
+let lastScale = 0;
 
 /**
  * Make sure the current frame is loading and the frames ahead are being prefetched.
- * Returns the cached frame when it is ready (the viewport draws it right away).
+ * Returns what to draw now (the best cached level of the frame, maybe a coarse one while
+ * the wanted one loads), or null.
  */
 export function ensureFrames(): Loaded | null {
   const tab = tabs.current;
-  if (!tab || !store) return null;
+  if (!tab || !store) {
+    refiner.clear();
+    return null;
+  }
   const item = tab.stack.items[tab.pos];
   if (!item) return null;
-  const png = pngWindow(tab);
-  const { key, viaPng } = keyFor(tab, item, png);
-  const hit = store.get(key);
-  // Re-plan only when what is wanted changes, not on every frame that lands in the cache.
-  const plan = `${tab.key}|${key}|${cine.playing}|${cine.mode}|${cine.dir}`;
-  if (plan !== planned || (!hit && !store.isLoading(key))) {
-    planned = plan;
-    store.pin([key]);
-    store.clearQueue();
-    if (!hit) {
-      stats.frameRequests++;
-      void store.load(item.fileIndex, item.frame, png, true, viaPng);
-    }
-    schedulePrefetch(tab, png);
+  // Until the viewport is laid out the fitting level is unknown: asking now would ask
+  // full resolution. The viewport's effect calls again when its size arrives.
+  if (viewport.size.width <= 0 || viewport.size.height <= 0) return store.finest(item.fileIndex, item.frame) ?? null;
+  const pos = `${tab.key}|${item.fileIndex}:${item.frame}`;
+  refiner.playing(cine.playing);
+  // Zooming in past the drawn level's 1:1 needs the full samples now, not after a pause.
+  const full = fullSize(item);
+  const scale = full ? drawScale(tab, full) : 0;
+  if (pos === lastPos && scale > lastScale && !cine.playing && full) {
+    const shownLevel = levelOf(store.finest(item.fileIndex, item.frame));
+    if (shownLevel > 0 && shownLevel > fitLevel(full, scale)) refiner.now();
   }
-  display.loading = !hit;
-  return hit ?? null;
+  lastPos = pos;
+  lastScale = scale;
+  const w = want(tab, item, refiner.wantsFull(pos));
+  refiner.show(pos, w.best !== undefined);
+  // Re-plan only when what is wanted changes, not on every frame that lands in the cache.
+  const plan = `${tab.key}|${w.key}|${cine.playing}|${cine.mode}|${cine.dir}`;
+  if (plan !== planned || (!w.good && !store.isLoading(w.key))) {
+    const first = plan !== planned;
+    planned = plan;
+    const ahead = prefetchKeys(tab);
+    // Keep the frame's fitting level too: refining must not abort its first image.
+    const fitting = levelKey(item.fileIndex, item.frame, fittingLevel(tab, item));
+    if (first) store.cancel(new Set([w.key, fitting, ...ahead.map((p) => p.key)]));
+    store.pin([w.key, ...(w.best ? [w.best.key] : [])]);
+    if (!w.good) {
+      stats.frameRequests++;
+      void store.load(item.fileIndex, item.frame, w.png, true, w.viaPng, w.level);
+    }
+    for (const p of ahead) void store.load(p.item.fileIndex, p.item.frame, w.png, false, p.viaPng, p.level);
+  }
+  display.loading = !w.best;
+  return w.best ?? null;
 }
 
-function schedulePrefetch(tab: Tab, png: PngWindow): void {
-  if (!store) return;
+/** The frames to prefetch ahead of the playhead (both ways when still), at fitting levels, not cached yet. */
+function prefetchKeys(tab: Tab): Array<{ item: StackItem; key: string; level: number; viaPng: boolean }> {
+  const s = store;
   const n = tab.stack.items.length;
-  if (n <= 1) return;
-  const f = catalog.byIndex.get(tab.stack.items[tab.pos]?.fileIndex ?? -1);
-  const bytesPerFrame = Math.max(1, (f?.rows ?? 512) * (f?.columns ?? 512) * 2);
+  if (!s || n <= 1) return [];
+  const cur = tab.stack.items[tab.pos];
+  const full = cur ? fullSize(cur) : null;
+  const level = cur ? fittingLevel(tab, cur) : 0;
+  const bytesPerFrame = full ? levelBytes(full, level) : 512 * 512 * 2;
   // Keep a quarter of the budget for other tabs and the frames just behind the playhead.
-  const count = Math.min(n, framesInBudget(bytesPerFrame, store.budgetBytes * 0.75), cine.playing ? n : 16);
+  const count = Math.min(n, framesInBudget(bytesPerFrame, s.budgetBytes * 0.75), cine.playing ? n : 16);
   const plan = prefetchPlan({ pos: tab.pos, dir: cine.dir }, n, cine.mode, count, cine.playing);
+  const out: Array<{ item: StackItem; key: string; level: number; viaPng: boolean }> = [];
   for (const p of plan.slice(1)) {
     const it = tab.stack.items[p];
-    if (it) void store.load(it.fileIndex, it.frame, png, false, keyFor(tab, it, png).viaPng);
+    if (!it) continue;
+    const w = want(tab, it, false);
+    if (!w.good) out.push({ item: it, key: w.key, level: w.level, viaPng: w.viaPng });
   }
+  return out;
+}
+
+/** Refine the frame on screen to full resolution now (an ROI is being drawn or edited). */
+export function refineNow(): void {
+  refiner.now();
 }
 
 let shownTab: string | null = null;
@@ -124,15 +230,35 @@ export function showFrame(hit: Loaded | null): void {
   }
 }
 
-/** Size in pixels of the image on screen, or null. */
+/** Record that `shown` was drawn (the viewport calls this once per new key). */
+export function noteDrawn(shown: Loaded): void {
+  stats.framesShown++;
+  if (shown.kind !== "raw") return;
+  const id = shown.key.split(":").slice(0, 2).join(":");
+  const list = stats.levels[id] ?? (Object.keys(stats.levels).length < 2000 ? (stats.levels[id] = []) : null);
+  list?.push(shown.raw.level);
+}
+
+/** The level of what is on screen (0: full resolution, or a PNG). */
+export function shownLevel(): number {
+  return levelOf(display.shown ?? undefined);
+}
+
+/** Size in full-resolution pixels of the image on screen, or null. */
 export function imageSize(): Size | null {
   const s = display.shown;
-  if (s?.kind === "raw") return { width: s.raw.columns, height: s.raw.rows };
+  if (s?.kind === "raw") return { width: s.raw.fullColumns, height: s.raw.fullRows };
   if (s?.kind === "png") return { width: s.width, height: s.height };
   return null;
 }
 
-/** Cine plays the active tab's stack, stepping only onto cached frames. */
+/** The full-resolution raw samples of `item` when they are cached (the readout's source). */
+export function fullFrame(item: StackItem): RawFrame | null {
+  const v = store?.get(levelKey(item.fileIndex, item.frame, 0));
+  return v?.kind === "raw" ? v.raw : null;
+}
+
+/** Cine plays the active tab's stack at fitting levels, stepping only onto cached frames. */
 export const cineSource: CineSource = {
   playhead() {
     const tab = tabs.current;
@@ -142,13 +268,13 @@ export const cineSource: CineSource = {
     const tab = tabs.current;
     if (!tab || !store) return false;
     const it = tab.stack.items[pos];
-    const png = pngWindow(tab);
-    const want = it && keyFor(tab, it, png);
-    if (want && store.has(want.key)) {
+    if (!it) return false;
+    const w = want(tab, it, false);
+    if (w.good) {
       tab.pos = pos;
       return true;
     }
-    if (it && want) void store.load(it.fileIndex, it.frame, png, true, want.viaPng);
+    void store.load(it.fileIndex, it.frame, w.png, true, w.viaPng, w.level);
     return false;
   },
   started() {
@@ -157,6 +283,16 @@ export const cineSource: CineSource = {
 };
 
 /** Counters and cache use for window.__dcmview (tests and the benchmark). */
-export function instrumentation(): { stats: typeof stats; cachedBytes: () => number; busy: () => number } {
-  return { stats, cachedBytes: () => store?.usedBytes ?? 0, busy: () => store?.pending ?? 0 };
+export function instrumentation(): {
+  stats: typeof stats;
+  cachedBytes: () => number;
+  busy: () => number;
+  loads: () => { sent: number; aborted: number };
+} {
+  return {
+    stats,
+    cachedBytes: () => store?.usedBytes ?? 0,
+    busy: () => store?.pending ?? 0,
+    loads: () => ({ sent: store?.counts.sent ?? 0, aborted: store?.counts.aborted ?? 0 }),
+  };
 }

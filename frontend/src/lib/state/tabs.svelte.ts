@@ -1,12 +1,14 @@
 /**
  * Open tabs, one per stack (a series, or a file on its own), each with its position,
- * view and window choice; the active tab and the item (file, frame) it is on.
+ * view, window choice and cine rate; the active tab and the item (file, frame) it is on.
  */
 import { fileStack, stackForFile, stackPosition, tabLabel, type Stack, type StackItem } from "../model/catalog";
+import { defaultFps } from "../model/cine";
 import type { WindowChoice } from "../model/preset";
 import type { View } from "../render/transform";
 import { catalog, revealFile } from "./catalog.svelte";
-import { stopCine } from "./cine.svelte";
+import { cine, setFps, stopCine } from "./cine.svelte";
+import { client } from "./connection.svelte";
 
 export interface Tab extends WindowChoice {
   key: string;
@@ -14,6 +16,10 @@ export interface Tab extends WindowChoice {
   stack: Stack;
   pos: number;
   view: View | null;
+  /** Cine's rate for this stack: the file's own (cine_rate) until the user sets one. */
+  fps: number;
+  /** Whether the user set `fps` (then the file's rate, arriving later, does not replace it). */
+  fpsSet?: boolean;
 }
 
 class TabState {
@@ -32,19 +38,57 @@ export function openFile(fileIndex: number, frame = 0): void {
   const stack = f.has_pixels ? stackForFile(catalog.tree, fileIndex, f.frame_count) : fileStack(fileIndex, 1);
   let tab = tabs.list.find((t) => t.key === stack.key);
   if (!tab) {
-    tabs.list.push({ key: stack.key, label: tabLabel(f), stack, pos: 0, view: null, preset: "dicom", custom: null });
+    tabs.list.push({ key: stack.key, label: tabLabel(f), stack, pos: 0, view: null, preset: "dicom", custom: null, fps: defaultFps(f.cine_rate) });
     tab = tabs.list[tabs.list.length - 1];
+    if (tab && typeof f.cine_rate !== "number" && f.frame_count > 1) askCineRate(tab.key, fileIndex);
   }
   if (!tab) return;
   tab.pos = stackPosition(tab.stack, fileIndex, frame);
   tabs.active = tab.key;
   revealFile(fileIndex);
   stopCine();
+  followTabFps();
 }
 
 export function activateTab(key: string): void {
   tabs.active = key;
   stopCine();
+  followTabFps();
+}
+
+/** Cine takes the active stack's rate. */
+function followTabFps(): void {
+  const t = tabs.current;
+  if (t) setFps(t.fps);
+}
+
+/** The user sets cine's rate: kept for this stack. */
+export function setStackFps(v: number): void {
+  setFps(v);
+  const t = tabs.current;
+  if (t) {
+    t.fps = cine.fps;
+    t.fpsSet = true;
+  }
+}
+
+/**
+ * A multi-frame file's rate from /info when the catalog has none: the scan's summary may
+ * lack the attributes it comes from (Cine Rate, Frame Time, Recommended Display Frame
+ * Rate); /info reads them from the file.
+ */
+function askCineRate(tabKey: string, fileIndex: number): void {
+  client()
+    ?.info(fileIndex)
+    .then((info) => {
+      const t = tabs.list.find((x) => x.key === tabKey);
+      if (!t || t.fpsSet || typeof info.cine_rate !== "number") return;
+      t.fps = defaultFps(info.cine_rate);
+      if (tabs.active === tabKey) setFps(t.fps);
+    })
+    .catch(() => {
+      // Keep the default rate.
+    });
 }
 
 export function closeTab(key: string): void {
@@ -53,6 +97,7 @@ export function closeTab(key: string): void {
   tabs.list.splice(i, 1);
   if (tabs.active === key) tabs.active = tabs.list[Math.min(i, tabs.list.length - 1)]?.key ?? null;
   stopCine();
+  followTabFps();
 }
 
 export function stackLength(): number {

@@ -3,7 +3,8 @@ import type { FileSummary } from "../api/types";
 import { pathToFile, treeFromFiles } from "../model/catalog";
 import { catalog } from "./catalog.svelte";
 import { cine } from "./cine.svelte";
-import { activateTab, closeTab, openFile, setPos, stackLength, step, syncTabs, tabs } from "./tabs.svelte";
+import { connect } from "./connection.svelte";
+import { activateTab, closeTab, openFile, setPos, setStackFps, stackLength, step, syncTabs, tabs } from "./tabs.svelte";
 
 function file(index: number, over: Partial<FileSummary> = {}): FileSummary {
   return {
@@ -81,6 +82,21 @@ describe("tabs", () => {
     expect(tabs.item).toEqual({ fileIndex: 2, frame: 0 });
   });
 
+  it("play each stack at its file's own rate (else 10 fps), keeping a rate the user set", () => {
+    const us = file(4, { series_instance_uid: "us", frame_count: 20, cine_rate: 30 });
+    setCatalog([file(0), file(1), file(2), file(3, { series_instance_uid: "mf", frame_count: 5 }), us]);
+    openFile(4);
+    expect(cine.fps).toBe(30);
+    openFile(1);
+    expect(cine.fps).toBe(10);
+    setStackFps(4);
+    openFile(4);
+    expect(cine.fps).toBe(30);
+    openFile(1);
+    expect(cine.fps).toBe(4);
+    closeTab(tabs.list.find((t) => t.stack.fileIndex === 4)?.key ?? "");
+  });
+
   it("activate the neighbour when the active tab closes", () => {
     const [a, b] = tabs.list.map((t) => t.key);
     activateTab(a ?? "");
@@ -88,5 +104,30 @@ describe("tabs", () => {
     expect(tabs.active).toBe(b);
     closeTab(b ?? "");
     expect(tabs.active).toBeNull();
+  });
+
+  it("take a multi-frame file's rate from /info when the catalog has none", async () => {
+    const real = globalThis.fetch;
+    const asked: string[] = [];
+    globalThis.fetch = ((url: string) => {
+      asked.push(url);
+      return Promise.resolve(new Response(JSON.stringify({ frame_count: 20, rows: 4, columns: 4, has_pixels: true, cine_rate: 25 }), { status: 200 }));
+    }) as unknown as typeof fetch;
+    try {
+      connect("", "token");
+      setCatalog([file(5, { series_instance_uid: "cine", frame_count: 20 }), file(6, { series_instance_uid: "cine2", frame_count: 20 })]);
+      openFile(5);
+      expect(cine.fps).toBe(10);
+      await new Promise((r) => setTimeout(r, 0));
+      expect(asked).toEqual(["/api/file/5/info"]);
+      expect(cine.fps).toBe(25);
+      // A rate the user set before /info answered is kept.
+      openFile(6);
+      setStackFps(12);
+      await new Promise((r) => setTimeout(r, 0));
+      expect(cine.fps).toBe(12);
+    } finally {
+      globalThis.fetch = real;
+    }
   });
 });

@@ -1,20 +1,12 @@
 /**
- * The viewport's size and the active tab's view of its image: fitted on first use,
+ * The active tab's view of its image: fitted on first use to the viewport,
  * then panned, zoomed, flipped and rotated (the transforms are render/transform.ts).
+ * The view is in full-resolution image pixels whatever level of the frame is drawn.
  */
-import { fitView, flipScreenHorizontal, flipScreenVertical, rotateView, zoomAbout, type Point, type Size, type View } from "../render/transform";
+import { fitView, flipScreenHorizontal, flipScreenVertical, rotateView, zoomAbout, type Point, type View } from "../render/transform";
 import { imageSize } from "./display.svelte";
 import { tabs } from "./tabs.svelte";
-
-class ViewportState {
-  size = $state<Size>({ width: 0, height: 0 });
-}
-
-export const viewport = new ViewportState();
-
-export function setViewport(size: Size): void {
-  if (size.width !== viewport.size.width || size.height !== viewport.size.height) viewport.size = size;
-}
+import { viewport } from "./viewport.svelte";
 
 /** The tab's view, fitted on first use. */
 export function currentView(): View | null {
