@@ -19,6 +19,7 @@ function raw(level: number, rows = 8, columns = 8): RawFrame {
     autoWindow: null,
     fullWindow: null,
     voiLut: false,
+    modalityLut: false,
     padding: null,
     unit: "",
     level,

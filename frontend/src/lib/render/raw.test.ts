@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RawFormatError, canRenderRaw, isInverted, needsServerWindow, parseRawFrame, presetWindow, storedAt, unshuffleBytes } from "./raw";
+import { RawFormatError, canRenderRaw, decodeUnit, isInverted, needsServerWindow, parseRawFrame, presetWindow, storedAt, unshuffleBytes } from "./raw";
 
 function headers(h: Record<string, string>): { get(n: string): string | null } {
   return { get: (n: string) => h[n.toLowerCase()] ?? null };
@@ -157,6 +157,23 @@ describe("the server's windows (X-Frame-Auto-*, X-Frame-Full-*, X-Frame-Window-F
     expect(needsServerWindow(f, "dicom")).toBe(true);
     expect(needsServerWindow(f, "full")).toBe(false);
     expect(needsServerWindow(f, "lung")).toBe(false);
+  });
+
+  it("leaves a frame mapped by a Modality LUT Sequence to the server", () => {
+    const f = parseRawFrame(headers({ ...ours, "x-frame-modality-lut": "1" }), new ArrayBuffer(12));
+    expect(f.modalityLut).toBe(true);
+    expect(canRenderRaw(f)).toBe(false);
+    expect(canRenderRaw(parseRawFrame(headers(ours), new ArrayBuffer(12)))).toBe(true);
+  });
+
+  it("reads the unit the server percent-encodes", () => {
+    expect(decodeUnit("HU")).toBe("HU");
+    expect(decodeUnit("%C2%B5mol/l")).toBe("µmol/l");
+    expect(decodeUnit("100%25")).toBe("100%");
+    expect(decodeUnit(null)).toBeNull();
+    expect(decodeUnit("50%")).toBe("50%"); // not percent-encoding: shown as sent
+    const f = parseRawFrame(headers({ ...ours, "x-frame-unit": "%C2%B5mol/l" }), new ArrayBuffer(12));
+    expect(f.unit).toBe("µmol/l");
   });
 
   it("falls back to the predecessor's default window, and to the server PNG without one", () => {

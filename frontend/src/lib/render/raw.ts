@@ -30,6 +30,11 @@ export interface RawFrame {
   fullWindow: WindowLevel | null;
   /** The default window is a VOI LUT table (X-Frame-Voi-Lut): only the server PNG shows it. */
   voiLut: boolean;
+  /**
+   * A Modality LUT Sequence maps the samples (X-Frame-Modality-Lut): slope and intercept do
+   * not describe it, so only the server renders the frame and reads its values.
+   */
+  modalityLut: boolean;
   /** Inclusive stored-value range of Pixel Padding (PS3.3 C.7.5.1.1.2): drawn black. */
   padding: [number, number] | null;
   /**
@@ -94,12 +99,13 @@ export function parseRawFrame(h: HeaderSource, body: ArrayBuffer): RawFrame {
   const autoWindow = windowHeader(h, "x-frame-auto", fn);
   const fullWindow = windowHeader(h, "x-frame-full", "LINEAR");
   const voiLut = (h.get("x-frame-voi-lut") ?? "").trim() === "1";
+  const modalityLut = (h.get("x-frame-modality-lut") ?? "").trim() === "1";
   const lo = h.get("x-frame-padding-low");
   const hi = h.get("x-frame-padding-high");
   const padding: [number, number] | null =
     lo !== null && hi !== null && Number.isFinite(Number(lo)) && Number.isFinite(Number(hi)) ? [Number(lo), Number(hi)] : null;
   const float = (h.get("x-frame-sample-format") ?? "").trim().toLowerCase() === "float";
-  const unit = h.get("x-frame-unit")?.trim() ?? null;
+  const unit = decodeUnit(h.get("x-frame-unit"));
   const level = Math.max(0, Math.round(num(h, "x-frame-level", 0)));
   const fullRows = level > 0 ? num(h, "x-frame-full-rows", rows) : rows;
   const fullColumns = level > 0 ? num(h, "x-frame-full-columns", columns) : columns;
@@ -123,7 +129,7 @@ export function parseRawFrame(h: HeaderSource, body: ArrayBuffer): RawFrame {
   // one inversion, applied once (as the SDK's display.inverted does).
   const lutShape = (h.get("x-frame-presentation-lut-shape") ?? "").trim().toUpperCase();
   const inverted = isInverted(photometric) || lutShape === "INVERSE";
-  return { rows, columns, bitsAllocated, signed, samplesPerPixel, photometric, slope, intercept, inverted, float, defaultWindow, autoWindow, fullWindow, voiLut, padding, unit, level, fullRows, fullColumns, data };
+  return { rows, columns, bitsAllocated, signed, samplesPerPixel, photometric, slope, intercept, inverted, float, defaultWindow, autoWindow, fullWindow, voiLut, modalityLut, padding, unit, level, fullRows, fullColumns, data };
 }
 
 /**
@@ -159,6 +165,19 @@ export function unshuffleBytes(buf: ArrayBuffer, itemsize: number): ArrayBuffer 
   return out.buffer;
 }
 
+/**
+ * The unit of X-Frame-Unit: the server percent-encodes "%" and anything outside printable
+ * ASCII as UTF-8 ("µmol/l" arrives as "%C2%B5mol/l"). Null when the header is absent.
+ */
+export function decodeUnit(value: string | null): string | null {
+  if (value === null) return null;
+  try {
+    return decodeURIComponent(value.trim());
+  } catch {
+    return value.trim(); // not percent-encoding after all: show it as sent
+  }
+}
+
 /** MONOCHROME1 displays the lowest value as white (PS3.3 C.7.6.3.1.2). */
 export function isInverted(photometric: string): boolean {
   return photometric === "MONOCHROME1";
@@ -170,6 +189,7 @@ export function isGrayscale(f: RawFrame): boolean {
 
 /** Whether the viewport can draw these samples itself (else it asks for the server PNG). */
 export function canRenderRaw(f: RawFrame): boolean {
+  if (f.modalityLut) return false;
   if (isGrayscale(f)) return true;
   // Color: only 8-bit RGB is drawn directly; palette color and others use the server PNG.
   return f.samplesPerPixel === 3 && f.bitsAllocated === 8 && f.photometric === "RGB";

@@ -33,6 +33,7 @@ function raw(level: number): RawFrame {
     autoWindow: { center: 500, width: 1000 },
     fullWindow: { center: 500, width: 1000 },
     voiLut: false,
+    modalityLut: false,
     padding: null,
     unit: "",
     level,

@@ -55,7 +55,8 @@ export function readoutAt(pix: PixelPos | null): void {
     return;
   }
   const full = fullFrame(item);
-  if (full) {
+  // Through a Modality LUT Sequence only the server knows the modality values.
+  if (full && !full.modalityLut) {
     wanted = null;
     answered = null;
     const unit = full.unit ?? units.get(item.fileIndex);
@@ -63,7 +64,7 @@ export function readoutAt(pix: PixelPos | null): void {
     if (unit === undefined && full.samplesPerPixel === 1) fetchUnit(item.fileIndex, item.frame, pix);
     return;
   }
-  // A reduced level, a server PNG, or nothing yet on screen: only the server has the stored values.
+  // A reduced level, a server PNG, a Modality LUT, or nothing yet on screen: ask the server.
   const ask: Ask = { fileIndex: item.fileIndex, frame: item.frame, row: pix.row, column: pix.column };
   if (same(ask, wanted) || same(ask, answered)) return;
   wanted = ask;

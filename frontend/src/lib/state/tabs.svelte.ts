@@ -40,7 +40,8 @@ export function openFile(fileIndex: number, frame = 0): void {
   if (!tab) {
     tabs.list.push({ key: stack.key, label: tabLabel(f), stack, pos: 0, view: null, preset: "dicom", custom: null, fps: defaultFps(f.cine_rate) });
     tab = tabs.list[tabs.list.length - 1];
-    if (tab && typeof f.cine_rate !== "number" && f.frame_count > 1) askCineRate(tab.key, fileIndex);
+    // A server that predates cine_rate in /api/files: ask /info of a multi-frame file.
+    if (tab && f.cine_rate === undefined && f.frame_count > 1) askCineRate(tab.key, fileIndex);
   }
   if (!tab) return;
   tab.pos = stackPosition(tab.stack, fileIndex, frame);
