@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from dcmview.sdk.instance import Instance, open
     from dcmview.sdk.levels import ResolutionLevel
     from dcmview.sdk.parametric import ParametricMap, read_parametric_map
+    from dcmview.sdk.presentation import PresentationState, read_presentation_state
     from dcmview.sdk.references import Reference, References
     from dcmview.sdk.roi import MatchReport, Roi, RoiSet
     from dcmview.sdk.segmentation import Segment, Segmentation, read_segmentation
@@ -75,6 +76,8 @@ _LAZY: dict[str, str] = {
     "ResolutionLevel": "levels",
     "ParametricMap": "parametric",
     "read_parametric_map": "parametric",
+    "PresentationState": "presentation",
+    "read_presentation_state": "presentation",
     "Reference": "references",
     "References": "references",
     "MatchReport": "roi",
@@ -116,6 +119,7 @@ __all__ = [
     "ParametricMap",
     "Patient",
     "Plane",
+    "PresentationState",
     "Reference",
     "References",
     "ResolutionLevel",
@@ -140,6 +144,7 @@ __all__ = [
     "classify",
     "open",
     "read_parametric_map",
+    "read_presentation_state",
     "read_segmentation",
     "scan",
     "tag_tree",
