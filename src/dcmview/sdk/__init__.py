@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from dcmview.sdk.levels import ResolutionLevel
     from dcmview.sdk.overlay import OverlayPlane, read_overlays
     from dcmview.sdk.parametric import ParametricMap, read_parametric_map
+    from dcmview.sdk.presentation import PresentationState, read_presentation_state
     from dcmview.sdk.references import Reference, References
     from dcmview.sdk.roi import MatchReport, Roi, RoiSet
     from dcmview.sdk.rtstruct import StructureSet, read_structure_set
@@ -87,6 +88,8 @@ _LAZY: dict[str, str] = {
     "ResolutionLevel": "levels",
     "ParametricMap": "parametric",
     "read_parametric_map": "parametric",
+    "PresentationState": "presentation",
+    "read_presentation_state": "presentation",
     "Reference": "references",
     "References": "references",
     "MatchReport": "roi",
@@ -139,6 +142,7 @@ __all__ = [
     "ParametricMap",
     "Patient",
     "Plane",
+    "PresentationState",
     "Reference",
     "References",
     "ResolutionLevel",
@@ -168,6 +172,7 @@ __all__ = [
     "read_dose",
     "read_overlays",
     "read_parametric_map",
+    "read_presentation_state",
     "read_segmentation",
     "read_structure_set",
     "scan",
