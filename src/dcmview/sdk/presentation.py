@@ -49,11 +49,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from dcmview.sdk._derived import lab_to_rgb, text as _s
 from dcmview.sdk._framegroups import first_item, functional_groups, is_dataset
 from dcmview.sdk._types import ArrayF64, ArrayU8, StrPath
 from dcmview.sdk.errors import DerivedObjectError, MissingSourceError, WrongObjectKindError
 from dcmview.sdk.geometry import corner_to_centre
-from dcmview.sdk.segmentation import _s, lab_to_rgb
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy.typing as npt
