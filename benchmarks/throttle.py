@@ -6,7 +6,8 @@ shared by all connections, as one SSH tunnel or one home line is: a token bucket
 ``rate_mbit`` per direction meters the bytes, then each chunk is held ``delay_ms``
 before it is written on, so a round trip costs twice the delay. Reads stop while a
 direction's bucket is empty, so the sender feels the link through TCP's own flow
-control.
+control. Connections are set up at once, as through an SSH tunnel (``ssh -L``: the
+browser connects to the local end), so only the bytes pay the delay, not a handshake.
 
 As a script (runs until Ctrl-C)::
 
