@@ -65,6 +65,14 @@ class Server:
         self.proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
         )
+        try:
+            self._connect(cmd)
+        except BaseException:
+            self.proc.kill()
+            self.proc.wait()
+            raise
+
+    def _connect(self, cmd: list[str]) -> None:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
             match = URL_LINE.search(line)
@@ -72,7 +80,7 @@ class Server:
                 self.base, self.token = match.group(1), match.group(2)
                 break
         else:
-            raise RuntimeError(f"{name} did not start: {' '.join(cmd)}")
+            raise RuntimeError(f"{self.name} did not start: {' '.join(cmd)}")
         # Keep reading, so that a chatty server never blocks on a full pipe.
         threading.Thread(target=self.proc.stdout.read, daemon=True).start()
         self.http = httpx.Client(
