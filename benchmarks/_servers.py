@@ -33,12 +33,12 @@ URL_LINE = re.compile(r"server running at (http://[^/]+)/#token=(\S+)")
 
 def viewers(prev_bin: str, only: str | None = None) -> list[str]:
     """The servers to measure: ours, and the predecessor when its binary is there."""
-    names = ["prev", "ours"] if Path(prev_bin).is_file() else ["ours"]
     if only:
-        names = [only]
-    if "prev" not in names:
-        print(f"(no predecessor at {prev_bin}: measuring ours alone)", file=sys.stderr)
-    return names
+        return [only]
+    if Path(prev_bin).is_file():
+        return ["prev", "ours"]
+    print(f"(no predecessor at {prev_bin}: measuring ours alone)", file=sys.stderr)
+    return ["ours"]
 
 
 class Server:
