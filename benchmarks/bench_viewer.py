@@ -1,187 +1,109 @@
-"""Browser viewer benchmark: W/L drag, cached cine and first image, ours vs the predecessor.
+"""Browser viewer benchmark, ours vs the predecessor, in headless Chromium.
 
-Both viewers run in the same headless Chromium (Debian's, WebGL2 on SwiftShader: the
-machine has no GPU, so these are CPU-rendering numbers) and are measured the same way,
-through an init script that counts canvas draws (2D ``drawImage``/``putImageData`` of
-large images, WebGL ``drawArrays``/``texImage2D``) per animation frame:
+How draws are counted is in benchmarks/_browser.py. The measures (``--measure``):
 
-- first image: ms from navigation start to the first draw of the 3328x2560 JPEG 2000
+- ``first``: ms from navigation start to the first draw of the 3328x2560 JPEG 2000
   mammogram (a fresh server each run, so nothing is cached on either side);
-- W/L drag: animation frames with a redraw per second while the mouse drags the
+- ``link``: the same through a throttled loopback link (benchmarks/throttle.py:
+  ``--rate-mbit`` each way, ``--delay-ms`` one way; 50 Mbit/s and 20 ms by default),
+  to the first draw and to the first draw at full resolution (a viewer that draws
+  a reduced level first refines later; the predecessor draws its one full image),
+  and the MB that went down the link by then; ``--timeline`` prints each run's
+  requests (start, first byte, end) beside the two draws;
+- ``first-pass``: the first cine pass of the 60-frame 2048x1664 JPEG 2000
+  tomosynthesis stack at 10 FPS: frame changes drawn in the 10 s after pressing
+  play as soon as the first image shows (a fresh server each run: nothing cached;
+  100 is the most there can be);
+- ``wl``: animation frames with a redraw per second while the mouse drags the
   window on the 3328x2560 16-bit frame (uncompressed file, frame already shown);
-- cine: distinct stack positions shown per second at 30 FPS on the 60-frame
-  2048x1664 tomosynthesis stack after one warm-up pass (frames cached).
+- ``cine``: distinct stack positions shown per second at 30 FPS on the 60-frame
+  2048x1664 uncompressed stack after one warm-up pass (frames cached).
 
-Usage::
+Runs take turns between the two viewers. Usage::
 
     .venv/bin/python benchmarks/bench_viewer.py [--runs 3] [--corpus DIR] [--prev BIN]
+        [--measure first,link,first-pass,wl,cine] [--rate-mbit 50] [--delay-ms 20]
+        [--timeline]
 
-Prints a table of medians (and the runs). The inputs are the bench profile of the test
-corpus (benchmarks/_corpus.py): built once into .cache/corpus unless ``--corpus DIR``.
+Prints a table of medians with the ratio ours / predecessor, then the runs. The
+inputs are the bench corpus (benchmarks/_corpus.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import statistics
-import subprocess
 import sys
-import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from _corpus import corpus, mammo_study
-from playwright.sync_api import Browser, FloatRect, Page, sync_playwright
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-]
-PREV_BIN = os.environ.get(
-    "DCMVIEW_PREV_BIN", "/work/prev-venv/lib/python3.11/site-packages/dcmview_py/bin/dcmview"
+from _browser import (
+    bench,
+    image_box,
+    launch,
+    new_page,
+    print_timeline,
+    set_fps,
+    timeline,
+    toggle_play,
+    wait_first_draw,
+    wait_for,
 )
+from _corpus import corpus, mammo_study
+from _servers import PREV_BIN, Row, Server, alternate, print_table, viewers
+from playwright.sync_api import Browser, sync_playwright
+from throttle import Link, throttled
 
-# Counts draws of large images per animation frame, for any viewer (2D canvas or WebGL).
-DRAW_HOOK = """
-(() => {
-  const s = { draws: 0, first: null, frames: 0, framesWithDraw: 0, positions: 0, lastPos: null };
-  window.__bench = s;
-  let drew = false;
-  const big = (w, h) => (w || 0) * (h || 0) >= 1000000;
-  const mark = () => { s.draws++; drew = true; if (s.first === null) s.first = performance.now(); };
-  const C = CanvasRenderingContext2D.prototype;
-  const drawImage = C.drawImage;
-  C.drawImage = function (src, ...rest) {
-    if (big(src.width, src.height)) mark();
-    return drawImage.call(this, src, ...rest);
-  };
-  const putImageData = C.putImageData;
-  C.putImageData = function (img, ...rest) {
-    if (big(img.width, img.height)) mark();
-    return putImageData.call(this, img, ...rest);
-  };
-  const G = WebGL2RenderingContext.prototype;
-  const drawArrays = G.drawArrays;
-  G.drawArrays = function (...a) { mark(); return drawArrays.apply(this, a); };
-  const position = () => {
-    const v = document.querySelector('.viewport[data-pos]');
-    if (v) return v.getAttribute('data-pos');
-    const r = document.querySelector('input[aria-label="Image position"]');
-    return r ? r.value : null;
-  };
-  const tick = () => {
-    s.frames++;
-    if (drew) s.framesWithDraw++;
-    drew = false;
-    const p = position();
-    if (p !== null && p !== s.lastPos) { s.positions++; s.lastPos = p; }
-    requestAnimationFrame(tick);
-  };
-  requestAnimationFrame(tick);
-})();
-"""
-
-
-@dataclass
-class Proc:
-    proc: subprocess.Popen[str]
-    url: str
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-def start(viewer: str, path: Path, prev_bin: str) -> Proc:
-    """Start our server or the predecessor on one file and return its URL with the token."""
-    if viewer == "ours":
-        cmd = [sys.executable, "-m", "dcmview", "--no-browser", "--port", "0", "--startup-json"]
-    else:
-        cmd = [prev_bin, "--no-browser", "--port", "0"]
-    proc = subprocess.Popen(
-        [*cmd, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None
-    threading.Thread(target=lambda: [None for _ in proc.stderr or []], daemon=True).start()
-    deadline = time.monotonic() + 60
-    url = ""
-    for line in proc.stdout:
-        if viewer == "ours" and line.startswith("{"):
-            msg = json.loads(line)
-            if msg.get("type") == "server_started":
-                url = msg["url"]
-            if msg.get("type") == "scan_complete":
-                break
-        elif viewer != "ours" and "server running at" in line:
-            url = line.split("server running at", 1)[1].strip()
-            time.sleep(1.0)  # the predecessor scans one file; give it a moment
-            break
-        if time.monotonic() > deadline:
-            break
-    if not url:
-        proc.kill()
-        raise RuntimeError(f"{viewer} server did not start")
-    threading.Thread(target=lambda: [None for _ in proc.stdout or []], daemon=True).start()
-    return Proc(proc, url)
-
-
-def new_page(browser: Browser) -> Page:
-    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
-    ctx.add_init_script(DRAW_HOOK)
-    return ctx.new_page()
-
-
-def bench(page: Page) -> dict[str, Any]:
-    return dict(page.evaluate("() => ({...window.__bench})"))
-
-
-def wait_first_draw(page: Page, timeout_s: float = 120) -> float:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        first = page.evaluate("() => window.__bench && window.__bench.first")
-        if first is not None:
-            return float(first)
-        page.wait_for_timeout(20)
-    raise RuntimeError("no image was drawn")
-
-
-def image_box(page: Page) -> FloatRect:
-    for sel in (".viewport", "canvas.dicom-canvas", "canvas"):
-        loc = page.locator(sel).first
-        if loc.count():
-            box = loc.bounding_box()
-            if box:
-                return box
-    raise RuntimeError("no canvas")
+MEASURES = ("first", "link", "first-pass", "wl", "cine")
+FULL_PIXELS = 3328 * 2560
 
 
 def first_image(browser: Browser, viewer: str, path: Path, prev_bin: str) -> float:
-    srv = start(viewer, path, prev_bin)
-    try:
+    with Server(viewer, [path], prev_bin) as srv:
         page = new_page(browser)
-        page.goto(srv.url)
-        ms = wait_first_draw(page)
-        page.context.close()
-        return ms
-    finally:
-        srv.stop()
+        try:
+            page.goto(srv.url())
+            return wait_first_draw(page)
+        finally:
+            page.context.close()
+
+
+def over_link(
+    browser: Browser, viewer: str, path: Path, prev_bin: str, link: Link, show: bool
+) -> tuple[float, float, float]:
+    """ms to the first draw and to the first full-resolution draw through `link`, and MB down."""
+    with Server(viewer, [path], prev_bin) as srv, throttled(srv.port, link) as proxy:
+        page = new_page(browser, full_pixels=FULL_PIXELS)
+        try:
+            page.goto(srv.url(proxy.port))
+            first = wait_first_draw(page)
+            full = wait_for(page, "full")
+            mb = proxy.stats.bytes_down / 1e6
+            if show:
+                marks = {"first draw": first, "full-resolution draw": full}
+                print_timeline(f"{viewer} over the link", timeline(page), marks)
+                print(f"    image sizes drawn (ms, w, h): {bench(page)['sizes']}")
+            return first, full, mb
+        finally:
+            page.context.close()
+
+
+def first_pass(
+    browser: Browser, viewer: str, path: Path, prev_bin: str, fps: int = 10, seconds: float = 10
+) -> tuple[float, float]:
+    """Frame changes drawn in `seconds` of cine from a cold start, and the speed that was set."""
+    with Server(viewer, [path], prev_bin) as srv:
+        page = new_page(browser)
+        try:
+            page.goto(srv.url())
+            wait_first_draw(page)
+            actual = set_fps(page, fps)
+            before = bench(page)["drawnChanges"]
+            toggle_play(page)
+            page.wait_for_timeout(seconds * 1000)
+            drawn = bench(page)["drawnChanges"] - before
+            return float(drawn), float(actual)
+        finally:
+            page.context.close()
 
 
 def wl_drag_fps(browser: Browser, url: str, seconds: float = 3.0) -> float:
@@ -208,30 +130,6 @@ def wl_drag_fps(browser: Browser, url: str, seconds: float = 3.0) -> float:
         return float(after["framesWithDraw"] - before["framesWithDraw"]) / elapsed
     finally:
         page.context.close()
-
-
-def set_fps(page: Page, fps: int) -> int:
-    """Ask for `fps`; returns the speed the viewer was set to."""
-    ours = page.locator('input[aria-label="Frames per second"]')
-    if ours.count():
-        ours.fill(str(fps))
-        ours.press("Tab")
-        return fps
-    # The predecessor offers fixed speeds: take the fastest one not above `fps`.
-    sel = 'select[aria-label="Cine speed"]'
-    values = page.eval_on_selector(sel, "s => [...s.options].map(o => Number(o.value))")
-    chosen = max(v for v in values if v <= fps)
-    page.select_option(sel, str(chosen))
-    return int(chosen)
-
-
-def toggle_play(page: Page) -> None:
-    ours = page.locator('[data-testid="play"]')
-    if ours.count():
-        ours.click()
-        return
-    btn = page.locator('button[aria-label="Play cine"], button[aria-label="Pause cine"]').first
-    btn.click()
 
 
 def cine_fps(browser: Browser, url: str, fps: int = 30, seconds: float = 5.0) -> tuple[float, int]:
@@ -262,60 +160,97 @@ def cine_fps(browser: Browser, url: str, fps: int = 30, seconds: float = 5.0) ->
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument(
-        "--corpus",
-        type=Path,
-        default=None,
-    )
+    ap.add_argument("--corpus", default=None, help="a bench corpus (default: _corpus.py)")
     ap.add_argument("--prev", default=PREV_BIN, help="the predecessor's dcmview binary")
     ap.add_argument("--only", choices=["ours", "prev"], default=None)
+    ap.add_argument("--measure", default=",".join(MEASURES), help="comma-separated measures")
+    ap.add_argument("--rate-mbit", type=float, default=Link.rate_mbit, help="link: each way")
+    ap.add_argument("--delay-ms", type=float, default=Link.delay_ms, help="link: one way")
+    ap.add_argument("--timeline", action="store_true", help="link: print each run's requests")
     args = ap.parse_args()
+    measures = args.measure.split(",")
+    unknown = set(measures) - set(MEASURES)
+    if unknown:
+        ap.error(f"unknown measures {sorted(unknown)}; choose from {MEASURES}")
     mg = mammo_study(corpus(args.corpus))
     j2k = mg / "L_CC_j2k_lossless.dcm"
     ffdm = mg / "L_CC_explicit_le.dcm"
     dbt = mg / "DBT_L_CC_60f_explicit_le.dcm"
-    viewers = ["ours", "prev"] if Path(args.prev).is_file() else ["ours"]
-    if args.only:
-        viewers = [args.only]
-    results: dict[str, dict[str, list[float]]] = {v: {} for v in viewers}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        for v in viewers:
-            r = results[v]
-            r["first_ms"] = [first_image(browser, v, j2k, args.prev) for _ in range(args.runs)]
-            print(f"{v}: first image {r['first_ms']}", file=sys.stderr)
-            srv = start(v, ffdm, args.prev)
-            try:
-                r["wl_fps"] = [wl_drag_fps(browser, srv.url) for _ in range(args.runs)]
-            finally:
-                srv.stop()
-            print(f"{v}: W/L drag {r['wl_fps']}", file=sys.stderr)
-            srv = start(v, dbt, args.prev)
-            try:
-                runs = [cine_fps(browser, srv.url) for _ in range(args.runs)]
-                r["cine_fps"] = [fps for fps, _ in runs]
-                r["cine_set"] = [float(s) for _, s in runs]
-            finally:
-                srv.stop()
-            print(f"{v}: cine {r['cine_fps']}", file=sys.stderr)
-        browser.close()
+    dbt_j2k = mg / "DBT_L_CC_60f_j2k_lossless.dcm"
+    names = viewers(args.prev, args.only)
+    link = Link(rate_mbit=args.rate_mbit, delay_ms=args.delay_ms)
+    runs = args.runs
+    rows: list[Row] = []
 
-    rows = [
-        ("first image, 3328x2560 J2K (ms)", "first_ms", "{:.0f}"),
-        ("W/L drag, 3328x2560 16-bit (frames/s)", "wl_fps", "{:.1f}"),
-        ("cine, cached 60x2048x1664 (frames/s shown)", "cine_fps", "{:.1f}"),
-        ("  ... at the speed set (30, or the viewer's max)", "cine_set", "{:.0f}"),
-    ]
-    head = f"{'measure (median of ' + str(args.runs) + ')':<46}" + "".join(
-        f"{v:>12}" for v in viewers
-    )
-    print(head)
-    print("-" * len(head))
-    for label, key, fmt in rows:
-        cells = "".join(f"{fmt.format(statistics.median(results[v][key])):>12}" for v in viewers)
-        print(f"{label:<46}{cells}")
-    print()
-    print("runs:", json.dumps(results))
+    def done(row: Row) -> None:
+        rows.append(row)
+        print(f"{row.label}: {row.values}", file=sys.stderr, flush=True)
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        if "first" in measures:
+            v = alternate(runs, names, lambda n: first_image(browser, n, j2k, args.prev))
+            done(Row("first image, 3328x2560 J2K (ms)", v, "{:.0f}"))
+        if "link" in measures:
+            runs_link = alternate(
+                runs, names, lambda n: over_link(browser, n, j2k, args.prev, link, args.timeline)
+            )
+            where = f"{link.rate_mbit:g} Mbit/s, {link.delay_ms:g} ms"
+            for i, label, fmt in (
+                (0, f"first image over {where}, 3328x2560 J2K (ms)", "{:.0f}"),
+                (1, "  ... at full resolution (ms)", "{:.0f}"),
+                (2, "  ... MB down the link by then", "{:.2f}"),
+            ):
+                done(Row(label, {n: [r[i] for r in v] for n, v in runs_link.items()}, fmt))
+        if "first-pass" in measures:
+            runs_pass = alternate(runs, names, lambda n: first_pass(browser, n, dbt_j2k, args.prev))
+            done(
+                Row(
+                    "first cine pass, 60x2048x1664 J2K at 10 FPS: frames drawn in 10 s (of 100)",
+                    {n: [r[0] for r in v] for n, v in runs_pass.items()},
+                    "{:.0f}",
+                )
+            )
+            done(
+                Row(
+                    "  ... at the speed set",
+                    {n: [r[1] for r in v] for n, v in runs_pass.items()},
+                    "{:.0f}",
+                    baseline=None,
+                )
+            )
+        if "wl" in measures:
+            servers = {n: Server(n, [ffdm], args.prev) for n in names}
+            try:
+                v = alternate(runs, names, lambda n: wl_drag_fps(browser, servers[n].url()))
+            finally:
+                for s in servers.values():
+                    s.close()
+            done(Row("W/L drag, 3328x2560 16-bit (frames/s)", v, "{:.1f}"))
+        if "cine" in measures:
+            servers = {n: Server(n, [dbt], args.prev) for n in names}
+            try:
+                runs_cine = alternate(runs, names, lambda n: cine_fps(browser, servers[n].url()))
+            finally:
+                for s in servers.values():
+                    s.close()
+            done(
+                Row(
+                    "cine, cached 60x2048x1664 (frames/s shown)",
+                    {n: [r[0] for r in v] for n, v in runs_cine.items()},
+                    "{:.1f}",
+                )
+            )
+            done(
+                Row(
+                    "  ... at the speed set (30, or the viewer's max)",
+                    {n: [float(r[1]) for r in v] for n, v in runs_cine.items()},
+                    "{:.0f}",
+                    baseline=None,
+                )
+            )
+        browser.close()
+    print_table(rows, runs)
     return 0
 
 
