@@ -77,6 +77,44 @@ def test_files_served_while_scan_runs(make_client, data_dir: Path) -> None:
     assert late["scanned"] >= early["scanned"]
 
 
+def test_catalog_answers_are_kept_once_the_scan_is_complete(
+    make_client, data_dir: Path, monkeypatch
+) -> None:
+    from dcmview.server import routes
+
+    built: list[str] = []
+    for name in ("_files", "_series"):
+        real = getattr(routes, name)
+        monkeypatch.setattr(
+            routes, name, lambda state, real=real, name=name: built.append(name) or real(state)
+        )
+    release = threading.Event()
+
+    def progress(p) -> None:
+        if not p.complete:
+            release.wait(10)
+
+    catalog = scan(data_dir, background=True, progress=progress)
+    try:
+        http = make_client(catalog=catalog)
+        # While the scan runs every answer is built afresh: it may have grown.
+        assert http.get("/api/files").json()["scan_complete"] is False
+        assert http.get("/api/files").json()["scan_complete"] is False
+        assert built.count("_files") == 2
+    finally:
+        release.set()
+    catalog.wait(10)
+    first = http.get("/api/files")
+    again = http.get("/api/files")
+    assert first.json()["scan_complete"] is True
+    assert again.content == first.content
+    assert built.count("_files") == 3  # built once when complete, then served as kept
+    for coding in ("gzip", "zstd", "identity"):
+        r = http.get("/api/series", headers={"Accept-Encoding": coding})
+        assert r.content == http.get("/api/series", headers={"Accept-Encoding": coding}).content
+    assert built.count("_series") == 3  # once per coding
+
+
 def test_series_groups_patient_study_series_in_stack_order(http, catalog_of) -> None:
     body = http.get("/api/series").json()
     catalog = catalog_of(http)

@@ -103,6 +103,19 @@ async def _json_offloaded(request: Request, make: Callable[[], object]) -> Respo
     return _json_response(data, coded, coding)
 
 
+async def _catalog_json(request: Request, name: str, make: Callable[[], object]) -> Response:
+    """A catalog answer (files, series): built while the scan runs, kept once it is complete."""
+    state = _state(request)
+    coding = choose_encoding(request.headers.get("accept-encoding"))
+    kept = state.catalog_answers.get((name, coding))
+    if kept is None:
+        complete = state.catalog.complete  # read before building: the body is at least this
+        kept = await anyio.to_thread.run_sync(lambda: _serialize(make(), coding))
+        if complete:
+            state.catalog_answers[(name, coding)] = kept
+    return _json_response(*kept, coding)
+
+
 def _window_body(window: Window | None) -> schemas.WindowBody | None:
     if window is None:
         return None
@@ -238,7 +251,7 @@ async def health(request: Request) -> Response:
 
 async def files(request: Request) -> Response:
     """``GET /api/files``: the catalog so far, also while the scan runs."""
-    return await _json_offloaded(request, lambda: _files(_state(request)))
+    return await _catalog_json(request, "files", lambda: _files(_state(request)))
 
 
 def _files(state: ServerState) -> schemas.FilesBody:
@@ -266,7 +279,7 @@ def _files(state: ServerState) -> schemas.FilesBody:
 
 async def series(request: Request) -> Response:
     """``GET /api/series``: patient → study → series → instances in stack order."""
-    return await _json_offloaded(request, lambda: _series(_state(request)))
+    return await _catalog_json(request, "series", lambda: _series(_state(request)))
 
 
 def _series(state: ServerState) -> schemas.SeriesBody:
