@@ -45,8 +45,7 @@ from dcmview.server import schemas
 from dcmview.server.errors import HttpError
 from dcmview.server.openapi import openapi_json
 from dcmview.server.security import require_json
-from dcmview.server.transport import JSON_MIN_SIZE, ChunkedResponse, choose_encoding
-from dcmview.wire import compress
+from dcmview.server.transport import ChunkedResponse, choose_encoding, encode_json, json_response
 
 if TYPE_CHECKING:
     from dcmview.sdk.frame import Frame
@@ -73,24 +72,10 @@ def _path_int(request: Request, name: str) -> int:
     return int(text)
 
 
-def _serialize(body: object, coding: str | None) -> tuple[bytes, bool]:
-    data = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
-    if coding is None or len(data) < JSON_MIN_SIZE:
-        return data, False
-    return compress(data, coding, level=3 if coding == "zstd" else 6), True
-
-
-def _json_response(data: bytes, coded: bool, coding: str | None) -> Response:
-    headers = {"Vary": "Accept-Encoding"}
-    if coded and coding is not None:
-        headers["Content-Encoding"] = coding
-    return Response(data, headers=headers, media_type="application/json")
-
-
 def _json(request: Request, body: object) -> Response:
     """A small JSON answer, serialized on the event loop."""
     coding = choose_encoding(request.headers.get("accept-encoding"))
-    return _json_response(*_serialize(body, coding), coding)
+    return json_response(*encode_json(body, coding), coding)
 
 
 async def _json_offloaded(request: Request, make: Callable[[], object]) -> Response:
@@ -99,8 +84,8 @@ async def _json_offloaded(request: Request, make: Callable[[], object]) -> Respo
     Not in the decode pool: listing files must not wait behind frames being decoded.
     """
     coding = choose_encoding(request.headers.get("accept-encoding"))
-    data, coded = await anyio.to_thread.run_sync(lambda: _serialize(make(), coding))
-    return _json_response(data, coded, coding)
+    data, coded = await anyio.to_thread.run_sync(lambda: encode_json(make(), coding))
+    return json_response(data, coded, coding)
 
 
 async def _catalog_json(request: Request, name: str, make: Callable[[], object]) -> Response:
@@ -110,10 +95,10 @@ async def _catalog_json(request: Request, name: str, make: Callable[[], object])
     kept = state.catalog_answers.get((name, coding))
     if kept is None:
         complete = state.catalog.complete  # read before building: the body is at least this
-        kept = await anyio.to_thread.run_sync(lambda: _serialize(make(), coding))
+        kept = await anyio.to_thread.run_sync(lambda: encode_json(make(), coding))
         if complete:
             state.catalog_answers[(name, coding)] = kept
-    return _json_response(*kept, coding)
+    return json_response(*kept, coding)
 
 
 def _window_body(window: Window | None) -> schemas.WindowBody | None:
@@ -522,11 +507,8 @@ async def frame_pixel(request: Request) -> Response:
 
 def _tags(state: ServerState, instance: Instance, coding: str | None) -> tuple[bytes, bool]:
     def make() -> tuple[bytes, bool]:
-        tree = instance.tags()
-        data = json.dumps(tree, ensure_ascii=False, separators=(",", ":")).encode()
-        if coding is None or len(data) < JSON_MIN_SIZE:
-            return data, False
-        return compress(data, coding, level=3 if coding == "zstd" else 6), True
+        # Tag values may hold NaN (a DS "NaN"): written as JSON's NaN, as before.
+        return encode_json(instance.tags(), coding, allow_nan=True)
 
     value, _ = state.cache.get_or_create(("tags", instance.path, coding), make)
     return value

@@ -11,12 +11,21 @@ streams already); JSON is compressed above :data:`JSON_MIN_SIZE`.
 
 from __future__ import annotations
 
+import json
+
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from dcmview.wire import CODINGS
+from dcmview.wire import CODINGS, compress
 
-__all__ = ["CHUNK", "JSON_MIN_SIZE", "ChunkedResponse", "choose_encoding"]
+__all__ = [
+    "CHUNK",
+    "JSON_MIN_SIZE",
+    "ChunkedResponse",
+    "choose_encoding",
+    "encode_json",
+    "json_response",
+]
 
 #: JSON bodies smaller than this are sent as they are (one TCP segment anyway).
 JSON_MIN_SIZE = 1024
@@ -96,3 +105,23 @@ def choose_encoding(accept_encoding: str | None) -> str | None:
         if q > best_q:
             best, best_q = coding, q
     return best
+
+
+def encode_json(body: object, coding: str | None, *, allow_nan: bool = False) -> tuple[bytes, bool]:
+    """Serialize `body` compactly, compressed with `coding` above :data:`JSON_MIN_SIZE`.
+
+    Returns the bytes and whether they are compressed.
+    """
+    data = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=allow_nan)
+    raw = data.encode()
+    if coding is None or len(raw) < JSON_MIN_SIZE:
+        return raw, False
+    return compress(raw, coding, level=3 if coding == "zstd" else 6), True
+
+
+def json_response(data: bytes, coded: bool, coding: str | None) -> Response:
+    """A JSON answer of :func:`encode_json`'s bytes, saying its coding."""
+    headers = {"Vary": "Accept-Encoding"}
+    if coded and coding is not None:
+        headers["Content-Encoding"] = coding
+    return Response(data, headers=headers, media_type="application/json")
