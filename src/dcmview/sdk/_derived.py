@@ -16,7 +16,9 @@ from dcmview.sdk._framegroups import is_dataset
 if TYPE_CHECKING:  # pragma: no cover
     from pydicom import Dataset
 
-__all__ = ["Code", "lab_to_rgb", "source_frames", "text"]
+    from dcmview.sdk.catalog import Catalog
+
+__all__ = ["Code", "lab_to_rgb", "source_frames", "text", "uid_index"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,3 +83,15 @@ def source_frames(groups: list[Dataset]) -> list[tuple[str, int | None]]:
         if out:
             return out  # the per-frame group overrides the shared one
     return out
+
+
+def uid_index(catalog: Catalog | None) -> dict[str, int]:
+    """Catalog index by SOP Instance UID (empty without a catalog).
+
+    A UID found twice (a copy of a file, or a broken copy beside the real one) maps
+    to the later index, the choice :func:`dcmview.sdk.references.find_references`
+    makes too, so every reader places an object on the same image.
+    """
+    if catalog is None:
+        return {}
+    return {h.sop_instance_uid: i for i, h in enumerate(catalog.headers) if h.sop_instance_uid}

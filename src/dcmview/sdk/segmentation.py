@@ -34,7 +34,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dcmview.sdk._derived import Code as Code, lab_to_rgb as lab_to_rgb, source_frames, text
+from dcmview.sdk._derived import (
+    Code as Code,
+    lab_to_rgb as lab_to_rgb,
+    source_frames,
+    text,
+    uid_index,
+)
 from dcmview.sdk._framegroups import first_item, functional_groups, is_dataset
 from dcmview.sdk._types import AnyArray, ArrayU8, StrPath
 from dcmview.sdk.errors import (
@@ -331,9 +337,7 @@ class Segmentation:
         return sorted({uid for uid, _ in self._by_source if uid not in by_uid})
 
     def _uids(self) -> dict[str, int]:
-        if self._catalog is None:
-            return {}
-        return {h.sop_instance_uid: i for i, h in enumerate(self._catalog.headers)}
+        return uid_index(self._catalog)
 
     # -- masks ---------------------------------------------------------------
 
@@ -369,10 +373,9 @@ class Segmentation:
         return self._by_plane(source, frame)
 
     def _find(self, uid: str) -> Instance:
-        if self._catalog is not None:
-            for i, h in enumerate(self._catalog.headers):
-                if h.sop_instance_uid == uid:
-                    return self._catalog[i]
+        index = self._uids().get(uid)
+        if index is not None and self._catalog is not None:
+            return self._catalog[index]
         raise MissingSourceError(
             f"{self.path} does not refer to {uid}, and that instance is not in the catalog "
             "to place the SEG by geometry",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from dcmview.sdk._derived import text as _s
+from dcmview.sdk._derived import text as _s, uid_index
 from dcmview.sdk._framegroups import first_item, functional_groups
 from dcmview.sdk._types import ArrayF64, ArrayU8, StrPath
 from dcmview.sdk.errors import DerivedObjectError, MissingSourceError, WrongObjectKindError
@@ -165,9 +165,7 @@ class PresentationState:
         return self._instance
 
     def _uids(self) -> dict[str, int]:
-        if self._catalog is None:
-            return {}
-        return {h.sop_instance_uid: i for i, h in enumerate(self._catalog.headers)}
+        return uid_index(self._catalog)
 
     def missing_sources(self) -> list[str]:
         """Referenced SOP Instance UIDs the catalog does not have (all, without a catalog)."""
