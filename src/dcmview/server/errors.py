@@ -16,15 +16,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
 
-from dcmview.sdk.dose import DoseGridError
 from dcmview.sdk.errors import (
+    ContourImageError,
     DcmviewError,
     DecodeError,
     DecoderUnavailableError,
     DerivedObjectError,
+    DoseGridError,
     FileReadError,
     FrameIndexError,
     GeometryMismatchError,
+    ImageGeometryError,
     ImageTooLargeError,
     InvalidInputError,
     InvalidPathError,
@@ -32,15 +34,16 @@ from dcmview.sdk.errors import (
     NoPixelDataError,
     NotDicomError,
     NotFoundError,
+    OverlayDataError,
     RoiFormatError,
     ScanTimeoutError,
+    StructureSetError,
     UnsupportedError,
+    UnsupportedOverlayError,
     UnsupportedPixelLayoutError,
     WindowError,
     WrongObjectKindError,
 )
-from dcmview.sdk.overlay import OverlayDataError, UnsupportedOverlayError
-from dcmview.sdk.rtstruct import ContourImageError, ImageGeometryError, StructureSetError
 
 __all__ = [
     "STATUS",
