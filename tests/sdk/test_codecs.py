@@ -25,6 +25,7 @@ from pydicom.pixels.decoders.base import Decoder
 
 from dcmview.sdk import codecs
 from dcmview.sdk.errors import (
+    DcmviewError,
     DecodeError,
     DecoderUnavailableError,
     NoPixelDataError,
@@ -102,8 +103,15 @@ def _reference(inst: Instance, index: int) -> tuple[np.ndarray, int]:
 def _assert_matches(inst: Instance, index: int) -> None:
     try:
         expected, tolerance = _reference(inst, index)
-    except Exception as exc:
-        pytest.skip(f"pydicom itself cannot decode frame {index}: {type(exc).__name__}: {exc}")
+    except Exception:
+        # pydicom refuses the frame (a deliberately broken bundled file): dcmview must
+        # refuse it with its own typed error, or decode it to the declared shape.
+        try:
+            got = inst.frame(index).array()
+        except DcmviewError:
+            return
+        assert got.shape[:2] == (inst.rows, inst.columns)
+        return
     got = inst.frame(index).array()
     assert got.dtype == expected.dtype
     assert got.shape == expected.shape
