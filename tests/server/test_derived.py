@@ -143,6 +143,29 @@ def test_segmentation_overlay_of_every_seg_covers_each(
         assert np.all(everything[..., 3][one[..., 3] > 0] > 0)
 
 
+def test_segmentation_overlay_of_a_seg_frame_as_the_predecessor_serves_it(
+    client: Any, derived_catalog: Catalog
+) -> None:
+    # dcmview-py 0.4.1: file i is the SEG, frame f one of its own frames, RGBA PNG.
+    names = _by_name(derived_catalog)
+    seg_index = names["SEG_binary_organs.dcm"]
+    seg = read_segmentation(derived_catalog[seg_index], derived_catalog)
+    drawn = 0
+    for k in range(0, derived_catalog[seg_index].number_of_frames, 17):
+        r = client.get(f"/api/file/{seg_index}/frame/{k}/segmentation-overlay")
+        assert r.status_code == 200
+        assert r.headers["content-type"] == "image/png"
+        rgba = _rgba(r.content)
+        assert rgba.shape == (seg.rows, seg.columns, 4)
+        stored = derived_catalog[seg_index].frame(k).array()
+        np.testing.assert_array_equal(rgba[..., 3] > 0, stored != 0)
+        drawn += int((stored != 0).any())
+    assert drawn
+    past = derived_catalog[seg_index].number_of_frames
+    r = client.get(f"/api/file/{seg_index}/frame/{past}/segmentation-overlay")
+    assert (r.status_code, r.json()["code"]) == (404, "frame_out_of_range")
+
+
 @pytest.mark.parametrize(
     ("url", "status", "code"),
     [

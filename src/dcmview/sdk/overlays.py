@@ -15,7 +15,7 @@ import numpy as np
 from dcmview.sdk._types import AnyArray, ArrayU8
 from dcmview.sdk.errors import NotFoundError
 from dcmview.sdk.references import find_references
-from dcmview.sdk.segmentation import read_segmentation
+from dcmview.sdk.segmentation import SEGMENTATION_CLASSES, read_segmentation
 
 if TYPE_CHECKING:  # pragma: no cover
     from dcmview.sdk.catalog import Catalog
@@ -32,6 +32,10 @@ def segmentation_overlay(
     opacity: float = 0.5,
 ) -> ArrayU8:
     """The RGBA overlay of the catalog's SEGs on frame `frame` of image file `index`.
+
+    When file `index` is itself a SEG, the overlay of its own frame `frame`
+    instead (:meth:`Segmentation.frame_overlay`, the SEG's size): the form the
+    predecessor serves.
 
     Each SEG that refers to the file (by UID or by geometry) and has masks for
     the frame is drawn with :meth:`Segmentation.overlay`; several are stacked
@@ -60,6 +64,10 @@ def segmentation_overlay(
     NotFoundError
         `index` or `frame` out of range, or no (such) SEG has masks for the frame.
     """
+    if catalog.header(index).sop_class_uid in SEGMENTATION_CLASSES:
+        # The predecessor's form: file `index` is the SEG itself and `frame` one of its
+        # own frames.
+        return read_segmentation(catalog[index], catalog).frame_overlay(frame, opacity)
     source = catalog[index]
     source.frame(frame)  # FrameIndexError (a NotFoundError) for a frame out of range
     refs = find_references(catalog, index)
