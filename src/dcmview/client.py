@@ -722,7 +722,7 @@ class Client(BaseClient):
         """``GET /api/file/:i/frame/:f/segmentation-overlay``: RGBA PNG bytes.
 
         The segmentations (SEG files of the catalog) on frame `frame` of image file
-        `index`, as :func:`dcmview.sdk.overlays.segmentation_overlay` draws them;
+        `index`, as :func:`dcmview.sdk.seg_overlays.segmentation_overlay` draws them;
         `seg`: only the SEG that is that file index.
 
         Raises

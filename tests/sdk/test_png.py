@@ -79,7 +79,7 @@ def test_encode_png_refuses_what_render_never_returns(bad: np.ndarray) -> None:
 
 
 def test_rgba_overlays_round_trip_with_both_encoders(monkeypatch: pytest.MonkeyPatch) -> None:
-    # RGBA: what sdk.overlays.segmentation_overlay_png encodes.
+    # RGBA: what sdk.seg_overlays.segmentation_overlay_png encodes.
     rng = np.random.default_rng(7)
     image = rng.integers(0, 256, size=(37, 23, 4), dtype=np.uint8)
     np.testing.assert_array_equal(_decoded(encode_png(image)), image)

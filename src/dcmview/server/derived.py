@@ -1,7 +1,7 @@
 """ROUTES of the derived objects (SEG, RT, maps, presentation states): references, overlays.
 
 Each endpoint parses, makes one SDK call (:func:`dcmview.sdk.references.find_references`,
-:func:`dcmview.sdk.overlays.segmentation_overlay_png`) and answers; reading the
+:func:`dcmview.sdk.seg_overlays.segmentation_overlay_png`) and answers; reading the
 derived objects is file I/O and pixel work, so it runs off the event loop (the
 overlay in the decode pool, like a frame). :mod:`dcmview.server.app` mounts these
 beside :data:`dcmview.server.routes.ROUTES`.
@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from dcmview.sdk.overlays import segmentation_overlay_png
 from dcmview.sdk.references import find_references
+from dcmview.sdk.seg_overlays import segmentation_overlay_png
 from dcmview.server import schemas
 from dcmview.server.routes import _json_offloaded, _non_negative, _path_int, _state
 from dcmview.server.transport import ChunkedResponse
