@@ -339,6 +339,15 @@ class BaseClient:
     def _tags(self, index: int) -> _Call[list[schemas.TagNode]]:
         return _Call("GET", f"/api/file/{_file_index(index)}/tags", _json_parser(list))
 
+    def _references(self, index: int) -> _Call[schemas.ReferencesBody]:
+        path = f"/api/file/{_file_index(index)}/references"
+        return _Call("GET", path, _json_parser(schemas.ReferencesBody))
+
+    def _segmentation_overlay(self, index: int, frame: int, seg: int | None) -> _Call[bytes]:
+        params = None if seg is None else {"seg": str(_file_index(seg))}
+        path = self._frame_path(index, frame) + "/segmentation-overlay"
+        return _Call("GET", path, _bytes, params)
+
     def _annotations(self, index: int) -> _Call[tuple[Roi, ...]]:
         return _Call("GET", f"/api/file/{_file_index(index)}/annotations", _rois)
 
@@ -695,6 +704,35 @@ class Client(BaseClient):
         """``GET /api/file/:i/tags``: the header as ``{"tag", "vr", "keyword", "value"}`` nodes."""
         return self._run(self._tags(index))
 
+    def references(self, index: int) -> schemas.ReferencesBody:
+        """``GET /api/file/:i/references``: what file i refers to, and what refers to it.
+
+        The predecessor's ``references`` (each instance named, with the catalog
+        files that are it) and the SDK's :class:`~dcmview.sdk.references.References`
+        fields (``refers_to``, ``referenced_by``, ``missing``, as its ``to_json``).
+
+        Raises
+        ------
+        NotFoundError
+            No file has this index.
+        """
+        return self._run(self._references(index))
+
+    def segmentation_overlay(self, index: int, frame: int = 0, *, seg: int | None = None) -> bytes:
+        """``GET /api/file/:i/frame/:f/segmentation-overlay``: RGBA PNG bytes.
+
+        The segmentations (SEG files of the catalog) on frame `frame` of image file
+        `index`, as :func:`dcmview.sdk.seg_overlays.segmentation_overlay` draws them;
+        `seg`: only the SEG that is that file index.
+
+        Raises
+        ------
+        NotFoundError
+            No SEG has masks for the frame (or no such file); FrameIndexError for a
+            frame out of range.
+        """
+        return self._run(self._segmentation_overlay(index, frame, seg))
+
     def annotations(self, index: int) -> tuple[Roi, ...]:
         """``GET /api/file/:i/annotations``: the file's ROIs (as ``RoiSet.for_instance``)."""
         return self._run(self._annotations(index))
@@ -919,6 +957,16 @@ class AsyncClient(BaseClient):
     async def tags(self, index: int) -> list[schemas.TagNode]:
         """See :meth:`Client.tags`."""
         return await self._run(self._tags(index))
+
+    async def references(self, index: int) -> schemas.ReferencesBody:
+        """See :meth:`Client.references`."""
+        return await self._run(self._references(index))
+
+    async def segmentation_overlay(
+        self, index: int, frame: int = 0, *, seg: int | None = None
+    ) -> bytes:
+        """See :meth:`Client.segmentation_overlay`."""
+        return await self._run(self._segmentation_overlay(index, frame, seg))
 
     async def annotations(self, index: int) -> tuple[Roi, ...]:
         """See :meth:`Client.annotations`."""

@@ -68,10 +68,20 @@ def test_pillow_fallback_decodes_to_the_same_pixels(monkeypatch: pytest.MonkeyPa
     "bad",
     [
         np.zeros((4, 4), dtype=np.uint16),
-        np.zeros((4, 4, 4), dtype=np.uint8),
+        np.zeros((4, 4, 2), dtype=np.uint8),
+        np.zeros((4, 4, 5), dtype=np.uint8),
         np.zeros((0, 4), np.uint8),
     ],
 )
 def test_encode_png_refuses_what_render_never_returns(bad: np.ndarray) -> None:
     with pytest.raises(TypeError):
         encode_png(bad)
+
+
+def test_rgba_overlays_round_trip_with_both_encoders(monkeypatch: pytest.MonkeyPatch) -> None:
+    # RGBA: what sdk.seg_overlays.segmentation_overlay_png encodes.
+    rng = np.random.default_rng(7)
+    image = rng.integers(0, 256, size=(37, 23, 4), dtype=np.uint8)
+    np.testing.assert_array_equal(_decoded(encode_png(image)), image)
+    monkeypatch.setattr(_png, "_png_encode", None)
+    np.testing.assert_array_equal(_decoded(encode_png(image)), image)

@@ -69,7 +69,7 @@ def _size_bound(image: npt.NDArray[np.uint8]) -> int:
 
 
 def encode_png(image: npt.NDArray[np.uint8]) -> bytes:
-    """Encode an 8-bit grey (rows, columns) or RGB (rows, columns, 3) image as PNG.
+    """Encode an 8-bit grey (rows, columns), RGB or RGBA (rows, columns, 3 or 4) image as PNG.
 
     Parameters
     ----------
@@ -80,7 +80,7 @@ def encode_png(image: npt.NDArray[np.uint8]) -> bytes:
     Returns
     -------
     bytes
-        A PNG (8-bit grey or 8-bit RGB, lossless).
+        A PNG (8-bit grey, RGB or RGBA, lossless).
 
     Raises
     ------
@@ -95,9 +95,10 @@ def encode_png(image: npt.NDArray[np.uint8]) -> bytes:
     dtype = getattr(image, "dtype", None)
     if dtype != np.uint8:
         raise TypeError(f"encode_png needs a uint8 numpy array, not {dtype or type(image)!r}")
-    if not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 3)) or 0 in image.shape:
+    # RGBA: the overlays of derived objects (Segmentation.overlay), composited by the viewer.
+    if not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] in (3, 4))) or 0 in image.shape:
         raise TypeError(
-            f"encode_png needs (rows, columns) or (rows, columns, 3), not {image.shape}"
+            f"encode_png needs (rows, columns) or (rows, columns, 3 or 4), not {image.shape}"
         )
     contiguous = np.ascontiguousarray(image)
     if _png_encode is not None:

@@ -45,6 +45,7 @@ from dcmview.sdk._framegroups import first_item, functional_groups, is_dataset
 from dcmview.sdk._types import AnyArray, ArrayU8, StrPath
 from dcmview.sdk.errors import (
     DerivedObjectError,
+    FrameIndexError,
     GeometryMismatchError,
     MissingSourceError,
     WrongObjectKindError,
@@ -504,9 +505,40 @@ class Segmentation:
         Fractional values scale the opacity; transparent where no segment is.
         Composite it over the source frame's rendering.
         """
-        masks = self.mask(source, frame).astype(np.float32)
-        rgb = np.zeros((self.rows, self.columns, 3), dtype=np.float32)
-        alpha = np.zeros((self.rows, self.columns), dtype=np.float32)
+        return self._rgba(self.mask(source, frame).astype(np.float32), opacity)
+
+    def frame_overlay(self, k: int, opacity: float = 0.5) -> ArrayU8:
+        """The RGBA image of the SEG's own frame `k` (0-based), as :meth:`overlay` draws it.
+
+        The SEG's frames in its own numbering, whatever source they lie on (the
+        predecessor's ``/segmentation-overlay`` addresses SEG frames this way).
+
+        Raises
+        ------
+        FrameIndexError
+            `k` outside the SEG's frames.
+        """
+        if not 0 <= k < len(self._frame_segment):
+            raise FrameIndexError(
+                f"{self.path} has {len(self._frame_segment)} frames; frame {k} does not exist",
+                path=self.path,
+            )
+        stored = self._decode(k)
+        masks = np.zeros((self.rows, self.columns, len(self.segments)), dtype=np.float32)
+        for i, s in enumerate(self.segments):
+            if self.type == "LABELMAP":
+                masks[:, :, i] = stored == s.number
+            elif self._frame_segment[k] == s.number:
+                if self.type == "FRACTIONAL":
+                    masks[:, :, i] = stored / np.float32(self.max_fractional_value)
+                else:
+                    masks[:, :, i] = stored != 0
+        return self._rgba(masks, opacity)
+
+    def _rgba(self, masks: AnyArray, opacity: float) -> ArrayU8:
+        # One layer per segment, in its colour, composited "over" in segment order.
+        rgb: AnyArray = np.zeros((self.rows, self.columns, 3), dtype=np.float32)
+        alpha: AnyArray = np.zeros((self.rows, self.columns), dtype=np.float32)
         for i, s in enumerate(self.segments):
             a = masks[:, :, i] * float(opacity)
             rgb = rgb * (1 - a[..., None]) + np.asarray(s.color, np.float32) * a[..., None]

@@ -257,6 +257,27 @@ def _document(version: str) -> dict[str, Any]:
                 },
             },
         },
+        "/api/file/{index}/references": _get(
+            "What the file refers to (the predecessor's references) and, beyond, "
+            "the derived objects that refer to it",
+            _json(ref(schemas.ReferencesBody)),
+            (*_FILE, 500),
+            parameters=[_INDEX],
+        ),
+        "/api/file/{index}/frame/{frame}/segmentation-overlay": _get(
+            "RGBA PNG of the segmentations on an image frame (i: the image, not the SEG)",
+            {"description": "PNG (RGBA)", "content": {"image/png": {"schema": binary}}},
+            (*_FILE, 422, 500),
+            parameters=[
+                _INDEX,
+                _FRAME,
+                _query(
+                    "seg",
+                    {"type": "integer", "minimum": 0},
+                    "only the SEG that is this file index (beyond; all SEGs when absent)",
+                ),
+            ],
+        ),
         "/api/annotations/export.csv": _get(
             "Every annotation as an EMBED CSV (the input CSV is never written)",
             {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}},

@@ -23,6 +23,11 @@ __all__ = [
     "InstanceRef",
     "PatientNode",
     "PixelBody",
+    "ReferenceEntry",
+    "ReferenceItem",
+    "ReferenceMatch",
+    "ReferenceTarget",
+    "ReferencesBody",
     "SeriesBody",
     "SeriesNode",
     "StudyNode",
@@ -223,3 +228,69 @@ class AnnotationsBody(TypedDict):
     num_roi: int
     roi_coords: list[list[int]]
     roi_frames: list[list[int]]
+
+
+class ReferenceTarget(TypedDict):
+    """The instance a reference names, as the file wrote it (predecessor's shape).
+
+    ``frame_numbers`` are 1-based Referenced Frame Numbers (``[]``: the whole
+    instance); ``segment_numbers`` is always ``[]`` here.
+    """
+
+    sop_class_uid: str
+    sop_instance_uid: str
+    series_instance_uid: str
+    frame_numbers: list[int]
+    segment_numbers: list[int]
+
+
+class ReferenceMatch(TypedDict):
+    """A catalog file that is the target: its index and 0-based frames."""
+
+    file_index: int
+    path: str
+    sop_instance_uid: str
+    frame_indices: list[int]
+
+
+class ReferenceEntry(TypedDict):
+    """One instance the file refers to (``relationship`` is ``"source_image"``)."""
+
+    relationship: str
+    target: ReferenceTarget
+    matches: list[ReferenceMatch]
+
+
+class ReferenceItem(TypedDict):
+    """:meth:`dcmview.sdk.references.Reference.to_json` (*beyond*)."""
+
+    sop_instance_uid: str
+    sop_class_uid: str
+    kind: str
+    via: str
+    frames: list[int]
+    series_instance_uid: str
+    frame_of_reference_uid: str
+    index: int | None
+    path: str | None
+
+
+class ReferencesBody(TypedDict):
+    """``GET /api/file/:i/references``.
+
+    ``source_file_index``, ``source_sop_instance_uid`` and ``references`` are the
+    predecessor's; the rest (*beyond*) is
+    :meth:`dcmview.sdk.references.References.to_json`: ``refers_to`` and
+    ``referenced_by`` (the derived objects that refer to the file), ``missing``.
+    """
+
+    source_file_index: int
+    source_sop_instance_uid: str
+    references: list[ReferenceEntry]
+    sop_instance_uid: str
+    sop_class_uid: str
+    kind: str
+    frame_of_reference_uid: str
+    refers_to: list[ReferenceItem]
+    referenced_by: list[ReferenceItem]
+    missing: list[str]
