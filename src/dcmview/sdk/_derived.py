@@ -11,14 +11,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+import numpy.typing as npt
+
 from dcmview.sdk._framegroups import is_dataset
 
 if TYPE_CHECKING:  # pragma: no cover
     from pydicom import Dataset
 
+    from dcmview.sdk._types import ArrayU8, StrPath
     from dcmview.sdk.catalog import Catalog
+    from dcmview.sdk.instance import Instance
 
-__all__ = ["Code", "lab_to_rgb", "source_frames", "text", "uid_index"]
+__all__ = [
+    "Code",
+    "colour_ramp",
+    "dataset_of",
+    "lab_to_rgb",
+    "source_frames",
+    "text",
+    "uid_index",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,3 +108,30 @@ def uid_index(catalog: Catalog | None) -> dict[str, int]:
     if catalog is None:
         return {}
     return {h.sop_instance_uid: i for i, h in enumerate(catalog.headers) if h.sop_instance_uid}
+
+
+def dataset_of(source: Instance | Dataset | StrPath) -> tuple[Dataset, str | None]:
+    """The data set of `source` (an Instance, a pydicom Dataset or a path) and its file's path."""
+    from pydicom.dataset import Dataset
+
+    from dcmview.sdk.instance import Instance, open
+
+    if isinstance(source, Dataset):
+        filename = getattr(source, "filename", None)
+        return source, filename if isinstance(filename, str) else None
+    inst = source if isinstance(source, Instance) else open(source)
+    return inst.dataset, inst.path
+
+
+def colour_ramp(t: npt.ArrayLike, stops: Sequence[tuple[float, Sequence[int]]]) -> ArrayU8:
+    """RGB (uint8, shape ``t.shape + (3,)``) of positions `t` on a colour ramp.
+
+    `stops` are ``(position, (r, g, b))`` in increasing position; `t` is clipped to
+    their range and each channel interpolated linearly (dose washes, parametric maps).
+    """
+    at = np.asarray([p for p, _ in stops], dtype=np.float64)
+    rgb = np.asarray([c for _, c in stops], dtype=np.float64)
+    tt = np.clip(np.asarray(t, dtype=np.float64), at[0], at[-1])
+    channels = [np.interp(tt, at, rgb[:, k]) for k in range(3)]
+    out: ArrayU8 = np.clip(np.rint(np.stack(channels, axis=-1)), 0, 255).astype(np.uint8)
+    return out

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import numpy as np
 import numpy.typing as npt
 
+from dcmview.sdk._derived import colour_ramp
 from dcmview.sdk._types import ArrayF32, ArrayF64, ArrayU8, StrPath
 from dcmview.sdk.errors import DoseGridError as DoseGridError, InvalidInputError
 from dcmview.sdk.geometry import Plane, Volume, frame_planes
@@ -194,11 +195,8 @@ class DosePlane:
             )
         values = np.nan_to_num(self.values.astype(np.float64), nan=-np.inf)
         fraction = np.clip((values - bottom) / (top - bottom), 0.0, 1.0)
-        stops = np.array([s for s, _ in DOSE_COLOURS])
-        colours = np.array([c for _, c in DOSE_COLOURS], dtype=np.float64)
         rgba = np.zeros((*values.shape, 4), np.uint8)
-        for k in range(3):
-            rgba[..., k] = np.rint(np.interp(fraction, stops, colours[:, k])).astype(np.uint8)
+        rgba[..., :3] = colour_ramp(fraction, DOSE_COLOURS)
         rgba[..., 3] = np.where(values >= bottom, round(255 * opacity), 0).astype(np.uint8)
         return rgba
 
@@ -457,10 +455,7 @@ def _units(ds: Dataset, name: str, path: str | None) -> str:
 
 
 def _colour(fraction: float) -> tuple[int, int, int]:
-    stops = [s for s, _ in DOSE_COLOURS]
-    f = min(max(fraction, 0.0), 1.0)
-    rgb = (round(float(np.interp(f, stops, [c[k] for _, c in DOSE_COLOURS]))) for k in range(3))
-    r, g, b = rgb
+    r, g, b = (int(v) for v in colour_ramp(fraction, DOSE_COLOURS))
     return (r, g, b)
 
 

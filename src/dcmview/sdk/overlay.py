@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict
 import numpy as np
 import numpy.typing as npt
 
+from dcmview.sdk._derived import dataset_of
 from dcmview.sdk._types import StrPath
 from dcmview.sdk.errors import (
     OverlayDataError as OverlayDataError,
@@ -218,7 +219,7 @@ def read_overlays(source: Instance | Dataset | StrPath) -> list[OverlayPlane]:
         An overlay embedded in compressed Pixel Data, or with Overlay Bits
         Allocated > 1 and no Pixel Data to take it from.
     """
-    ds, path = _header(source)
+    ds, path = dataset_of(source)
     name = path or "data set"
     planes = []
     for group in OVERLAY_GROUPS:
@@ -226,18 +227,6 @@ def read_overlays(source: Instance | Dataset | StrPath) -> list[OverlayPlane]:
             continue
         planes.append(_plane(ds, group, name, path))
     return planes
-
-
-def _header(source: Instance | Dataset | StrPath) -> tuple[Dataset, str | None]:
-    from pydicom.dataset import Dataset
-
-    from dcmview.sdk.instance import Instance, open
-
-    if isinstance(source, Dataset):
-        filename = getattr(source, "filename", None)
-        return source, filename if isinstance(filename, str) else None
-    inst = source if isinstance(source, Instance) else open(source)
-    return inst.dataset, inst.path
 
 
 def _value(ds: Dataset, group: int, element: int, default: Any = None) -> Any:

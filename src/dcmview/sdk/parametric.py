@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dcmview.sdk._derived import Code, source_frames, text
+from dcmview.sdk._derived import Code, colour_ramp, source_frames, text
 from dcmview.sdk._framegroups import first_item, functional_groups, is_dataset
 from dcmview.sdk._types import AnyArray, ArrayF64, ArrayU8, StrPath
 from dcmview.sdk.errors import (
@@ -226,11 +226,7 @@ def colormap_rgb(name: str, t: AnyArray) -> ArrayU8:
         raise InvalidInputError(
             f"unknown colour map {name!r}: use one of {', '.join(sorted(COLORMAPS))}"
         )
-    pos = np.asarray([p[0] for p in points])
-    tt = np.clip(np.asarray(t, dtype=np.float64), 0.0, 1.0)
-    channels = [np.interp(tt, pos, np.asarray([p[c] for p in points])) for c in (1, 2, 3)]
-    rgb: ArrayU8 = np.clip(np.rint(np.stack(channels, axis=-1)), 0, 255).astype(np.uint8)
-    return rgb
+    return colour_ramp(t, [(p[0], p[1:]) for p in points])
 
 
 class ParametricMap:

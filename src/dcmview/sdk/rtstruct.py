@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 import numpy as np
 
+from dcmview.sdk._derived import dataset_of
 from dcmview.sdk._types import ArrayF64, StrPath
 from dcmview.sdk.errors import (
     ContourImageError as ContourImageError,
@@ -319,7 +320,7 @@ class StructureSet:
         ImageGeometryError
             The frame has no plane geometry.
         """
-        ds, path = _header(image)
+        ds, path = dataset_of(image)
         plane = frame_plane(ds, index)
         if plane is None:
             raise ImageGeometryError(
@@ -355,7 +356,7 @@ class StructureSet:
         by_image: dict[tuple[str, int], list[ImageContour]] = {}
         placed: set[tuple[int, int]] = set()
         for image in images:
-            ds, _ = _header(image)
+            ds, _ = dataset_of(image)
             uid = str(ds.get("SOPInstanceUID", ""))
             frames = int(ds.get("NumberOfFrames") or 1)
             for index in range(frames):
@@ -433,20 +434,8 @@ def read_structure_set(source: Instance | Dataset | StrPath) -> StructureSet:
         Number of Contour Points, an unknown Contour Geometric Type. The
         message names the file, the ROI and the contour.
     """
-    ds, path = _header(source)
+    ds, path = dataset_of(source)
     return StructureSet.from_dataset(ds, path=path)
-
-
-def _header(source: Instance | Dataset | StrPath) -> tuple[Dataset, str | None]:
-    from pydicom.dataset import Dataset
-
-    from dcmview.sdk.instance import Instance, open
-
-    if isinstance(source, Dataset):
-        filename = getattr(source, "filename", None)
-        return source, filename if isinstance(filename, str) else None
-    inst = source if isinstance(source, Instance) else open(source)
-    return inst.dataset, inst.path
 
 
 def _colour(value: Any) -> tuple[int, int, int] | None:
