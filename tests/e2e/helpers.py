@@ -191,3 +191,56 @@ def view_state(v: Viewer) -> dict[str, Any]:
     raw = v.page.get_attribute(".viewport", "data-view")
     assert raw, "the viewport has no view yet"
     return dict(json.loads(raw))
+
+
+def screen_to_image(
+    view: dict[str, Any], shape: tuple[int, int], size: tuple[int, int], sx: Any, sy: Any
+) -> tuple[Any, Any]:
+    """render/transform.ts screenToImage for an unrotated, unflipped view."""
+    assert view["rotation"] == 0
+    assert not view["flipH"]
+    assert not view["flipV"]
+    h, w = shape
+    vh, vw = size
+    px = (sx - vw / 2 - view["panX"]) / view["zoom"] + w / 2
+    py = (sy - vh / 2 - view["panY"]) / view["zoom"] + h / 2
+    return px, py
+
+
+def server_png(api: httpx.Client, index: int, frame: int, query: str = "") -> np.ndarray:
+    resp = api.get(f"/api/file/{index}/frame/{frame}{query}")
+    resp.raise_for_status()
+    return np.asarray(Image.open(io.BytesIO(resp.content)).convert("RGB")).astype(int)
+
+
+def assert_matches_server(
+    v: Viewer, api: httpx.Client, index: int, frame: int, query: str = ""
+) -> None:
+    """Every safely sampled viewport pixel equals the server PNG within ±2.
+
+    A screen pixel is compared when its center falls well inside an image pixel (not
+    within 15 % of a pixel edge, where nearest-neighbour sampling may pick either side)
+    and away from the corner overlay text.
+    """
+    want = server_png(api, index, frame, query)
+    shot = viewport_pixels(v).astype(int)
+    view = view_state(v)
+    vh, vw = shot.shape[:2]
+    ys, xs = np.mgrid[0:vh, 0:vw]
+    px, py = screen_to_image(view, want.shape[:2], (vh, vw), xs + 0.5, ys + 0.5)
+    h, w = want.shape[:2]
+    fx, fy = px % 1, py % 1
+    mask = (px >= 0) & (py >= 0) & (px < w) & (py < h)
+    mask &= (fx > 0.15) & (fx < 0.85) & (fy > 0.15) & (fy < 0.85)
+    mask &= (xs > vw * 0.2) & (xs < vw * 0.8) & (ys > vh * 0.12) & (ys < vh * 0.88)
+    assert mask.sum() > 2000, "too few pixels to compare: is the image on screen?"
+    got = shot[mask]
+    ref = want[py[mask].astype(int), px[mask].astype(int)]
+    diff = np.abs(got - ref)
+    bad = int((diff > 2).any(axis=1).sum())
+    assert diff.max() <= 2, (
+        f"{bad} of {len(diff)} pixels differ from the server PNG by more than 2 "
+        f"(max {int(diff.max())})"
+    )
+    # And the picture is not trivially blank.
+    assert got.std() > 5

@@ -23,16 +23,18 @@ from tests.dicom_factory import make_dataset, write
 from tests.e2e.helpers import (
     Server,
     Viewer,
+    assert_matches_server,
     find_file,
     open_file,
     open_viewer,
+    screen_to_image,
+    server_png,
     start_server,
     view_state,
     viewport_pixels,
     wait_idle,
     wait_shown,
 )
-from tests.e2e.test_viewer import assert_matches_server, screen_to_image, server_png
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page, Route

@@ -18,8 +18,14 @@ import pytest
 from pydicom.uid import generate_uid
 
 from tests.dicom_factory import make_dataset, write
-from tests.e2e.helpers import Server, find_file, open_file, open_viewer, start_server
-from tests.e2e.test_viewer import assert_matches_server
+from tests.e2e.helpers import (
+    Server,
+    assert_matches_server,
+    find_file,
+    open_file,
+    open_viewer,
+    start_server,
+)
 
 pytestmark = pytest.mark.e2e
 
