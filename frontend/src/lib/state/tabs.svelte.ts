@@ -1,6 +1,7 @@
 /**
  * Open tabs, one per stack (a series, or a file on its own), each with its position,
- * view, window choice and cine rate; the active tab and the item (file, frame) it is on.
+ * view, window choice and cine rate; the active tab (the one the active pane shows) and
+ * the item (file, frame) it is on. Opening or activating a tab puts it in the active pane.
  */
 import { fileStack, stackForFile, stackPosition, tabLabel, type Stack, type StackItem } from "../model/catalog";
 import { defaultFps } from "../model/cine";
@@ -9,6 +10,7 @@ import type { View } from "../render/transform";
 import { catalog, revealFile } from "./catalog.svelte";
 import { cine, setFps, stopCine } from "./cine.svelte";
 import { client } from "./connection.svelte";
+import { activePane, allPanes, panes, type Pane } from "./panes.svelte";
 
 export interface Tab extends WindowChoice {
   key: string;
@@ -24,7 +26,8 @@ export interface Tab extends WindowChoice {
 
 class TabState {
   list = $state<Tab[]>([]);
-  active = $state<string | null>(null);
+  /** The active pane's tab. */
+  active = $derived<string | null>(allPanes[panes.active]?.tabKey ?? null);
   current = $derived(this.list.find((t) => t.key === this.active) ?? null);
   item = $derived<StackItem | null>(this.current ? (this.current.stack.items[this.current.pos] ?? null) : null);
 }
@@ -45,14 +48,29 @@ export function openFile(fileIndex: number, frame = 0): void {
   }
   if (!tab) return;
   tab.pos = stackPosition(tab.stack, fileIndex, frame);
-  tabs.active = tab.key;
+  activePane().tabKey = tab.key;
   revealFile(fileIndex);
   stopCine();
   followTabFps();
 }
 
+/** The tab a pane shows, or null. */
+export function tabOf(pane: Pane): Tab | null {
+  const key = pane.tabKey;
+  return key === null ? null : (tabs.list.find((t) => t.key === key) ?? null);
+}
+
+/** Show tab `key` in the active pane. */
 export function activateTab(key: string): void {
-  tabs.active = key;
+  activePane().tabKey = key;
+  stopCine();
+  followTabFps();
+}
+
+/** Make pane `id` the active one (what the keys, the cine bar and the tag panel act on). */
+export function activatePane(id: number): void {
+  if (id === panes.active || !allPanes[id]) return;
+  panes.active = id;
   stopCine();
   followTabFps();
 }
@@ -96,7 +114,9 @@ export function closeTab(key: string): void {
   const i = tabs.list.findIndex((t) => t.key === key);
   if (i < 0) return;
   tabs.list.splice(i, 1);
-  if (tabs.active === key) tabs.active = tabs.list[Math.min(i, tabs.list.length - 1)]?.key ?? null;
+  const next = tabs.list[Math.min(i, tabs.list.length - 1)]?.key ?? null;
+  // The active pane moves to the neighbour tab; another pane that showed it is emptied.
+  for (const p of allPanes) if (p.tabKey === key) p.tabKey = p === activePane() ? next : null;
   stopCine();
   followTabFps();
 }
