@@ -29,6 +29,18 @@ export function paneCount(kind: LayoutKind): number {
   return g.rows * g.columns;
 }
 
+/**
+ * CSS grid tracks splitting `total` px into `n` panes with `gap` px between them, in
+ * whole pixels (the last pane takes the remainder); fractions until `total` is known.
+ */
+export function paneTracks(total: number, n: number, gap: number): string {
+  if (n <= 1) return "minmax(0, 1fr)";
+  if (total <= 0) return `repeat(${n}, minmax(0, 1fr))`;
+  const each = Math.max(0, Math.floor((total - gap * (n - 1)) / n));
+  const last = Math.max(0, total - gap * (n - 1) - each * (n - 1));
+  return [...Array.from({ length: n - 1 }, () => `${each}px`), `${last}px`].join(" ");
+}
+
 /** The layout after `kind` in the toolbar's order (the key cycles through them). */
 export function nextLayout(kind: LayoutKind): LayoutKind {
   const i = LAYOUTS.findIndex((x) => x.id === kind);

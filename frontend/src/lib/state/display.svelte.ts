@@ -22,7 +22,7 @@ import { fitView, type Size } from "../render/transform";
 import { catalog } from "./catalog.svelte";
 import { cine, type CineSource } from "./cine.svelte";
 import { activePane, panes, type Pane } from "./panes.svelte";
-import { tabOf, tabs, type Tab } from "./tabs.svelte";
+import { followScroll, tabOf, tabs, type Tab } from "./tabs.svelte";
 
 /** Browser-side frame cache budget: a 60-frame 2048×1664 16-bit stack is ≈ 410 MB. */
 export const FRAME_BUDGET_BYTES = 640 * 1024 * 1024;
@@ -309,6 +309,7 @@ export const cineSource: CineSource = {
     const w = want(activePane(), tab, it, false);
     if (w.good) {
       tab.pos = pos;
+      followScroll(tab);
       return true;
     }
     void store.load(it.fileIndex, it.frame, w.png, true, w.viaPng, w.level);

@@ -5,6 +5,8 @@
  */
 import { fileStack, stackForFile, stackPosition, tabLabel, type Stack, type StackItem } from "../model/catalog";
 import { defaultFps } from "../model/cine";
+import type { Placement } from "../model/hanging";
+import { syncedPos } from "../model/layout";
 import type { WindowChoice } from "../model/preset";
 import type { View } from "../render/transform";
 import { catalog, revealFile } from "./catalog.svelte";
@@ -18,6 +20,10 @@ export interface Tab extends WindowChoice {
   stack: Stack;
   pos: number;
   view: View | null;
+  /** The view is the fitted one (not zoomed or panned since): it is refitted when its pane's size changes. */
+  fitted?: boolean;
+  /** Where a hanging put the image in its pane (flips, the edge it is pushed against). */
+  placement?: Placement | null;
   /** Cine's rate for this stack: the file's own (cine_rate) until the user sets one. */
   fps: number;
   /** Whether the user set `fps` (then the file's rate, arriving later, does not replace it). */
@@ -34,11 +40,16 @@ class TabState {
 
 export const tabs = new TabState();
 
-/** Open (or focus) the stack containing a file, positioned on that file's frame. */
-export function openFile(fileIndex: number, frame = 0): void {
+/**
+ * Open (or focus) the stack containing a file in the active pane, positioned on that
+ * file's frame; with `alone`, a stack of that file only (a hanging puts each view of a
+ * series in its own pane).
+ */
+export function openFile(fileIndex: number, frame = 0, alone = false): void {
   const f = catalog.byIndex.get(fileIndex);
   if (!f) return;
-  const stack = f.has_pixels ? stackForFile(catalog.tree, fileIndex, f.frame_count) : fileStack(fileIndex, 1);
+  let stack = f.has_pixels ? stackForFile(catalog.tree, fileIndex, f.frame_count) : fileStack(fileIndex, 1);
+  if (alone && stack.items.some((it) => it.fileIndex !== fileIndex)) stack = fileStack(fileIndex, f.frame_count);
   let tab = tabs.list.find((t) => t.key === stack.key);
   if (!tab) {
     tabs.list.push({ key: stack.key, label: tabLabel(f), stack, pos: 0, view: null, preset: "dicom", custom: null, fps: defaultFps(f.cine_rate) });
@@ -130,6 +141,18 @@ export function setPos(pos: number): void {
   if (!t) return;
   const n = t.stack.items.length;
   t.pos = Math.min(n - 1, Math.max(0, Math.round(pos)));
+  followScroll(t);
+}
+
+/** With synchronised panes, the other panes' stacks follow tab `t`'s position. */
+export function followScroll(t: Tab): void {
+  if (!panes.sync) return;
+  const n = t.stack.items.length;
+  for (const p of allPanes.slice(0, panes.count)) {
+    const o = tabOf(p);
+    if (!o || o === t || o.key === t.key) continue;
+    o.pos = syncedPos(t.pos, n, o.stack.items.length);
+  }
 }
 
 export function step(delta: number): void {
