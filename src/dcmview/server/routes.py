@@ -28,6 +28,8 @@ pixel readout always reads full resolution.
 from __future__ import annotations
 
 import json
+import sys
+import sysconfig
 from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -220,12 +222,23 @@ def _preview(request: Request) -> bool:
 # -- endpoints -----------------------------------------------------------------------
 
 
+#: Who answers; the predecessor's build fields name the platform and Python here.
+_VIEWER: schemas.ViewerBody = {
+    "name": "dcmview",
+    "version": __version__,
+    "build_target": "{}-{}-{}.{}".format(
+        sysconfig.get_platform(), sys.implementation.name, *sys.version_info[:2]
+    ),
+    "build_profile": "dev" if ".dev" in __version__ or "+" in __version__ else "release",
+}
+
+
 async def health(request: Request) -> Response:
     """``GET /api/health``."""
     state = _state(request)
     body: schemas.HealthBody = {
         "status": "ok",
-        "viewer": {"name": "dcmview", "version": __version__},
+        "viewer": _VIEWER,
         "file_count": len(state.catalog),
         "server_start_ms": state.server_start_ms,
         "masked": False,
