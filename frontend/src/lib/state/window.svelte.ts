@@ -4,6 +4,7 @@
  */
 import { windowFor } from "../model/preset";
 import { dragWindow, type WindowLevel } from "../render/window";
+import { shownRaw } from "./display.svelte";
 import { activePane } from "./panes.svelte";
 import { tabs } from "./tabs.svelte";
 
@@ -18,10 +19,10 @@ export function setPreset(id: string): void {
 export function dragWindowBy(start: WindowLevel, dx: number, dy: number): void {
   const tab = tabs.current;
   if (!tab) return;
-  const s = activePane().shown;
+  const raw = shownRaw();
   let span = 4096;
-  if (s?.kind === "raw") {
-    const full = windowFor({ preset: "full", custom: null }, s);
+  if (raw) {
+    const full = windowFor({ preset: "full", custom: null }, { kind: "raw", key: "", raw, bytes: 0 });
     span = full.width;
   }
   tab.preset = "custom";
