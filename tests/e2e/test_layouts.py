@@ -213,6 +213,17 @@ def test_each_pane_shows_its_own_image_and_the_active_pane_takes_the_keys(
     page.mouse.up()
     assert pane(v, 1).locator('[data-testid="window"]').text_content() == before
     assert page.locator('select[aria-label="Window preset"]').input_value() == "custom"
+    # The tag panel shows the active pane's file (where the page leaves room for it).
+    if page.locator(".tags-area").count():
+        page.fill('input[aria-label="Filter tags"]', "Modality")
+        modality = """m => {
+            const r = document.querySelector('.tags-area [data-keyword="Modality"]');
+            return r !== null && r.textContent.includes(m);
+        }"""
+        page.wait_for_function(modality, arg="CT")
+        pane(v, 1).click()
+        page.wait_for_function(modality, arg="MG")
+        pane(v, 0).click()
     # L cycles to 2×2: the new panes are empty until something is put there.
     page.keyboard.press("l")
     assert page.locator(".viewport").count() == 4
