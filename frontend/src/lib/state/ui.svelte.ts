@@ -18,6 +18,7 @@ class UiState {
   help = $state(false);
   showTags = $state(true);
   showNav = $state(true);
+  showRois = $state(true);
   toast = $state("");
 }
 
@@ -42,6 +43,10 @@ export function toggleHelp(v?: boolean): void {
 
 export function toggleTags(): void {
   ui.showTags = !ui.showTags;
+}
+
+export function toggleRois(): void {
+  ui.showRois = !ui.showRois;
 }
 
 export function toggleNav(): void {
