@@ -23,6 +23,7 @@ export const SHORTCUTS: ReadonlyArray<[string, string]> = [
   ["Ctrl/Cmd + Z", "undo the last ROI edit (draw, move, resize, delete, frame scope)"],
   ["Ctrl/Cmd + Shift + Z, Ctrl + Y", "redo"],
   ["B", "show or hide the ROI list"],
+  ["M", "length tool: drag to measure (mm from Pixel Spacing or Imager Pixel Spacing, else px); drag an end to move it"],
   ["Esc", "deselect / close this help"],
   ["H / V", "flip horizontally / vertically"],
   ["Q / E", "rotate 90° left / right"],
@@ -106,6 +107,9 @@ export function handleKey(e: KeyboardEvent): boolean {
       return true;
     case "r":
       setTool("roi");
+      return true;
+    case "m":
+      setTool("length");
       return true;
     case "b":
       toggleRois();
