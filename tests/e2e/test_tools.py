@@ -435,3 +435,21 @@ def test_a_fitted_zone_plate_is_area_filtered_and_1_to_1_is_exact(
             "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
         )
         assert_matches_server(built_viewer, api, f["index"], 0)
+
+
+def test_the_help_lists_the_new_keys(sized: Viewer) -> None:
+    page = sized.page
+    page.wait_for_selector('.viewport[data-shown$=":0"]', timeout=30_000)
+    page.keyboard.press("?")
+    dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    dialog.wait_for()
+    text = dialog.text_content() or ""
+    for needle in ("Ctrl/Cmd + Z", "Ctrl + Y", "ROI list", "length tool"):
+        assert needle in text
+    page.keyboard.press("Escape")
+    # B hides and shows the ROI list.
+    assert page.locator(".roi-list").count() == 1
+    page.keyboard.press("b")
+    assert page.locator(".roi-list").count() == 0
+    page.keyboard.press("b")
+    assert page.locator(".roi-list").count() == 1
