@@ -183,6 +183,9 @@ def test_roi_list_and_undo_keep_the_server_in_step(sized: Viewer, api: httpx.Cli
         f"x {xmin}–{xmax} · y {ymin}–{ymax}"
     )
     assert page.locator('[data-testid="roi-frames"]').inner_text() == "all frames"
+    # Its size in mm: the file's Pixel Spacing is 0.2 mm.
+    mm = f"{(xmax - xmin) * 0.2:.1f}×{(ymax - ymin) * 0.2:.1f} mm"
+    assert page.locator('[data-testid="roi-size"]').inner_text() == mm
     assert_inside_window(sized, ".roi-list, .roi-list button")
 
     # Move it, then undo and redo the move: each is saved.
