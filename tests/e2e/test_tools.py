@@ -456,3 +456,21 @@ def test_the_help_lists_the_new_keys(sized: Viewer) -> None:
     assert page.locator(".roi-list").count() == 0
     page.keyboard.press("b")
     assert page.locator(".roi-list").count() == 1
+
+
+@pytest.mark.corpus
+def test_markers_of_an_axial_ct_come_from_its_orientation(sized: Viewer, api: httpx.Client) -> None:
+    f = find_file(api, "series_002_AX_2.5mm/IM00001.dcm")
+    info = api.get(f"/api/file/{f['index']}/info").json()
+    assert info["image_orientation_patient"] == [1, 0, 0, 0, 1, 0]
+    assert info["laterality"] is None
+    open_file(sized, f)
+    page = sized.page
+    # The usual axial display: the patient's left on the right of the screen.
+    assert marker_texts(sized) == {"top": "A", "right": "L", "bottom": "P", "left": "R"}
+    assert page.locator('[data-testid="laterality"]').count() == 0
+    page.keyboard.press("q")  # rotate left: the image's right (L) comes to the top
+    assert marker_texts(sized) == {"top": "L", "right": "P", "bottom": "R", "left": "A"}
+    page.keyboard.press("v")  # flip as seen on screen: top and bottom swap
+    assert marker_texts(sized) == {"top": "R", "right": "P", "bottom": "L", "left": "A"}
+    assert page.locator('[data-testid="scale-bar"]').get_attribute("data-unit") == "mm"
