@@ -144,9 +144,16 @@ def test_info(http, catalog_of) -> None:
     assert body["has_pixels"] is True
     # The window of the shared functional groups, not the (absent) top level.
     assert body["default_window"] == {"center": 1600.0, "width": 1600.0}
+    # What the viewer measures and orients with (sdk.calibration), from the shared groups.
+    assert body["pixel_spacing"] == [0.1, 0.1]
+    assert body["imager_pixel_spacing"] is None
+    assert body["image_orientation_patient"] == [0, 1, 0, 0, 0, -1]
+    assert body["patient_orientation"] is None
+    assert body["laterality"] == "L"
     sr = http.get(f"/api/file/{index_of(catalog, 'sr_no_pixels.dcm')}/info").json()
     assert sr["has_pixels"] is False
     assert sr["default_window"] is None
+    assert sr["pixel_spacing"] is sr["laterality"] is None
 
 
 def _png(r) -> np.ndarray:

@@ -154,6 +154,12 @@ class InfoBody(TypedDict):
     bits_allocated: int  # beyond
     default_window: WindowBody | None
     cine_rate: float | None  # beyond: frames per second (Cine Rate, Frame Time, ...)
+    # beyond: frame 0's dcmview.sdk.calibration (measuring and orientation markers)
+    pixel_spacing: list[float] | None
+    imager_pixel_spacing: list[float] | None
+    image_orientation_patient: list[float] | None
+    patient_orientation: list[str] | None
+    laterality: str | None
 
 
 class InstanceRef(TypedDict):

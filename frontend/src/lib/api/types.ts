@@ -63,6 +63,16 @@ export interface FileInfo {
   has_pixels: boolean;
   default_window?: WindowJson | null;
   cine_rate?: number | null;
+  /** Frame 0's Pixel Spacing [row, column] in mm (absent from an older server). */
+  pixel_spacing?: number[] | null;
+  /** Imager Pixel Spacing [row, column] in mm, at the detector. */
+  imager_pixel_spacing?: number[] | null;
+  /** Image Orientation (Patient): row then column direction cosines, LPS. */
+  image_orientation_patient?: number[] | null;
+  /** Patient Orientation letters of the rows and the columns (["A", "R"]). */
+  patient_orientation?: string[] | null;
+  /** R, L, U or B (Image Laterality, Frame Laterality or Laterality). */
+  laterality?: string | null;
 }
 
 export type TagValue =

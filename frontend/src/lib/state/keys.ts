@@ -5,9 +5,9 @@ import { PRESETS } from "../render/window";
 import { togglePlay } from "./cine.svelte";
 import { hangMammograms } from "./hanging.svelte";
 import { cycleLayout, toggleSync } from "./layout.svelte";
-import { deleteSelected, select } from "./rois.svelte";
+import { deleteSelected, redoRoi, select, undoRoi } from "./rois.svelte";
 import { setPos, stackLength, step } from "./tabs.svelte";
-import { setTool, toggleHelp, toggleNav, toggleTags, ui } from "./ui.svelte";
+import { setTool, toggleHelp, toggleNav, toggleRois, toggleTags, ui } from "./ui.svelte";
 import { flipH, flipV, resetView, rotate } from "./view.svelte";
 import { setPreset } from "./window.svelte";
 
@@ -22,6 +22,10 @@ export const SHORTCUTS: ReadonlyArray<[string, string]> = [
   ["S", "scroll tool (drag through frames)"],
   ["R", "ROI tool: drag to draw, drag a box to move, drag a handle to resize"],
   ["Delete / Backspace", "delete the selected ROI"],
+  ["Ctrl/Cmd + Z", "undo the last ROI edit (draw, move, resize, delete, frame scope)"],
+  ["Ctrl/Cmd + Shift + Z, Ctrl + Y", "redo"],
+  ["B", "show or hide the ROI list"],
+  ["M", "length tool: drag to measure (mm from Pixel Spacing or Imager Pixel Spacing, else px); drag an end to move it"],
   ["Esc", "deselect / close this help"],
   ["H / V", "flip horizontally / vertically"],
   ["Q / E", "rotate 90° left / right"],
@@ -42,6 +46,12 @@ export const SHORTCUTS: ReadonlyArray<[string, string]> = [
 export function handleKey(e: KeyboardEvent): boolean {
   const t = e.target as HTMLElement | null;
   if (t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA" || t.isContentEditable)) return false;
+  if ((e.ctrlKey || e.metaKey) && !e.altKey) {
+    const k = e.key.toLowerCase();
+    if (k === "z") return e.shiftKey ? redoRoi() : undoRoi();
+    if (k === "y" && !e.shiftKey) return redoRoi();
+    return false;
+  }
   if (e.altKey || e.ctrlKey || e.metaKey) return false;
   if (ui.help && e.key !== "?" && e.key !== "Escape") return false;
   const preset = PRESETS.find((p) => p.key === e.key);
@@ -102,6 +112,12 @@ export function handleKey(e: KeyboardEvent): boolean {
       return true;
     case "r":
       setTool("roi");
+      return true;
+    case "m":
+      setTool("length");
+      return true;
+    case "b":
+      toggleRois();
       return true;
     case "h":
       flipH();

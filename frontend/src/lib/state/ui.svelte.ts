@@ -3,7 +3,7 @@
  * status-bar toast (one toast() for every message), plus copying to the clipboard.
  */
 
-export type Tool = "wl" | "pan" | "zoom" | "scroll" | "roi";
+export type Tool = "wl" | "pan" | "zoom" | "scroll" | "roi" | "length";
 
 export const TOOLS: ReadonlyArray<{ id: Tool; label: string; key: string }> = [
   { id: "wl", label: "Window/level", key: "W" },
@@ -11,6 +11,7 @@ export const TOOLS: ReadonlyArray<{ id: Tool; label: string; key: string }> = [
   { id: "zoom", label: "Zoom", key: "Z" },
   { id: "scroll", label: "Scroll", key: "S" },
   { id: "roi", label: "ROI", key: "R" },
+  { id: "length", label: "Length", key: "M" },
 ];
 
 class UiState {
@@ -18,6 +19,7 @@ class UiState {
   help = $state(false);
   showTags = $state(true);
   showNav = $state(true);
+  showRois = $state(true);
   toast = $state("");
 }
 
@@ -42,6 +44,10 @@ export function toggleHelp(v?: boolean): void {
 
 export function toggleTags(): void {
   ui.showTags = !ui.showTags;
+}
+
+export function toggleRois(): void {
+  ui.showRois = !ui.showRois;
 }
 
 export function toggleNav(): void {
