@@ -476,6 +476,25 @@ def test_truncated_pixel_data_is_listed(tmp_path):
     h = hs.read_header(str(tmp_path / "t.dcm"))
     assert isinstance(h, Header)
     assert h.has_pixels
+    # ... and notes that the value runs past the end of the file, as pydicom's reader does.
+    assert h.pixel_data_truncated
+    assert assert_same_as_pydicom(str(tmp_path / "t.dcm")).pixel_data_truncated
+    whole = hs.read_header(get_testdata_file("CT_small.dcm", download=False))
+    assert isinstance(whole, Header)
+    assert not whole.pixel_data_truncated
+
+
+@pytest.mark.corpus
+def test_laterality_and_view_of_a_mammogram():
+    rows = {r["path"].rsplit("/", 1)[-1]: r["abspath"] for r in manifest()}
+    for name, want in {
+        "L_CC_explicit_le.dcm": ("L", "CC"),
+        "R_MLO_normal_j2k_lossless.dcm": ("R", "MLO"),
+        "DBT_L_CC_12f_j2k_lossless.dcm": ("L", "CC"),
+    }.items():
+        h = hs.read_header(rows[name])
+        assert isinstance(h, Header)
+        assert (h.image_laterality, h.view_position) == want, name
 
 
 def test_unreadable_file(tmp_path):

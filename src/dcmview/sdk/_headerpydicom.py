@@ -15,6 +15,7 @@ this module but pays for pydicom only when a file needs it.
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 from typing import TYPE_CHECKING, Any, Final
@@ -111,11 +112,15 @@ def record_from_pydicom(
     import pydicom.filereader  # deferred: only unusual files pay for importing pydicom
 
     found_pixels = False
+    value_end = 0  # where a native Pixel Data value ends in the file (0: not known)
 
     def at_pixel_data(tag: int, vr: str | None, length: int) -> bool:
-        nonlocal found_pixels
+        nonlocal found_pixels, value_end
         if tag in PIXEL_TAGS:
             found_pixels = True
+            if length != 0xFFFFFFFF:
+                # pydicom asks with the file at the start of the value.
+                value_end = fh.tell() + length
             return True
         return False
 
@@ -127,6 +132,10 @@ def record_from_pydicom(
             ds = pydicom.filereader.read_partial(fh, stop_when=at_pixel_data, force=True)
             # pydicom converts values lazily: convert them here, inside the try.
             rec = record_from_dataset(ds, path, has_pixels=found_pixels, extra=extra)
+            # A deflated data set is read from an inflated copy: positions are not the file's.
+            if value_end and rec.transfer_syntax_uid != _DEFLATED_UID.decode():
+                truncated = value_end > os.fstat(fh.fileno()).st_size
+                rec = rec._replace(pixel_data_truncated=truncated)
             media_class = str(ds.file_meta.get("MediaStorageSOPClassUID", ""))
     except OSError as exc:
         return SkipRecord(path, "unreadable", f"cannot read: {exc.strerror or exc}")

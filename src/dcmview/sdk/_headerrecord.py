@@ -73,6 +73,10 @@ class HeaderRecord(NamedTuple):
     cine_rate: float | None
     frame_time: float | None
     recommended_display_frame_rate: float | None
+    image_laterality: str
+    laterality: str
+    view_position: str
+    pixel_data_truncated: bool
     extra: dict[str, str]
 
 
@@ -120,6 +124,10 @@ ABSENT: Final = HeaderRecord(
     cine_rate=None,
     frame_time=None,
     recommended_display_frame_rate=None,
+    image_laterality="",
+    laterality="",
+    view_position="",
+    pixel_data_truncated=False,
     extra={},  # never used: every record is given its own
 )
 _FIELD_DEFAULTS: Final = tuple(zip(HeaderRecord._fields, ABSENT, strict=True))
@@ -185,12 +193,15 @@ FIELDS: Final[dict[int, tuple[str, str, str]]] = {
     0x00180040: ("cine_rate", "IS", "float"),
     0x00181063: ("frame_time", "DS", "float"),
     0x00181164: ("imager_pixel_spacing", "DS", "floats"),
+    0x00185101: ("view_position", "CS", "str"),
     0x0020000D: ("study_instance_uid", "UI", "str"),
     0x0020000E: ("series_instance_uid", "UI", "str"),
     0x00200011: ("series_number", "IS", "int"),
     0x00200013: ("instance_number", "IS", "int"),
     0x00200032: ("image_position_patient", "DS", "floats"),
     0x00200037: ("image_orientation_patient", "DS", "floats"),
+    0x00200060: ("laterality", "CS", "str"),
+    0x00200062: ("image_laterality", "CS", "str"),
     0x00280002: ("samples_per_pixel", "US", "int"),
     0x00280004: ("photometric_interpretation", "CS", "str"),
     0x00280008: ("number_of_frames", "IS", "int"),

@@ -395,6 +395,9 @@ def _lean(fd: int, buf: bytes, path: str, extra: tuple[ExtraTag, ...]) -> Header
             else:
                 if tagsw in _SW_PIXEL:
                     has_pixels = True
+                    # A native value states its length: a file that ends first was cut short.
+                    end = base + off + hdr + length
+                    fields["pixel_data_truncated"] = length != undefined and end > span.size
                     break
                 if length == undefined:
                     raise _Doubt("undefined length where a value is expected")

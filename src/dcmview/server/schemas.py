@@ -109,6 +109,9 @@ class FileSummary(TypedDict):
     transfer_syntax_uid: str
     default_window: WindowBody | None
     cine_rate: float | None  # beyond: frames per second (Cine Rate, Frame Time, ...)
+    image_laterality: str  # beyond: (0020,0062), "L", "R", "B", "U" or ""
+    laterality: str  # beyond: (0020,0060), the series' laterality
+    view_position: str  # beyond: (0018,5101), "CC", "MLO", ... or ""
 
 
 class DiscoveryEntry(TypedDict):
