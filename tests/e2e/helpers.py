@@ -118,9 +118,17 @@ class Viewer:
     requests: list[str]
 
 
-def open_viewer(browser: Browser, url: str, setup: Callable[[Page], None] | None = None) -> Viewer:
-    """Open the viewer at `url`; `setup` runs on the page first (e.g. to route requests)."""
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+def open_viewer(
+    browser: Browser,
+    url: str,
+    setup: Callable[[Page], None] | None = None,
+    size: ViewportSize | None = None,
+) -> Viewer:
+    """Open the viewer at `url` in a window of `size` (default VIEWPORT).
+
+    `setup` runs on the page first (e.g. to route requests).
+    """
+    context = browser.new_context(viewport=size or VIEWPORT, accept_downloads=True)
     page = context.new_page()
     if setup is not None:
         setup(page)

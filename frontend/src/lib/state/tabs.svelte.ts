@@ -2,7 +2,8 @@
  * Open tabs, one per stack (a series, or a file on its own), each with its position,
  * view, window choice and cine rate; the active tab and the item (file, frame) it is on.
  */
-import { fileStack, stackForFile, stackPosition, tabLabel, type Stack, type StackItem } from "../model/catalog";
+import { fileStack, fileStatus, neighbourFile, stackForFile, stackPosition, tabLabel, type Stack, type StackItem } from "../model/catalog";
+import { tabLabels } from "../model/labels";
 import { defaultFps } from "../model/cine";
 import type { WindowChoice } from "../model/preset";
 import type { View } from "../render/transform";
@@ -12,7 +13,9 @@ import { client } from "./connection.svelte";
 
 export interface Tab extends WindowChoice {
   key: string;
+  /** What the tab reads (model/labels.ts: tells the open tabs apart) and its hover text. */
   label: string;
+  title?: string;
   stack: Stack;
   pos: number;
   view: View | null;
@@ -35,10 +38,11 @@ export const tabs = new TabState();
 export function openFile(fileIndex: number, frame = 0): void {
   const f = catalog.byIndex.get(fileIndex);
   if (!f) return;
-  const stack = f.has_pixels ? stackForFile(catalog.tree, fileIndex, f.frame_count) : fileStack(fileIndex, 1);
+  const stack = fileStatus(f) === "ok" ? stackForFile(catalog.tree, fileIndex, f.frame_count) : fileStack(fileIndex, 1);
   let tab = tabs.list.find((t) => t.key === stack.key);
   if (!tab) {
     tabs.list.push({ key: stack.key, label: tabLabel(f), stack, pos: 0, view: null, preset: "dicom", custom: null, fps: defaultFps(f.cine_rate) });
+    relabel();
     tab = tabs.list[tabs.list.length - 1];
     // A server that predates cine_rate in /api/files: ask /info of a multi-frame file.
     if (tab && f.cine_rate === undefined && f.frame_count > 1) askCineRate(tab.key, fileIndex);
@@ -49,6 +53,32 @@ export function openFile(fileIndex: number, frame = 0): void {
   revealFile(fileIndex);
   stopCine();
   followTabFps();
+}
+
+/** Label every tab so that no two read alike (model/labels.ts). */
+export function relabel(): void {
+  const facts = tabs.list.map((t) => ({
+    key: t.key,
+    file: catalog.byIndex.get(t.stack.fileIndex),
+    series: t.key.startsWith("series:") && t.stack.items.length > 1,
+  }));
+  tabLabels(facts).forEach((l, i) => {
+    const t = tabs.list[i];
+    if (!t) return;
+    if (t.label !== l.label) t.label = l.label;
+    if (t.title !== l.title) t.title = l.title;
+  });
+}
+
+/**
+ * ↑/↓ (`by` "file") and PgUp/PgDn (`by` "series"): open the next or previous file of
+ * the navigator, among those its filter keeps; false at either end.
+ */
+export function openNeighbour(delta: 1 | -1, by: "file" | "series"): boolean {
+  const next = neighbourFile(catalog.tree, catalog.filter, tabs.item?.fileIndex ?? null, delta, by);
+  if (next === null) return false;
+  openFile(next);
+  return true;
 }
 
 export function activateTab(key: string): void {
@@ -96,6 +126,7 @@ export function closeTab(key: string): void {
   const i = tabs.list.findIndex((t) => t.key === key);
   if (i < 0) return;
   tabs.list.splice(i, 1);
+  relabel();
   if (tabs.active === key) tabs.active = tabs.list[Math.min(i, tabs.list.length - 1)]?.key ?? null;
   stopCine();
   followTabFps();
@@ -136,6 +167,7 @@ export function syncTabs(): void {
       if (cur) t.pos = stackPosition(s, cur.fileIndex, cur.frame);
     }
   }
+  relabel();
   if (!autoOpened) openFirst();
 }
 
@@ -149,7 +181,7 @@ function openFirst(): void {
       for (const e of s.series)
         for (const i of e.instances) {
           const f = catalog.byIndex.get(i.fileIndex);
-          if (f?.has_pixels) {
+          if (f && fileStatus(f) === "ok") {
             openFile(i.fileIndex);
             autoOpened = true;
             return;
