@@ -176,8 +176,8 @@ def test_navigator_resizes_and_remembers(sized: Viewer) -> None:
     page.evaluate("() => localStorage.removeItem('dcmview.navWidth')")
 
 
-def test_counts_follow_the_filter(viewer: Viewer, api: httpx.Client) -> None:
-    page = viewer.page
+def test_counts_follow_the_filter(sized: Viewer, api: httpx.Client) -> None:
+    page = sized.page
     total = len(api.get("/api/files").json()["files"])
     page.wait_for_selector(".viewport[data-shown]", timeout=30_000)
     counts = page.locator('[data-testid="nav-counts"]')
@@ -188,8 +188,8 @@ def test_counts_follow_the_filter(viewer: Viewer, api: httpx.Client) -> None:
     assert (counts.text_content() or "").strip() == f"0 of {total} files"
 
 
-def test_skipped_paths_are_listed_with_their_reason(viewer: Viewer, api: httpx.Client) -> None:
-    page = viewer.page
+def test_skipped_paths_are_listed_with_their_reason(sized: Viewer, api: httpx.Client) -> None:
+    page = sized.page
     body = api.get("/api/files").json()
     assert body["skipped"] == len(body["discovery"]) > 0
     page.wait_for_selector('[data-testid="skipped"]', timeout=30_000)
@@ -204,8 +204,8 @@ def test_skipped_paths_are_listed_with_their_reason(viewer: Viewer, api: httpx.C
     assert "empty file (0 bytes)" in text  # the detail, not only the reason
 
 
-def test_badges_and_a_broken_file_outside_the_stack(viewer: Viewer, api: httpx.Client) -> None:
-    page = viewer.page
+def test_badges_and_a_broken_file_outside_the_stack(sized: Viewer, api: httpx.Client) -> None:
+    page = sized.page
     broken = find_file(api, "edge/truncated_pixel_data.dcm")
     good = find_file(api, "L_CC_explicit_le.dcm")
     assert broken["series_instance_uid"] == good["series_instance_uid"]
@@ -220,7 +220,7 @@ def test_badges_and_a_broken_file_outside_the_stack(viewer: Viewer, api: httpx.C
     assert row.locator('[data-testid="badge"]').text_content() == "doc"
     page.fill('input[aria-label="Filter the navigator"]', "")
     # The good mammogram is a stack of one: frame 1/1, no error beside it.
-    open_file(viewer, good)
+    open_file(sized, good)
     assert page.text_content('[data-testid="frame-counter"]') == "Frame 1/1"
     assert page.locator('.viewport [role="alert"]').count() == 0
 
@@ -241,8 +241,8 @@ def test_rows_of_two_tomosynthesis_files_read_differently(sized: Viewer, api: ht
     assert len(set(seen)) == 2, seen
 
 
-def test_arrow_keys_and_page_keys_walk_the_navigator(viewer: Viewer, api: httpx.Client) -> None:
-    page = viewer.page
+def test_arrow_keys_and_page_keys_walk_the_navigator(sized: Viewer, api: httpx.Client) -> None:
+    page = sized.page
     # The navigator's order is the server's /api/series order.
     ct = find_file(api, "IM00001.dcm")
     study = next(
@@ -255,29 +255,29 @@ def test_arrow_keys_and_page_keys_walk_the_navigator(viewer: Viewer, api: httpx.
     k = uids.index(ct["series_instance_uid"])
     stack = [i["index"] for i in study["series"][k]["instances"]]
     files = api.get("/api/files").json()["files"]
-    open_file(viewer, files[stack[5]])
+    open_file(sized, files[stack[5]])
     page.keyboard.press("ArrowDown")
-    wait_shown(viewer, stack[6], level=None)
+    wait_shown(sized, stack[6], level=None)
     page.keyboard.press("ArrowUp")
     page.keyboard.press("ArrowUp")
-    wait_shown(viewer, stack[4], level=None)
+    wait_shown(sized, stack[4], level=None)
     # PageDown: the first file of the next series (another stack, another tab).
     tabs_before = page.locator('[role="tab"]').count()
     page.keyboard.press("PageDown")
-    wait_shown(viewer, study["series"][k + 1]["instances"][0]["index"], level=None)
+    wait_shown(sized, study["series"][k + 1]["instances"][0]["index"], level=None)
     assert page.locator('[role="tab"]').count() == tabs_before + 1
     page.keyboard.press("PageUp")
-    wait_shown(viewer, stack[0], level=None)
+    wait_shown(sized, stack[0], level=None)
     page.keyboard.press("?")
     assert "next series" in (page.text_content("[role='dialog']") or "")
 
 
-def test_series_thumbnails_load_lazily(viewer: Viewer, api: httpx.Client) -> None:
-    page = viewer.page
+def test_series_thumbnails_load_lazily(sized: Viewer, api: httpx.Client) -> None:
+    page = sized.page
     page.wait_for_selector('[data-testid="thumb"][data-loaded="1"]', timeout=30_000)
     page.wait_for_function("() => window.__dcmview.busy() === 0", timeout=30_000)
     page.wait_for_timeout(500)
-    asked = [urlparse(u) for u in viewer.requests if "max_size" in u]
+    asked = [urlparse(u) for u in sized.requests if "max_size" in u]
     assert asked
     # Small server-rendered PNGs from the frame route, with max_size.
     for u in asked:
@@ -333,9 +333,9 @@ def test_overflowing_tabs_have_a_menu(browser: Browser, server: Server, api: htt
 # -- small defects ---------------------------------------------------------------------
 
 
-def test_readout_separates_stored_and_modality_values(viewer: Viewer, api: httpx.Client) -> None:
-    page = viewer.page
-    open_named(viewer, api, "IM00020.dcm")
+def test_readout_separates_stored_and_modality_values(sized: Viewer, api: httpx.Client) -> None:
+    page = sized.page
+    open_named(sized, api, "IM00020.dcm")
     vp = box(page, ".viewport")
     page.mouse.move(vp["x"] + vp["width"] / 2, vp["y"] + vp["height"] / 2)
     page.wait_for_selector('[data-testid="readout"]')
@@ -343,13 +343,13 @@ def test_readout_separates_stored_and_modality_values(viewer: Viewer, api: httpx
     assert re.fullmatch(r"\(\d+, \d+\) stored -?\d+ · -?\d+ HU", text.strip()), text
 
 
-def test_no_window_on_palette_colour(viewer: Viewer, api: httpx.Client) -> None:
-    page = viewer.page
-    f = open_named(viewer, api, "palette_color_8bit.dcm")
+def test_no_window_on_palette_colour(sized: Viewer, api: httpx.Client) -> None:
+    page = sized.page
+    f = open_named(sized, api, "palette_color_8bit.dcm")
     assert f["photometric_interpretation"] == "PALETTE COLOR"
     assert page.locator('[data-testid="zoom"]').count() == 1
     assert page.locator('[data-testid="window"]').count() == 0
-    open_named(viewer, api, "IM00020.dcm")
+    open_named(sized, api, "IM00020.dcm")
     assert page.locator('[data-testid="window"]').count() == 1
 
 
