@@ -485,6 +485,25 @@ def test_truncated_pixel_data_is_listed(tmp_path):
 
 
 @pytest.mark.corpus
+def test_truncated_encapsulated_pixel_data(tmp_path):
+    # A JPEG 2000 mammogram cut inside its last fragment: both readers see it.
+    src = next(r["abspath"] for r in manifest() if r["path"].endswith("L_CC_j2k_lossless.dcm"))
+    data = Path(src).read_bytes()
+    (tmp_path / "cut.dcm").write_bytes(data[: len(data) - 5000])
+    cut = assert_same_as_pydicom(str(tmp_path / "cut.dcm"))
+    assert isinstance(cut, HeaderRecord)
+    assert cut.pixel_data_truncated
+    # Cut exactly before the Sequence Delimitation Item: the end comes first.
+    (tmp_path / "nodelim.dcm").write_bytes(data[:-8])
+    assert hs.read_header(str(tmp_path / "nodelim.dcm")).pixel_data_truncated
+    # Whole, and whole with Data Set Trailing Padding after the delimiter.
+    assert not assert_same_as_pydicom(src).pixel_data_truncated
+    padded = data + b"\xfc\xff\xfc\xff" + b"OB\x00\x00" + (4).to_bytes(4, "little") + bytes(4)
+    (tmp_path / "padded.dcm").write_bytes(padded)
+    assert not hs.read_header(str(tmp_path / "padded.dcm")).pixel_data_truncated
+
+
+@pytest.mark.corpus
 def test_laterality_and_view_of_a_mammogram():
     rows = {r["path"].rsplit("/", 1)[-1]: r["abspath"] for r in manifest()}
     for name, want in {

@@ -36,6 +36,7 @@ from dcmview.sdk._headerrecord import (
     HeaderRecord,
     SkipRecord,
     dicomdir_skip,
+    encapsulated_truncated,
     join_values,
     make_record,
     pread,
@@ -112,15 +113,14 @@ def record_from_pydicom(
     import pydicom.filereader  # deferred: only unusual files pay for importing pydicom
 
     found_pixels = False
-    value_end = 0  # where a native Pixel Data value ends in the file (0: not known)
+    value_at, value_length = -1, 0  # where the Pixel Data value starts in the file, its length
 
     def at_pixel_data(tag: int, vr: str | None, length: int) -> bool:
-        nonlocal found_pixels, value_end
+        nonlocal found_pixels, value_at, value_length
         if tag in PIXEL_TAGS:
             found_pixels = True
-            if length != 0xFFFFFFFF:
-                # pydicom asks with the file at the start of the value.
-                value_end = fh.tell() + length
+            # pydicom asks with the file at the start of the value.
+            value_at, value_length = fh.tell(), length
             return True
         return False
 
@@ -133,8 +133,12 @@ def record_from_pydicom(
             # pydicom converts values lazily: convert them here, inside the try.
             rec = record_from_dataset(ds, path, has_pixels=found_pixels, extra=extra)
             # A deflated data set is read from an inflated copy: positions are not the file's.
-            if value_end and rec.transfer_syntax_uid != _DEFLATED_UID.decode():
-                truncated = value_end > os.fstat(fh.fileno()).st_size
+            if value_at >= 0 and rec.transfer_syntax_uid != _DEFLATED_UID.decode():
+                size = os.fstat(fh.fileno()).st_size
+                if value_length == 0xFFFFFFFF:
+                    truncated = encapsulated_truncated(fh.fileno(), value_at, size)
+                else:
+                    truncated = value_at + value_length > size
                 rec = rec._replace(pixel_data_truncated=truncated)
             media_class = str(ds.file_meta.get("MediaStorageSOPClassUID", ""))
     except OSError as exc:

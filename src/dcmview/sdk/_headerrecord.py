@@ -281,3 +281,37 @@ def pread(fd: int, n: int, offset: int) -> bytes:
         return os.pread(fd, n, offset)
     os.lseek(fd, offset, os.SEEK_SET)
     return os.read(fd, n)
+
+
+# PS3.5 A.4: encapsulated Pixel Data is a sequence of items (FFFE,E000), each with an
+# explicit length, closed by a Sequence Delimitation Item (FFFE,E0DD) of length 0.
+_ITEM: Final = b"\xfe\xff\x00\xe0"
+_SEQUENCE_END: Final = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
+# Item headers read at most: a scan must not walk a file of a million tiny fragments.
+MAX_ITEMS_WALKED: Final = 4096
+
+
+def encapsulated_truncated(fd: int, start: int, size: int) -> bool:
+    """Whether encapsulated Pixel Data whose first item starts at `start` is cut short.
+
+    A file whose last 8 bytes are the Sequence Delimitation Item is whole (one read,
+    the usual case). Otherwise the item headers are walked, at most
+    :data:`MAX_ITEMS_WALKED`: True when an item runs past the end of the file, or the
+    file ends before the delimiter; False when the delimiter is found, or on anything
+    unexpected (decoding will say what is wrong).
+    """
+    if size - start >= 8 and pread(fd, 8, size - 8) == _SEQUENCE_END:
+        return False
+    pos = start
+    for _ in range(MAX_ITEMS_WALKED):
+        head = pread(fd, 8, pos)
+        if len(head) < 8:
+            return True  # the file ends where an item or the delimiter should be
+        if head == _SEQUENCE_END:
+            return False
+        if head[:4] != _ITEM:
+            return False
+        pos += 8 + int.from_bytes(head[4:], "little")
+        if pos > size:
+            return True
+    return False

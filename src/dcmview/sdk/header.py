@@ -92,9 +92,10 @@ class Header:
         Position (0018,5101): which breast (``"L"``, ``"R"``) and view (``"CC"``,
         ``"MLO"``) a mammogram shows, for labels and hangings.
     pixel_data_truncated : bool
-        Whether the file ends before the value of its Pixel Data does (a copy cut
-        short): its frames cannot be read. Known for native (not encapsulated)
-        Pixel Data, whose length the header states.
+        Whether the file ends before its Pixel Data does (a copy cut short): native
+        Pixel Data shorter than its stated length, or encapsulated fragments that
+        run past the end of the file or miss their Sequence Delimitation Item. Its
+        frames (some or all) cannot be read.
     extra : dict of str to str
         Further keywords read for filters (``{"BodyPartExamined": "BREAST"}``).
     """
