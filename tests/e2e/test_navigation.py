@@ -135,8 +135,12 @@ def test_nothing_is_cut_or_covered(sized: Viewer, api: httpx.Client) -> None:
 
 def test_nested_sequences_keep_the_tag_column(sized: Viewer, api: httpx.Client) -> None:
     page = sized.page
-    open_named(sized, api, "nested_sequences_private_tags.dcm")
-    page.wait_for_selector(".tags .row")
+    f = open_named(sized, api, "nested_sequences_private_tags.dcm")
+    # The panel shows this file's tags (not still the first image's).
+    n = len(api.get(f"/api/file/{f['index']}/tags").json())
+    page.wait_for_function(
+        f"() => document.querySelector('.tags .head .muted')?.textContent === '{n} elements'"
+    )
     # Open every sequence, level after level.
     for _ in range(12):
         closed = page.locator('.tags button[aria-label="Expand sequence"]')
@@ -316,6 +320,9 @@ def test_overflowing_tabs_have_a_menu(browser: Browser, server: Server, api: htt
         for name in (*MAMMOGRAMS, "L_CC_rle_lossless.dcm", "L_CC_deflated.dcm", "IM00001.dcm"):
             open_named(v, api, name)
             assert inside(box(page, '[role="tab"][aria-selected="true"]'), box(page, ".tabs"))
+        page.click('[data-testid="tab-menu"]')
+        page.keyboard.press("Escape")
+        assert page.locator('[role="menu"]').count() == 0
         page.click('[data-testid="tab-menu"]')
         items = page.locator('[role="menuitem"]')
         assert items.count() == page.locator('[role="tab"]').count()
