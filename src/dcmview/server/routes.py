@@ -143,6 +143,9 @@ def _summary(index: int, h: Header) -> schemas.FileSummary:
         "transfer_syntax_uid": h.transfer_syntax_uid,
         "default_window": cast("schemas.WindowBody | None", default),
         "cine_rate": cine_rate(h),
+        "image_laterality": h.image_laterality,
+        "laterality": h.laterality,
+        "view_position": h.view_position,
     }
 
 

@@ -13,7 +13,7 @@
  */
 import type { ApiClient } from "../api/client";
 import { FrameStore, frameKey, levelKey, type Loaded, type PngWindow } from "../api/frames";
-import type { StackItem } from "../model/catalog";
+import { fileStatus, type StackItem } from "../model/catalog";
 import { framesInBudget, prefetchPlan } from "../model/cine";
 import { fitLevel, levelBytes } from "../model/levels";
 import { pngWindow, windowFor } from "../model/preset";
@@ -208,6 +208,8 @@ export function ensureFrames(pane: Pane = activePane()): Loaded | null {
   }
   const item = tab.stack.items[tab.pos];
   if (!item) return null;
+  // A document (an SR) has no frame to ask for: the viewport shows its text.
+  if (fileStatus(catalog.byIndex.get(item.fileIndex)) === "document") return null;
   // Until the pane is laid out the fitting level is unknown: asking now would ask full
   // resolution. The pane's effect calls again when its size arrives.
   if (pane.size.width <= 0 || pane.size.height <= 0) return store.finest(item.fileIndex, item.frame) ?? null;

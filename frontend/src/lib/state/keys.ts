@@ -6,14 +6,16 @@ import { togglePlay } from "./cine.svelte";
 import { hangMammograms } from "./hanging.svelte";
 import { cycleLayout, toggleSync } from "./layout.svelte";
 import { deleteSelected, redoRoi, select, undoRoi } from "./rois.svelte";
-import { setPos, stackLength, step } from "./tabs.svelte";
+import { openNeighbour, setPos, stackLength, step } from "./tabs.svelte";
 import { setTool, toggleHelp, toggleNav, toggleRois, toggleTags, ui } from "./ui.svelte";
 import { flipH, flipV, resetView, rotate } from "./view.svelte";
 import { setPreset } from "./window.svelte";
 
 export const SHORTCUTS: ReadonlyArray<[string, string]> = [
   ["← / →, [ / ]", "previous / next frame"],
-  ["PageUp / PageDown", "10 frames back / forward"],
+  ["Shift + ← / →", "10 frames back / forward"],
+  ["↑ / ↓", "previous / next file in the navigator"],
+  ["PageUp / PageDown", "previous / next series in the navigator"],
   ["Home / End", "first / last frame"],
   ["Space", "play / pause cine"],
   ["W", "window/level tool (drag: right widens, down raises the center)"],
@@ -62,17 +64,23 @@ export function handleKey(e: KeyboardEvent): boolean {
   switch (e.key) {
     case "ArrowLeft":
     case "[":
-      step(-1);
+      step(e.shiftKey && e.key === "ArrowLeft" ? -10 : -1);
       return true;
     case "ArrowRight":
     case "]":
-      step(1);
+      step(e.shiftKey && e.key === "ArrowRight" ? 10 : 1);
+      return true;
+    case "ArrowUp":
+      openNeighbour(-1, "file");
+      return true;
+    case "ArrowDown":
+      openNeighbour(1, "file");
       return true;
     case "PageUp":
-      step(-10);
+      openNeighbour(-1, "series");
       return true;
     case "PageDown":
-      step(10);
+      openNeighbour(1, "series");
       return true;
     case "Home":
       setPos(0);

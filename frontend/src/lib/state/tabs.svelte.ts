@@ -3,7 +3,8 @@
  * view, window choice and cine rate; the active tab (the one the active pane shows) and
  * the item (file, frame) it is on. Opening or activating a tab puts it in the active pane.
  */
-import { fileStack, stackForFile, stackPosition, tabLabel, type Stack, type StackItem } from "../model/catalog";
+import { fileStack, fileStatus, neighbourFile, stackForFile, stackPosition, tabLabel, type Stack, type StackItem } from "../model/catalog";
+import { tabLabels } from "../model/labels";
 import { defaultFps } from "../model/cine";
 import type { Placement } from "../model/hanging";
 import { syncedPos } from "../model/layout";
@@ -16,7 +17,9 @@ import { activePane, allPanes, panes, type Pane } from "./panes.svelte";
 
 export interface Tab extends WindowChoice {
   key: string;
+  /** What the tab reads (model/labels.ts: tells the open tabs apart) and its hover text. */
   label: string;
+  title?: string;
   stack: Stack;
   pos: number;
   view: View | null;
@@ -48,11 +51,12 @@ export const tabs = new TabState();
 export function openFile(fileIndex: number, frame = 0, alone = false): void {
   const f = catalog.byIndex.get(fileIndex);
   if (!f) return;
-  let stack = f.has_pixels ? stackForFile(catalog.tree, fileIndex, f.frame_count) : fileStack(fileIndex, 1);
+  let stack = fileStatus(f) === "ok" ? stackForFile(catalog.tree, fileIndex, f.frame_count) : fileStack(fileIndex, 1);
   if (alone && stack.items.some((it) => it.fileIndex !== fileIndex)) stack = fileStack(fileIndex, f.frame_count);
   let tab = tabs.list.find((t) => t.key === stack.key);
   if (!tab) {
     tabs.list.push({ key: stack.key, label: tabLabel(f), stack, pos: 0, view: null, preset: "dicom", custom: null, fps: defaultFps(f.cine_rate) });
+    relabel();
     tab = tabs.list[tabs.list.length - 1];
     // A server that predates cine_rate in /api/files: ask /info of a multi-frame file.
     if (tab && f.cine_rate === undefined && f.frame_count > 1) askCineRate(tab.key, fileIndex);
@@ -63,6 +67,32 @@ export function openFile(fileIndex: number, frame = 0, alone = false): void {
   revealFile(fileIndex);
   stopCine();
   followTabFps();
+}
+
+/** Label every tab so that no two read alike (model/labels.ts). */
+export function relabel(): void {
+  const facts = tabs.list.map((t) => ({
+    key: t.key,
+    file: catalog.byIndex.get(t.stack.fileIndex),
+    series: t.key.startsWith("series:") && t.stack.items.length > 1,
+  }));
+  tabLabels(facts).forEach((l, i) => {
+    const t = tabs.list[i];
+    if (!t) return;
+    if (t.label !== l.label) t.label = l.label;
+    if (t.title !== l.title) t.title = l.title;
+  });
+}
+
+/**
+ * ↑/↓ (`by` "file") and PgUp/PgDn (`by` "series"): open the next or previous file of
+ * the navigator, among those its filter keeps; false at either end.
+ */
+export function openNeighbour(delta: 1 | -1, by: "file" | "series"): boolean {
+  const next = neighbourFile(catalog.tree, catalog.filter, tabs.item?.fileIndex ?? null, delta, by);
+  if (next === null) return false;
+  openFile(next);
+  return true;
 }
 
 /** The tab a pane shows, or null. */
@@ -125,6 +155,7 @@ export function closeTab(key: string): void {
   const i = tabs.list.findIndex((t) => t.key === key);
   if (i < 0) return;
   tabs.list.splice(i, 1);
+  relabel();
   const next = tabs.list[Math.min(i, tabs.list.length - 1)]?.key ?? null;
   // The active pane moves to the neighbour tab; another pane that showed it is emptied.
   for (const p of allPanes) if (p.tabKey === key) p.tabKey = p === activePane() ? next : null;
@@ -179,6 +210,7 @@ export function syncTabs(): void {
       if (cur) t.pos = stackPosition(s, cur.fileIndex, cur.frame);
     }
   }
+  relabel();
   if (!autoOpened) openFirst();
 }
 
@@ -192,7 +224,7 @@ function openFirst(): void {
       for (const e of s.series)
         for (const i of e.instances) {
           const f = catalog.byIndex.get(i.fileIndex);
-          if (f?.has_pixels) {
+          if (f && fileStatus(f) === "ok") {
             openFile(i.fileIndex);
             autoOpened = true;
             return;
