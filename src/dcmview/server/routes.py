@@ -13,16 +13,17 @@ Cache keys (one :class:`~dcmview.sdk.cache.ByteCache` for all of them):
 
 - ``(path, frame)``: the decoded frame, stored by :class:`~dcmview.sdk.instance.Instance`;
   ``(path, frame, level)`` the frame at a resolution level above 0 (``Frame.cache_key``);
-- ``("png", path, frame, level, window)``: ``(png_bytes, resolved_window)``, `window` a
-  :class:`~dcmview.sdk.window.Window`, ``"dicom"`` or ``"full"``;
-- ``("raw", path, frame, level, coding, shuffle)``: ``(body, headers)`` of a compressed
-  raw body;
-- ``("meta", path, frame, level)``: the ``X-Frame-*`` headers of a raw answer;
+- ``("png", path, frame, level, window, boxes)``: ``(png_bytes, resolved_window)``, `window`
+  a :class:`~dcmview.sdk.window.Window`, ``"dicom"`` or ``"full"``;
+- ``("raw", path, frame, level, coding, shuffle, boxes)``: ``(body, headers)`` of a
+  compressed raw body;
+- ``("meta", path, frame, level, boxes)``: the ``X-Frame-*`` headers of a raw answer;
 - ``("tags", path, coding)``: the serialized tag tree.
 
 The frame routes take a resolution level (``level=N``, or ``max_size=PX`` for the
 level that still fills PX pixels, :meth:`~dcmview.sdk.frame.Frame.level_for`); the
-pixel readout always reads full resolution.
+pixel readout always reads full resolution. ``boxes``: the frame's redaction boxes
+(:func:`dcmview.server.privacy.frame_boxes`), so a change of boxes is a new key.
 """
 
 from __future__ import annotations
@@ -39,9 +40,10 @@ from starlette.routing import BaseRoute, Route
 from dcmview import __version__, wire
 from dcmview.sdk.cine import cine_rate
 from dcmview.sdk.errors import InvalidInputError, InvalidPathError, WindowError
+from dcmview.sdk.redaction import burned_in_text
 from dcmview.sdk.support import classify
 from dcmview.sdk.window import Window, WindowKeyword, voi_lut_function
-from dcmview.server import schemas
+from dcmview.server import privacy, schemas
 from dcmview.server.errors import HttpError
 from dcmview.server.openapi import openapi_json
 from dcmview.server.security import require_json
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
     from dcmview.sdk.frame import Frame
     from dcmview.sdk.header import Header
     from dcmview.sdk.instance import Instance
+    from dcmview.sdk.roi import Roi
     from dcmview.server.app import ServerState
 
 __all__ = ["ROUTES"]
@@ -140,6 +143,7 @@ def _summary(index: int, h: Header) -> schemas.FileSummary:
         "raw_windowing_reason": kind.raw_windowing_reason,
         "presentation_layer": kind.presentation_layer,
         "burned_in_annotation": kind.burned_in_annotation,
+        "burned_in_text": burned_in_text(h),
         "has_pixels": h.has_pixels,
         "frame_count": h.number_of_frames,
         "rows": h.rows,
@@ -228,7 +232,7 @@ async def health(request: Request) -> Response:
         "viewer": {"name": "dcmview", "version": __version__},
         "file_count": len(state.catalog),
         "server_start_ms": state.server_start_ms,
-        "masked": False,
+        "masked": state.masker is not None,
         "scan_complete": state.catalog.complete,
     }
     return _json(request, body)
@@ -242,7 +246,7 @@ async def files(request: Request) -> Response:
 def _files(state: ServerState) -> schemas.FilesBody:
     catalog = state.catalog
     complete = catalog.complete  # read first: the lists below are at least this complete
-    headers = list(catalog.headers)
+    headers = privacy.mask_headers(state, catalog.headers)
     skipped = list(catalog.skipped)
     body: schemas.FilesBody = {
         "files": [_summary(i, h) for i, h in enumerate(headers)],
@@ -251,13 +255,16 @@ def _files(state: ServerState) -> schemas.FilesBody:
         "skipped": len(skipped),
         "filtered": catalog.filtered,
         "server_start_ms": state.server_start_ms,
-        "discovery": [
-            {"path": s.path, "disposition": "skipped", "reason": s.reason, "detail": s.detail}
-            for s in skipped
-        ],
+        "discovery": privacy.mask_paths(
+            state,
+            [
+                {"path": s.path, "disposition": "skipped", "reason": s.reason, "detail": s.detail}
+                for s in skipped
+            ],
+        ),
         "tunnelled": state.tunnel_host is not None,
         "tunnel_host": state.tunnel_host,
-        "masked": False,
+        "masked": state.masker is not None,
     }
     return body
 
@@ -312,7 +319,7 @@ def _series(state: ServerState) -> schemas.SeriesBody:
                 "studies": studies,
             }
         )
-    return {"patients": patients, "scan_complete": complete}
+    return privacy.mask_series(state, {"patients": patients, "scan_complete": complete})
 
 
 def _info(instance: Instance) -> schemas.InfoBody:
@@ -353,9 +360,9 @@ def _frame(request: Request) -> tuple[ServerState, Frame]:
     return state, state.catalog[index].frame(frame_index)
 
 
-def _decoded(frame: Frame, level: int) -> bool:
+def _decoded(frame: Frame, level: int, boxes: tuple[Roi, ...]) -> bool:
     """Whether the frame's samples at `level` need no decode: cached, or cached in full."""
-    return frame.is_cached(level) or (level > 0 and frame.is_cached())
+    return frame.is_cached(level, boxes) or (level > 0 and frame.is_cached(0, boxes))
 
 
 def _png(
@@ -365,12 +372,13 @@ def _png(
     level: int,
     key: Hashable,
     keep: bool,
+    boxes: tuple[Roi, ...],
 ) -> Any:
-    decoded = _decoded(frame, level)
+    decoded = _decoded(frame, level, boxes)
 
     def make() -> tuple[bytes, Window | None]:
-        window = frame.window(want, level)
-        return frame.png(window, level), window
+        window = frame.window(want, level, redactions=boxes)
+        return frame.png(window, level, redactions=boxes), window
 
     if keep:
         (body, window), _ = state.cache.get_or_create(key, make)
@@ -389,14 +397,15 @@ async def frame_png(request: Request) -> Response:
     preview = _preview(request)
     state, frame = _frame(request)
     level = _level_request(request, frame)
-    key = ("png", frame.instance.path, frame.index, level, want)
+    boxes = privacy.frame_boxes(state, frame)
+    key = ("png", frame.instance.path, frame.index, level, want, boxes)
     cached = state.cache.get(key)
     if cached is not None:
         body, window = cached
         hit, decoded = "HIT", True
     else:
         body, window, decoded = await state.pool.run(
-            request, _png, state, frame, want, level, key, not preview
+            request, _png, state, frame, want, level, key, not preview, boxes
         )
         hit = "MISS"
     headers = {
@@ -409,11 +418,16 @@ async def frame_png(request: Request) -> Response:
 
 
 def _raw(
-    state: ServerState, frame: Frame, level: int, coding: str | None, shuffle: bool
+    state: ServerState,
+    frame: Frame,
+    level: int,
+    coding: str | None,
+    shuffle: bool,
+    boxes: tuple[Roi, ...],
 ) -> tuple[bytes | memoryview, dict[str, str], bool]:
-    decoded = _decoded(frame, level)
-    samples = wire.little_endian(frame.array(level))
-    meta_key = ("meta", frame.instance.path, frame.index, level)
+    decoded = _decoded(frame, level, boxes)
+    samples = wire.little_endian(frame.array(level, redactions=boxes))
+    meta_key = ("meta", frame.instance.path, frame.index, level, boxes)
 
     def headers() -> dict[str, str]:
         # From `samples`: a frame over the cache budget is not kept, and would decode again.
@@ -434,7 +448,7 @@ def _raw(
         return bytes(body), meta
 
     (body, meta), _ = state.cache.get_or_create(
-        ("raw", frame.instance.path, frame.index, level, coding, shuffle), make
+        ("raw", frame.instance.path, frame.index, level, coding, shuffle, boxes), make
     )
     return body, meta, decoded
 
@@ -449,15 +463,16 @@ async def frame_raw(request: Request) -> Response:
     state, frame = _frame(request)
     level = _level_request(request, frame)
     path = frame.instance.path
+    boxes = privacy.frame_boxes(state, frame)
     body: bytes | memoryview | None = None
     meta: dict[str, str] | None = None
     if coding is not None or shuffle:
-        cached = state.cache.get(("raw", path, frame.index, level, coding, shuffle))
+        cached = state.cache.get(("raw", path, frame.index, level, coding, shuffle, boxes))
         if cached is not None:
             body, meta = cached
     else:
-        samples = state.cache.get(frame.cache_key(level))
-        meta = state.cache.get(("meta", path, frame.index, level))
+        samples = state.cache.get(frame.cache_key(level, boxes))
+        meta = state.cache.get(("meta", path, frame.index, level, boxes))
         if samples is not None and meta is not None:
             body = wire.encode_samples(samples)
     if body is not None and meta is not None:
@@ -465,7 +480,7 @@ async def frame_raw(request: Request) -> Response:
         hit = "HIT"
     else:
         body, meta, decoded = await state.pool.run(
-            request, _raw, state, frame, level, coding, shuffle
+            request, _raw, state, frame, level, coding, shuffle, boxes
         )
         hit = "HIT" if decoded else "MISS"
     assert meta is not None
@@ -478,8 +493,8 @@ async def frame_raw(request: Request) -> Response:
     return ChunkedResponse(body, headers=headers, media_type="application/octet-stream")
 
 
-def _pixel(frame: Frame, row: int, column: int) -> schemas.PixelBody:
-    value = frame.pixel(row, column)
+def _pixel(frame: Frame, row: int, column: int, boxes: tuple[Roi, ...]) -> schemas.PixelBody:
+    value = frame.pixel(row, column, redactions=boxes)
     stored = value.stored
     return {
         "row": value.row,
@@ -501,14 +516,15 @@ async def frame_pixel(request: Request) -> Response:
             f"got row={q.get('row')!r}, column={q.get('column')!r}"
         ) from None
     state, frame = _frame(request)
-    body = await state.pool.run(request, _pixel, frame, row, column)
+    boxes = privacy.frame_boxes(state, frame)
+    body = await state.pool.run(request, _pixel, frame, row, column, boxes)
     return _json(request, body)
 
 
 def _tags(state: ServerState, instance: Instance, coding: str | None) -> tuple[bytes, bool]:
     def make() -> tuple[bytes, bool]:
         # Tag values may hold NaN (a DS "NaN"): written as JSON's NaN, as before.
-        return encode_json(instance.tags(), coding, allow_nan=True)
+        return encode_json(privacy.tag_tree(state, instance), coding, allow_nan=True)
 
     value, _ = state.cache.get_or_create(("tags", instance.path, coding), make)
     return value
