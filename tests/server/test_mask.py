@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
-import pydicom
 import pytest
-from pydicom.errors import InvalidDicomError
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -19,59 +16,7 @@ with warnings.catch_warnings():
 from dcmview.sdk.cache import ByteCache
 from dcmview.sdk.catalog import scan
 from dcmview.server import create_app
-from tests.server.helpers import BASE, TOKEN
-
-# What the issue names: patient name, ID, birth date, other IDs, accession number,
-# institution, referring physician (and, below, the paths).
-KEYWORDS = (
-    "PatientName",
-    "PatientID",
-    "PatientBirthDate",
-    "OtherPatientIDs",
-    "OtherPatientNames",
-    "AccessionNumber",
-    "InstitutionName",
-    "InstitutionAddress",
-    "ReferringPhysicianName",
-)
-# Shorter values ("M", "1") would be found in any text.
-MIN_LENGTH = 4
-
-
-def _walk(ds: pydicom.Dataset) -> Iterator[pydicom.DataElement]:
-    for elem in ds:
-        if elem.VR == "SQ":
-            for item in elem.value:
-                yield from _walk(item)
-        else:
-            yield elem
-
-
-def identifying_values(root: Path) -> set[str]:
-    """Every identifying value of the DICOM files under `root`, read with pydicom."""
-    values: set[str] = set()
-    for dirpath, _dirs, names in os.walk(root):
-        for name in names:
-            path = Path(dirpath, name)
-            try:
-                ds = pydicom.dcmread(path, stop_before_pixels=True)
-            except (InvalidDicomError, OSError, ValueError, EOFError):
-                continue
-            for elem in _walk(ds):
-                private_pn = elem.tag.is_private and elem.VR == "PN"
-                if elem.keyword not in KEYWORDS and not private_pn:
-                    continue
-                raw = elem.value if elem.VM != 1 else [elem.value]
-                for v in raw or ():
-                    text = str(v).strip()
-                    values.add(text)
-                    if elem.VR == "PN":
-                        values.update(p for p in text.replace("=", "^").split("^"))
-            # The path, and each of its folder and file names under the corpus.
-            values.add(str(path))
-            values.update(path.relative_to(root).parts)
-    values.add(str(root))
-    return {v for v in values if len(v) >= MIN_LENGTH}
+from tests.server.helpers import BASE, TOKEN, identifying_values
 
 
 @pytest.fixture(scope="module")

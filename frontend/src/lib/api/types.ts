@@ -35,6 +35,9 @@ export interface FileSummary {
    * else Recommended Display Frame Rate), null without one or from an older server.
    */
   cine_rate?: number | null;
+  /** Burned In Annotation YES ("yes"), or text in the pixels is likely (ultrasound, SC). */
+  burned_in_annotation?: boolean;
+  burned_in_text?: "yes" | "likely" | null;
 }
 
 export interface FilesResponse {
@@ -45,6 +48,8 @@ export interface FilesResponse {
   filtered?: number;
   server_start_ms?: number;
   discovery?: Array<{ path: string; reason: string }>;
+  /** --mask: every identifying value and path in the answers is a pseudonym. */
+  masked?: boolean;
 }
 
 export interface Health {

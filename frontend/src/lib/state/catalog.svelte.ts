@@ -18,6 +18,8 @@ class CatalogState {
   skipped = $state(0);
   filtered = $state(0);
   loadError = $state<string | null>(null);
+  /** --mask: the server sends pseudonyms for identifying values and paths. */
+  masked = $state(false);
   rows = $derived<NavRow[]>(flattenTree(this.tree, this.expanded, this.filter));
   instanceCount = $derived(this.files.length);
 }
@@ -42,6 +44,7 @@ export async function loadCatalog(): Promise<boolean> {
     catalog.scanned = resp.scanned ?? files.length;
     catalog.skipped = resp.skipped ?? 0;
     catalog.filtered = resp.filtered ?? 0;
+    catalog.masked = resp.masked ?? false;
     catalog.loadError = null;
   } catch (exc) {
     catalog.loadError = message(exc);

@@ -208,6 +208,16 @@ function prefetchKeys(tab: Tab): Array<{ item: StackItem; key: string; level: nu
   return out;
 }
 
+/**
+ * Forget the cached frames of files whose pixels changed on the server (redaction
+ * boxes) and load what is on screen again.
+ */
+export function forgetFrames(files: Iterable<number>): void {
+  if (!store) return;
+  for (const f of files) store.forgetFile(f);
+  display.tick++;
+}
+
 /** Refine the frame on screen to full resolution now (an ROI is being drawn or edited). */
 export function refineNow(): void {
   refiner.now();

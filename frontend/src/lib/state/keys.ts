@@ -3,6 +3,7 @@
  */
 import { PRESETS } from "../render/window";
 import { togglePlay } from "./cine.svelte";
+import { deleteSelectedRedaction, selectRedaction } from "./redactions.svelte";
 import { deleteSelected, select } from "./rois.svelte";
 import { setPos, stackLength, step } from "./tabs.svelte";
 import { setTool, toggleHelp, toggleNav, toggleTags, ui } from "./ui.svelte";
@@ -19,7 +20,8 @@ export const SHORTCUTS: ReadonlyArray<[string, string]> = [
   ["Z", "zoom tool (drag up zooms in)"],
   ["S", "scroll tool (drag through frames)"],
   ["R", "ROI tool: drag to draw, drag a box to move, drag a handle to resize"],
-  ["Delete / Backspace", "delete the selected ROI"],
+  ["X", "Redact tool: drag to draw a box whose pixels the server removes; move, resize as ROIs"],
+  ["Delete / Backspace", "delete the selected ROI (redaction box with the Redact tool)"],
   ["Esc", "deselect / close this help"],
   ["H / V", "flip horizontally / vertically"],
   ["Q / E", "rotate 90° left / right"],
@@ -70,10 +72,13 @@ export function handleKey(e: KeyboardEvent): boolean {
       return true;
     case "Delete":
     case "Backspace":
-      return deleteSelected();
+      return ui.tool === "redact" ? deleteSelectedRedaction() : deleteSelected();
     case "Escape":
       if (ui.help) toggleHelp(false);
-      else select(null, null);
+      else {
+        select(null, null);
+        selectRedaction(null, null);
+      }
       return true;
     case "?":
       toggleHelp();
@@ -97,6 +102,9 @@ export function handleKey(e: KeyboardEvent): boolean {
       return true;
     case "r":
       setTool("roi");
+      return true;
+    case "x":
+      setTool("redact");
       return true;
     case "h":
       flipH();

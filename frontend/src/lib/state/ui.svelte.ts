@@ -3,7 +3,7 @@
  * status-bar toast (one toast() for every message), plus copying to the clipboard.
  */
 
-export type Tool = "wl" | "pan" | "zoom" | "scroll" | "roi";
+export type Tool = "wl" | "pan" | "zoom" | "scroll" | "roi" | "redact";
 
 export const TOOLS: ReadonlyArray<{ id: Tool; label: string; key: string }> = [
   { id: "wl", label: "Window/level", key: "W" },
@@ -11,6 +11,7 @@ export const TOOLS: ReadonlyArray<{ id: Tool; label: string; key: string }> = [
   { id: "zoom", label: "Zoom", key: "Z" },
   { id: "scroll", label: "Scroll", key: "S" },
   { id: "roi", label: "ROI", key: "R" },
+  { id: "redact", label: "Redact", key: "X" },
 ];
 
 class UiState {
