@@ -53,17 +53,21 @@ def mask_text(state: ServerState, text: str) -> str:
 
 
 def mask_paths(state: ServerState, body: T) -> T:
-    """`body` with every ``"path"`` value (at any depth) masked under ``--mask``."""
+    """`body` with every ``"path"`` and the paths in every ``"detail"`` masked under --mask."""
     masker = state.masker
     if masker is None:
         return body
 
+    def one(key: str, value: Any) -> Any:
+        if key == "path" and isinstance(value, str):
+            return masker.path(value)
+        if key == "detail" and isinstance(value, str):
+            return masker.text(value)
+        return walk(value)
+
     def walk(value: Any) -> Any:
         if isinstance(value, dict):
-            return {
-                k: masker.path(v) if k == "path" and isinstance(v, str) else walk(v)
-                for k, v in value.items()
-            }
+            return {k: one(k, v) for k, v in value.items()}
         if isinstance(value, list):
             return [walk(v) for v in value]
         return value
