@@ -39,3 +39,23 @@ def test_mask_and_redactions_from_the_command_line(tmp_path: Path) -> None:
         code, out, err = server.stop()
     assert code == 0, err
     assert "display masking is on" in out
+
+
+def test_view_with_mask_and_redactions(tmp_path: Path) -> None:
+    import pydicom.examples
+
+    from dcmview import view
+    from dcmview.client import Client
+
+    ct = str(pydicom.examples.get_path("ct"))
+    rois = RoiSet()
+    rois.set(ct, [Roi(0, 0, 9, 9)])
+    with (
+        view([ct], browser=False, block=False, quiet=True, mask=True, redactions=rois) as v,
+        Client(v.url) as c,
+    ):
+        assert c.health()["masked"] is True
+        assert c.files()["files"][0]["path"].startswith("/masked/")
+        assert c.redactions(0) == (Roi(0, 0, 9, 9),)
+        arr = c.frame_array(0, 0)
+        assert (arr[:10, :10] == arr.min()).all()

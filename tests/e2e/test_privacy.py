@@ -85,6 +85,7 @@ def test_masked_page_shows_no_identifying_value(
                 assert not leaks, (f["index"], leaks[:10])
             assert len(opened) >= 4
             assert "dcmview" in v.page.title()
+            assert v.page.locator('[data-testid="masked"]').inner_text() == "masked"
         finally:
             v.page.context.close()
     assert v.errors == [], v.errors
