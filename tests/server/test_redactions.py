@@ -208,3 +208,26 @@ def test_export_csv_has_real_paths_and_loads_back_as_redactions(
     j = index_of(catalog_of(again), "rle_3f.dcm")
     assert again.get(f"/api/file/{j}/redactions").json()["roi_frames"] == [[1]]
     _assert_redacted(again, j, 1, BOX)
+
+
+def test_values_stored_with_old_boxes_after_a_change_are_dropped(rle) -> None:
+    # A job that was running when the boxes changed stores its result afterwards,
+    # under a key with the old boxes: the next request of the file drops it.
+    http, i = rle
+    state = http.app.state.dcmview  # type: ignore[attr-defined]
+    path = state.catalog.header(i).path
+    _put(http, i, [BOX], [[]])
+    _raw(http, i, 0)
+    unchanged = ("png", path, 0, 0, "dicom", ())
+    state.redactions_changed.add(path)
+    state.cache.put(unchanged, (b"old", None))
+    state.cache.put((path, 0), np.zeros((2, 2)))
+    state.cache.put(("raw", path, 0, 0, "zstd", False, ()), (b"old", {}))
+    _raw(http, i, 0)
+    assert unchanged not in state.cache
+    assert (path, 0) not in state.cache
+    assert ("raw", path, 0, 0, "zstd", False, ()) not in state.cache
+    # The values made with the current boxes stay.
+    current = state.catalog[i].frame(0).cache_key(0, state.redactions.for_instance(path))
+    assert current in state.cache
+    assert path not in state.redactions_changed  # no job running: done

@@ -141,6 +141,9 @@ class ServerState:
         Its map of real values never leaves the server.
     redactions : RoiSet or None
         The redaction boxes (:mod:`dcmview.server.privacy`), None until the first.
+    redactions_changed : set of str
+        Paths whose boxes changed while pixel jobs may still store values made with
+        the old ones (:func:`dcmview.server.privacy.frame_boxes` drops those).
     catalog_answers : dict
         The serialized ``/api/files`` and ``/api/series`` answers per content coding,
         kept once the scan is complete (they no longer change then): 10,000 files
@@ -156,6 +159,7 @@ class ServerState:
     tunnel_host: str | None = None
     masker: Masker | None = None
     redactions: RoiSet | None = None
+    redactions_changed: set[str] = field(default_factory=set, repr=False)
     catalog_answers: dict[tuple[str, str | None], tuple[bytes, bool]] = field(
         default_factory=dict, repr=False
     )

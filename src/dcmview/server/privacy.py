@@ -10,7 +10,8 @@ Redaction boxes are a :class:`~dcmview.sdk.roi.RoiSet` (``ServerState.redactions
 edited by :mod:`dcmview.server.redactions`). Every pixel route passes the frame's
 boxes to the SDK (:func:`frame_boxes`) and keeps them in its cache key; a change of
 a file's boxes also drops every cached value of that file's pixels
-(:func:`forget_pixels`), so neither a stale nor an unredacted frame is served or kept.
+(:func:`forget_stale`, also for what jobs running at the change store afterwards), so
+neither a stale nor an unredacted frame is served or kept.
 """
 
 from __future__ import annotations
@@ -27,12 +28,13 @@ if TYPE_CHECKING:
     from dcmview.server.app import ServerState
 
 __all__ = [
-    "forget_pixels",
+    "forget_stale",
     "frame_boxes",
     "mask_headers",
     "mask_paths",
     "mask_series",
     "mask_text",
+    "redactions_changed",
     "tag_tree",
 ]
 
@@ -102,20 +104,56 @@ def tag_tree(state: ServerState, instance: Instance) -> Any:
 
 
 def frame_boxes(state: ServerState, frame: Frame) -> tuple[Roi, ...]:
-    """The redaction boxes that apply to `frame` (``()`` without any): part of cache keys."""
+    """The redaction boxes that apply to `frame` (``()`` without any): part of cache keys.
+
+    For a file whose boxes changed while pixel jobs were running, this also drops what
+    those jobs stored since (made with the old boxes), until no job is running.
+    """
     redactions = state.redactions
     if redactions is None:
         return ()
-    return frame.boxes(redactions.for_instance(frame.instance.path))
+    path = frame.instance.path
+    if path in state.redactions_changed:
+        forget_stale(state, path)
+        if state.pool.running == 0:
+            state.redactions_changed.discard(path)
+    return frame.boxes(redactions.for_instance(path))
 
 
-def forget_pixels(state: ServerState, path: str) -> None:
-    """Drop every cached value made from `path`'s pixels (frames, levels, PNG, raw, headers)."""
+def redactions_changed(state: ServerState, path: str) -> None:
+    """`path`'s boxes changed: drop its cached pixels made with other boxes, now and later."""
+    state.redactions_changed.add(path)
+    forget_stale(state, path)
 
-    def of_file(key: Hashable) -> bool:
+
+def forget_stale(state: ServerState, path: str) -> None:
+    """Drop every cached value of `path`'s pixels that was not made with its current boxes.
+
+    Decoded frames and levels (``(path, frame, ...)``, redacted ones ending in
+    ``("redacted", boxes)``) and PNG, raw and header answers (``("png" | "raw" | "meta",
+    path, frame, ..., boxes)``) are compared with the boxes that apply to their frame;
+    the unredacted frame of a frame with boxes is always stale. Frames whose boxes did
+    not change keep their cached values.
+    """
+    from dcmview.sdk.redaction import boxes_for_frame
+
+    boxes = state.redactions.for_instance(path) if state.redactions is not None else ()
+
+    def stale(key: Hashable) -> bool:
         if not isinstance(key, tuple) or len(key) < 2:
             return False
-        # (path, frame, ...) decoded; ("png" | "raw" | "meta" | ..., path, ...) made from them.
-        return bool(key[0] == path or (key[1] == path and key[0] != "tags"))
+        if key[0] == path and isinstance(key[1], int):
+            last = key[-1]
+            redacted = isinstance(last, tuple) and len(last) == 2 and last[0] == "redacted"
+            made = last[1] if redacted else ()
+            return bool(made != boxes_for_frame(boxes, key[1]))
+        if key[0] in _PIXEL_ANSWERS and key[1] == path and len(key) > 2:
+            return bool(key[-1] != boxes_for_frame(boxes, key[2]))
+        return False
 
-    state.cache.discard_where(of_file)
+    state.cache.discard_where(stale)
+
+
+# The cached answers of dcmview.server.routes made from a frame's pixels; their keys end
+# with the frame's boxes.
+_PIXEL_ANSWERS = frozenset({"png", "raw", "meta"})

@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Route
 from dcmview.sdk.errors import RedactionError
 from dcmview.sdk.redaction import read_redactions
 from dcmview.server import schemas
-from dcmview.server.privacy import forget_pixels
+from dcmview.server.privacy import redactions_changed
 from dcmview.server.routes import _json, _path_int, _state
 from dcmview.server.security import require_json
 
@@ -39,7 +39,7 @@ __all__ = ["ROUTES"]
 def _set_boxes(state: ServerState, header: Header, boxes: tuple[Roi, ...]) -> None:
     redactions = state.redaction_set()
     redactions.set(header.path, boxes)
-    forget_pixels(state, header.path)
+    redactions_changed(state, header.path)
 
 
 def _body(state: ServerState, header: Header) -> schemas.AnnotationsBody:

@@ -19,6 +19,11 @@ class RedactionState {
   selectedFile = $state<number | null>(null);
   saving = $state(0);
   error = $state<string | null>(null);
+  /**
+   * The files whose pixels changed last (their boxes were saved), and a counter: what
+   * else keeps images of a file (thumbnails, exports) watches this to drop them.
+   */
+  changed = $state.raw<{ files: number[]; seq: number }>({ files: [], seq: 0 });
 }
 
 export const redactions = new RedactionState();
@@ -31,6 +36,12 @@ function setList(fileIndex: number, list: Roi[]): void {
   const next = new Map(redactions.byFile);
   next.set(fileIndex, list);
   redactions.byFile = next;
+}
+
+/** The server has new boxes for `files`: forget their frames and say so. */
+function pixelsChanged(files: number[]): void {
+  forgetFrames(files);
+  redactions.changed = { files, seq: redactions.changed.seq + 1 };
 }
 
 function message(exc: unknown): string {
@@ -72,7 +83,7 @@ function persist(fileIndex: number): void {
     .then((canon) => {
       redactions.error = null;
       if (version.get(fileIndex) === v) setList(fileIndex, roisFromApi(canon));
-      forgetFrames([fileIndex]);
+      pixelsChanged([fileIndex]);
     })
     .catch((exc: unknown) => {
       redactions.error = message(exc);
@@ -138,7 +149,7 @@ export async function applyToSeries(fileIndex: number): Promise<void> {
     const { file_indices: changed } = await api.putSeriesRedactions(fileIndex);
     const boxes = redactionsOf(fileIndex);
     for (const i of changed) setList(i, boxes);
-    forgetFrames(changed);
+    pixelsChanged(changed);
     toast(`Redaction applied to ${changed.length} more file${changed.length === 1 ? "" : "s"} of the series`);
   } catch (exc) {
     toast(`Redaction not applied: ${message(exc)}`);
