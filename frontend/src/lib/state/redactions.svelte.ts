@@ -140,6 +140,19 @@ export function deleteSelectedRedaction(): boolean {
   return true;
 }
 
+/** Scope the selected box to one frame (`frame`) or, with null, to every frame of its file. */
+export function scopeSelectedRedaction(frame: number | null): void {
+  const f = redactions.selectedFile;
+  const i = redactions.selected;
+  if (f === null || i === null || !redactionsOf(f)[i]) return;
+  const frames = frame === null ? [] : [frame];
+  setList(
+    f,
+    redactionsOf(f).map((x, k) => (k === i ? { ...x, frames } : x)),
+  );
+  persist(f);
+}
+
 /** Copy a file's boxes to every other instance of its series that they fit (the server decides). */
 export async function applyToSeries(fileIndex: number): Promise<void> {
   const api = client();
