@@ -7,8 +7,8 @@ import { fitView } from "../render/transform";
 import { catalog } from "./catalog.svelte";
 import { cine } from "./cine.svelte";
 import { cineSource, display, ensureFrames, fullFrame, imageSize, showFrame, startFrames } from "./display.svelte";
+import { activePane, setPaneSize } from "./panes.svelte";
 import { openFile, setPos, tabs } from "./tabs.svelte";
-import { setViewport } from "./viewport.svelte";
 
 // The issue's tomosynthesis: 60 frames of 2048×1664, drawn in an 800×600 viewport at
 // ≈ 600×488 device pixels, so level 1 (1024×832) is the one that fits.
@@ -52,7 +52,14 @@ interface Call {
 }
 
 const calls: Call[] = [];
+/** The PNGs asked: frame and window query. */
+const pngCalls: Array<{ frame: number; window: unknown; resolve: (p: { blob: Blob; window: unknown }) => void }> = [];
+const link = { slow: false };
 const api = {
+  link,
+  framePng(_index: number, frame: number, window: unknown) {
+    return new Promise((resolve) => pngCalls.push({ frame, window, resolve }));
+  },
   frameRaw(_index: number, frame: number, opts: { level?: number; signal?: AbortSignal } = {}) {
     return new Promise<RawFrame>((resolve, reject) => {
       opts.signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
@@ -83,7 +90,7 @@ beforeAll(() => {
   catalog.files = [f];
   catalog.byIndex = new Map([[0, f]]);
   catalog.tree = treeFromFiles([f]);
-  setViewport({ width: 800, height: 600 }, 1);
+  setPaneSize(activePane(), { width: 800, height: 600 }, 1);
   startFrames(api);
   openFile(0);
 });
@@ -103,14 +110,14 @@ function frame(): ReturnType<typeof ensureFrames> {
 describe("progressive frames", () => {
   it("asks the frame on screen at the fitting level first, and its neighbours next, two at a time", async () => {
     expect(frame()).toBeNull();
-    expect(display.loading).toBe(true);
+    expect(activePane().loading).toBe(true);
     expect(asked()).toEqual(["0@1", "1@1"]);
     await answer(0, 1);
     const shown = frame();
     expect(shown?.key).toBe("0:0:L1");
     // The geometry is the full image's whatever the level.
     expect(imageSize()).toEqual({ width: COLS, height: ROWS });
-    expect(display.loading).toBe(false);
+    expect(activePane().loading).toBe(false);
     // The readout never reads a level.
     expect(fullFrame({ fileIndex: 0, frame: 0 })).toBeNull();
     expect(asked()).toEqual(["0@1", "1@1", "2@1"]);
@@ -202,5 +209,51 @@ describe("progressive frames", () => {
     // Full resolution goes first once a prefetch in flight frees a slot.
     await answer(4, 1);
     expect(asked().at(-1)).toBe("3@0");
+  });
+
+  it("over a slow link refines with the server's PNG at the window in effect, again after a W/L change", async () => {
+    link.slow = true;
+    const tab = tabs.current;
+    if (!tab) throw new Error("no tab");
+    // createImageBitmap is the browser's; here a stand-in of the full size.
+    vi.stubGlobal("createImageBitmap", () => Promise.resolve({ width: COLS, height: ROWS, close() {} }));
+    try {
+      setPos(30);
+      frame();
+      await flush();
+      await answer(30, 1);
+      expect(frame()?.key).toBe("0:30:L1");
+      vi.advanceTimersByTime(300);
+      frame();
+      await flush();
+      // Free the two slots the neighbours' prefetches hold (answering twice is a no-op).
+      for (const c of calls) if (!c.signal?.aborted) c.resolve(raw(c.level));
+      await flush();
+      // The level's own window (autoWindow here), as exact numbers: not 16-bit samples.
+      expect(pngCalls.map((c) => [c.frame, c.window])).toEqual([[30, { center: 500, width: 1000 }]]);
+      expect(calls.some((c) => c.frame === 30 && c.level === 0)).toBe(false);
+      pngCalls[0]?.resolve({ blob: new Blob([]), window: { center: 500, width: 1000 } });
+      await flush();
+      const shown = frame();
+      expect(shown?.kind).toBe("png");
+      expect(imageSize()).toEqual({ width: COLS, height: ROWS });
+      // A W/L drag draws the level's samples at once and asks no PNG until it stops.
+      tab.preset = "custom";
+      tab.custom = { center: 400, width: 800 };
+      expect(frame()?.key).toBe("0:30:L1");
+      vi.advanceTimersByTime(299);
+      frame();
+      await flush();
+      expect(pngCalls).toHaveLength(1);
+      vi.advanceTimersByTime(1);
+      frame();
+      await flush();
+      for (const c of calls) if (!c.signal?.aborted) c.resolve(raw(c.level));
+      await flush();
+      expect(pngCalls.map((c) => c.window)).toEqual([{ center: 500, width: 1000 }, { center: 400, width: 800 }]);
+    } finally {
+      vi.unstubAllGlobals();
+      link.slow = false;
+    }
   });
 });

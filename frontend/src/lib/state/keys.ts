@@ -3,6 +3,8 @@
  */
 import { PRESETS } from "../render/window";
 import { togglePlay } from "./cine.svelte";
+import { hangMammograms } from "./hanging.svelte";
+import { cycleLayout, toggleSync } from "./layout.svelte";
 import { deleteSelectedRedaction, selectRedaction } from "./redactions.svelte";
 import { deleteSelected, select } from "./rois.svelte";
 import { setPos, stackLength, step } from "./tabs.svelte";
@@ -28,6 +30,9 @@ export const SHORTCUTS: ReadonlyArray<[string, string]> = [
   ["0, double-click", "reset the view"],
   ...PRESETS.map((p): [string, string] => [p.key ?? "", `window: ${p.label}${p.window ? ` (C ${p.window.center} / W ${p.window.width})` : ""}`]),
   ["N / T", "show or hide the navigator / the tag panel"],
+  ["L", "layout: 1×1 → 1×2 → 2×2 (click a pane to make it the active one)"],
+  ["Y", "synchronise scroll, zoom and pan of the panes"],
+  ["G", "hang the mammography study (R left, L right, CC above MLO)"],
   ["?", "this help"],
   ["right-drag", "zoom (always)"],
   ["middle-drag", "pan (always)"],
@@ -123,6 +128,15 @@ export function handleKey(e: KeyboardEvent): boolean {
       return true;
     case "t":
       toggleTags();
+      return true;
+    case "l":
+      cycleLayout();
+      return true;
+    case "y":
+      toggleSync();
+      return true;
+    case "g":
+      void hangMammograms();
       return true;
   }
   return false;
