@@ -65,6 +65,8 @@ class Options:
     recursive: bool = True
     filters: dict[str, str] = field(default_factory=dict)
     annotations: Any = None
+    mask: bool = False
+    redactions: Any = None
     cache_budget: int = DEFAULT_BUDGET
     startup_json: bool = False
     tunnel_host: str | None = None
@@ -136,9 +138,11 @@ def start(opts: Options, console: Console, *, in_thread: bool) -> Running:
     cleanup: list[Callable[[], None]] = []
     try:
         paths, rois = _inputs(opts, console, cleanup)
+        # Redaction boxes are read like annotations (same table), before listening.
+        redactions = _annotations(opts.redactions, console)
         token = _token(opts, console)
         listener = _listen(opts, console, cleanup)
-        running, activity = _app(opts, console, paths, rois, listener, token, cleanup)
+        running, activity = _app(opts, console, paths, (rois, redactions), listener, token, cleanup)
         if opts.tunnel_host and listener.port is not None:
             tport = opts.tunnel_port or listener.port
             cleanup.append(_start_tunnel(opts.tunnel_host, tport, listener.port))
@@ -260,7 +264,7 @@ def _app(
     opts: Options,
     console: Console,
     paths: list[str],
-    rois: RoiSet | None,
+    boxes: tuple[RoiSet | None, RoiSet | None],
     listener: _Listener,
     token: str | None,
     cleanup: list[Callable[[], None]],
@@ -291,9 +295,18 @@ def _app(
         progress=_progress_printer(console),
     )
     cleanup.append(catalog.cancel)  # a scan still running stops with the server
+    rois, redactions = boxes
+    if opts.mask:
+        console.say(
+            "display masking is on: identifiers and paths are replaced in what the viewer shows; "
+            "files are not modified, text in the pixels is not masked, "
+            "and this is not de-identification"
+        )
     app = create_app(
         catalog,
         rois,
+        mask=opts.mask,
+        redactions=redactions,
         token=token,
         cache=cache,
         bound_host=listener.host,

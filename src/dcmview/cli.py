@@ -152,6 +152,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--annotations", metavar="CSV", help="EMBED-style ROI annotations (read only)")
     p.add_argument(
+        "--mask",
+        action="store_true",
+        help="replace patient identifiers and file paths in everything the viewer shows, for "
+        "screen sharing; display only: files are not modified, text in the pixels is not masked, "
+        "and this is not de-identification",
+    )
+    p.add_argument(
+        "--redactions",
+        metavar="CSV",
+        help="EMBED-style CSV of boxes whose pixels the server removes from every image",
+    )
+    p.add_argument(
         "--cache-budget",
         type=parse_size,
         default=DEFAULT_BUDGET,
@@ -204,6 +216,8 @@ def _options(ns: argparse.Namespace, parser: argparse.ArgumentParser) -> Options
         recursive=not ns.no_recursive,
         filters=filters,
         annotations=ns.annotations,
+        mask=ns.mask,
+        redactions=ns.redactions,
         cache_budget=ns.cache_budget,
         startup_json=ns.startup_json,
         tunnel_host=ns.tunnel_host if ns.tunnel else None,

@@ -356,11 +356,15 @@ class BaseClient:
         return _Call("GET", f"/api/file/{_file_index(index)}/annotations", _rois)
 
     def _put_annotations(
-        self, index: int, rois: RoisLike, files: schemas.FilesBody | None
+        self,
+        index: int,
+        rois: RoisLike,
+        files: schemas.FilesBody | None,
+        route: str = "annotations",
     ) -> _Call[tuple[Roi, ...]]:
         from dcmview.sdk.roi import RoiSet, rois_to_json
 
-        path = f"/api/file/{_file_index(index)}/annotations"
+        path = f"/api/file/{_file_index(index)}/{route}"
         payload: object
         if isinstance(rois, RoiSet):
             assert files is not None
@@ -374,6 +378,16 @@ class BaseClient:
 
     def _export_csv(self) -> _Call[str]:
         return _Call("GET", "/api/annotations/export.csv", _text)
+
+    def _redactions(self, index: int) -> _Call[tuple[Roi, ...]]:
+        return _Call("GET", f"/api/file/{_file_index(index)}/redactions", _rois)
+
+    def _series_redactions(self, index: int) -> _Call[schemas.SeriesRedactionsBody]:
+        path = f"/api/file/{_file_index(index)}/redactions/series"
+        return _Call("PUT", path, _json_parser(schemas.SeriesRedactionsBody), body=b"{}")
+
+    def _export_redactions_csv(self) -> _Call[str]:
+        return _Call("GET", "/api/redactions/export.csv", _text)
 
 
 def _check_http(http: object, kind: type) -> None:
@@ -809,6 +823,40 @@ class Client(BaseClient):
 
         return pd.read_csv(io.StringIO(self.export_csv()))
 
+    def redactions(self, index: int) -> tuple[Roi, ...]:
+        """``GET /api/file/:i/redactions``: the file's redaction boxes."""
+        return self._run(self._redactions(index))
+
+    def put_redactions(self, index: int, rois: RoisLike) -> tuple[Roi, ...]:
+        """``PUT /api/file/:i/redactions``: replace the file's redaction boxes; ``[]`` removes them.
+
+        The viewer removes the pixels under the boxes from every image, raw frame,
+        pixel readout and thumbnail of the file from then on. `rois` as for
+        :meth:`put_annotations`.
+
+        Raises
+        ------
+        RedactionError
+            A box outside the image, a frame out of range, a body of the wrong
+            shape (HTTP 400); nothing is stored.
+        """
+        files = self.files() if _is_roi_set(rois) else None
+        return self._run(self._put_annotations(index, rois, files, "redactions"))
+
+    def put_series_redactions(self, index: int) -> list[int]:
+        """``PUT /api/file/:i/redactions/series``: the file's boxes onto the rest of its series.
+
+        Returns
+        -------
+        list of int
+            The other files of the series that now have the boxes (those they fit).
+        """
+        return self._run(self._series_redactions(index))["file_indices"]
+
+    def export_redactions_csv(self) -> str:
+        """``GET /api/redactions/export.csv``: every redaction box as EMBED CSV (real paths)."""
+        return self._run(self._export_redactions_csv())
+
     def wait_until_scanned(
         self, timeout: float | None = 60.0, *, interval: float = 0.1
     ) -> schemas.HealthBody:
@@ -1014,6 +1062,23 @@ class AsyncClient(BaseClient):
         import pandas as pd
 
         return pd.read_csv(io.StringIO(await self.export_csv()))
+
+    async def redactions(self, index: int) -> tuple[Roi, ...]:
+        """See :meth:`Client.redactions`."""
+        return await self._run(self._redactions(index))
+
+    async def put_redactions(self, index: int, rois: RoisLike) -> tuple[Roi, ...]:
+        """See :meth:`Client.put_redactions`."""
+        files = await self.files() if _is_roi_set(rois) else None
+        return await self._run(self._put_annotations(index, rois, files, "redactions"))
+
+    async def put_series_redactions(self, index: int) -> list[int]:
+        """See :meth:`Client.put_series_redactions`."""
+        return (await self._run(self._series_redactions(index)))["file_indices"]
+
+    async def export_redactions_csv(self) -> str:
+        """See :meth:`Client.export_redactions_csv`."""
+        return await self._run(self._export_redactions_csv())
 
     async def wait_until_scanned(
         self, timeout: float | None = 60.0, *, interval: float = 0.1

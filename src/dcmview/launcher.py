@@ -145,6 +145,8 @@ def view(
     unix_socket: str | None = None,
     demo: bool = False,
     quiet: bool = False,
+    mask: bool = False,
+    redactions: Any = None,
 ) -> ViewerHandle:
     """Start the viewer on DICOM files or folders.
 
@@ -181,6 +183,12 @@ def view(
         Add the built-in sample study.
     quiet : bool, default False
         Do not print the start-up lines.
+    mask : bool, default False
+        Replace identifying values and file paths in everything the viewer shows
+        (docs/security.md: display masking, not de-identification).
+    redactions : path, RoiSet or pandas.DataFrame, optional
+        Boxes whose pixels the server removes from every image, in the
+        annotations' EMBED format.
 
     Returns
     -------
@@ -219,6 +227,8 @@ def view(
         recursive=recursive,
         filters=dict(filters or {}),
         annotations=annotations,
+        mask=mask,
+        redactions=redactions,
         allow_hosts=list(allow_hosts),
         demo=demo,
     )

@@ -228,6 +228,18 @@ class ByteCache:
             if item is not None:
                 self._nbytes -= item[1]
 
+    def discard_where(self, predicate: Callable[[Hashable], bool]) -> int:
+        """Remove every value whose key `predicate` accepts; return how many were removed.
+
+        Values being made while this runs are stored when they are done: a caller
+        that must never see one made from old inputs puts those inputs in the key.
+        """
+        with self._lock:
+            keys = [k for k in self._items if predicate(k)]
+            for k in keys:
+                self._nbytes -= self._items.pop(k)[1]
+        return len(keys)
+
     def clear(self) -> None:
         """Remove every stored value (calls in flight still complete)."""
         with self._lock:

@@ -12,7 +12,8 @@ so a caller's ``except ValueError`` or ``except IndexError`` keeps working::
     │   ├── InvalidPathError                      invalid_path            a path that is not there
     │   ├── NotDicomError                         not_dicom               not a DICOM file
     │   ├── WindowError                           invalid_window          width <= 0, wc without ww
-    │   └── RoiFormatError                        invalid_annotations     bad EMBED CSV / JSON / box
+    │   ├── RoiFormatError                        invalid_annotations     bad EMBED CSV / JSON / box
+    │   └── RedactionError                        invalid_redactions      a box that cannot redact
     ├── NoPixelDataError(LookupError)             no_pixel_data           a file without Pixel Data
     ├── FileReadError(OSError)                    file_unreadable         unreadable since the scan
     ├── UnsupportedError                          unsupported_transfer_syntax
@@ -57,6 +58,7 @@ __all__ = [
     "NotDicomError",
     "NotFoundError",
     "OverlayDataError",
+    "RedactionError",
     "RoiFormatError",
     "ScanTimeoutError",
     "StructureSetError",
@@ -166,6 +168,13 @@ class RoiFormatError(InvalidInputError):
         self.row = row
         self.column = column
         self.value = value
+
+
+class RedactionError(InvalidInputError):
+    """Redaction boxes that cannot be applied: bad JSON shape, a box outside the image,
+    a frame out of range, or a file without an image; the message names the box."""
+
+    code = "invalid_redactions"
 
 
 class NoPixelDataError(DcmviewError, LookupError):

@@ -15,11 +15,17 @@ size, for a fraction of the work where the codec can (JPEG 2000, HTJ2K); a level
 is cached under ``(path, index, n)``, and a full-resolution frame in the cache
 serves any level without decoding again. :meth:`Frame.level_for` picks the
 level for a viewport, :meth:`Frame.resolution` says a level's size and scale.
+
+Redaction (:mod:`dcmview.sdk.redaction`): every method that reads samples takes
+``redactions=`` (the instance's boxes, :class:`~dcmview.sdk.roi.Roi`); the boxes
+that apply to the frame are filled before anything else sees the samples, and the
+redacted frame is cached under a key that holds its boxes (:meth:`Frame.cache_key`).
 """
 
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -29,6 +35,7 @@ from dcmview.sdk.errors import InvalidInputError
 if TYPE_CHECKING:  # pragma: no cover
     from dcmview.sdk.instance import Instance
     from dcmview.sdk.levels import ResolutionLevel
+    from dcmview.sdk.roi import Roi
     from dcmview.sdk.window import Window, WindowLike
 
 __all__ = ["DisplayParameters", "Frame", "PixelValue", "preload"]
@@ -151,9 +158,25 @@ class Frame:
         """The cache key of the decoded frame: ``(path, index)``."""
         return (self.instance.path, self.index)
 
-    def cache_key(self, level: int = 0) -> tuple[str, int] | tuple[str, int, int]:
-        """The cache key of the frame at `level`: :attr:`key`, else ``(path, index, level)``."""
-        return self.key if level == 0 else (self.instance.path, self.index, level)
+    def cache_key(
+        self, level: int = 0, redactions: Iterable[Roi] | None = None
+    ) -> tuple[object, ...]:
+        """The cache key of the frame at `level`: :attr:`key`, else ``(path, index, level)``.
+
+        With redaction boxes that apply to this frame, the key ends with
+        ``("redacted", boxes)``: a change of the boxes is a new key.
+        """
+        base = self.key if level == 0 else (self.instance.path, self.index, level)
+        boxes = self.boxes(redactions)
+        return (*base, ("redacted", boxes)) if boxes else base
+
+    def boxes(self, redactions: Iterable[Roi] | None) -> tuple[Roi, ...]:
+        """The redaction boxes of `redactions` that apply to this frame."""
+        if not redactions:
+            return ()
+        from dcmview.sdk.redaction import boxes_for_frame
+
+        return boxes_for_frame(redactions, self.index)
 
     # -- resolution levels ---------------------------------------------------
 
@@ -230,7 +253,7 @@ class Frame:
 
     # -- samples -------------------------------------------------------------
 
-    def array(self, level: int = 0) -> AnyArray:
+    def array(self, level: int = 0, *, redactions: Iterable[Roi] | None = None) -> AnyArray:
         """Decode the frame's stored values, at full resolution or at a resolution level.
 
         Parameters
@@ -244,13 +267,18 @@ class Frame:
             (:func:`dcmview.sdk.levels.downsample`). The samples are stored values
             either way (same dtype and bit depth), so rescale, windows and padding
             apply as at full resolution.
+        redactions : iterable of Roi, optional
+            The instance's redaction boxes (full-resolution pixel indices); those
+            that apply to this frame are filled with the redaction value
+            (:func:`dcmview.sdk.redaction.redact`).
 
         Returns
         -------
         numpy.ndarray
-            At level 0 exactly what ``pydicom.pixels.pixel_array(path, index=index)``
-            returns: shape (rows, columns) or (rows, columns, samples), YBR
-            converted to RGB, palette not applied. With a cache the array is
+            Without redactions, at level 0 exactly what
+            ``pydicom.pixels.pixel_array(path, index=index)`` returns: shape (rows,
+            columns) or (rows, columns, samples), YBR converted to RGB, palette not
+            applied. With a cache the array is
             shared and read-only; copy it before changing it.
 
         Raises
@@ -275,6 +303,9 @@ class Frame:
         ((64, 64), (1, 1))
         """
         level = self._level(level)
+        boxes = self.boxes(redactions)
+        if boxes:
+            return self._redacted(level, boxes)
         cache = self.instance.cache
         if cache is None:
             return self.instance.decode(self.index, level)
@@ -302,12 +333,41 @@ class Frame:
         arr.flags.writeable = False
         return arr
 
-    def is_cached(self, level: int = 0) -> bool:
+    def _redacted(self, level: int, boxes: tuple[Roi, ...]) -> AnyArray:
+        from dcmview.sdk.redaction import redact
+
+        cache = self.instance.cache
+
+        def make() -> AnyArray:
+            if level == 0:
+                plain = None if cache is None else cache.get(self.key)
+                source = self.instance.decode(self.index) if plain is None else plain
+            elif self.instance._decodes_levels():
+                source = self.instance.decode(self.index, level)
+            else:
+                # From the redacted full frame (cached): the level's means never see
+                # the pixels under a box.
+                source = self.instance._downsample(self._redacted(0, boxes), level)
+            arr = redact(source, boxes, level)
+            arr.flags.writeable = False
+            if cache is not None:
+                # The unredacted frame is not kept beside the redacted one.
+                cache.discard(self.cache_key(level))
+            return arr
+
+        if cache is None:
+            return make()
+        value, _hit = cache.get_or_create(self.cache_key(level, boxes), make)
+        return value
+
+    def is_cached(self, level: int = 0, redactions: Iterable[Roi] | None = None) -> bool:
         """Whether the frame at `level` (full resolution by default) is in the instance's cache."""
         cache = self.instance.cache
-        return cache is not None and self.cache_key(level) in cache
+        return cache is not None and self.cache_key(level, redactions) in cache
 
-    def modality_values(self, level: int = 0) -> ArrayF32:
+    def modality_values(
+        self, level: int = 0, *, redactions: Iterable[Roi] | None = None
+    ) -> ArrayF32:
         """Return the modality values: stored values through the Modality LUT / rescale.
 
         Per-frame Pixel Value Transformation (functional groups) first, then the
@@ -317,10 +377,13 @@ class Frame:
         ----------
         level : int
             The resolution level of the samples (see :meth:`array`).
+        redactions : iterable of Roi, optional
+            Redaction boxes (see :meth:`array`).
         """
         from dcmview.sdk import display
 
-        return display.modality_values(self.array(level), self.instance.dataset, self.index)
+        samples = self.array(level, redactions=redactions)
+        return display.modality_values(samples, self.instance.dataset, self.index)
 
     def default_window(self) -> Window | None:
         """Return the file's own window for this frame, or None when it has none.
@@ -334,7 +397,11 @@ class Frame:
         return Window.from_dataset(self.instance.dataset, self.index)
 
     def display_parameters(
-        self, stored: AnyArray | None = None, *, level: int = 0
+        self,
+        stored: AnyArray | None = None,
+        *,
+        level: int = 0,
+        redactions: Iterable[Roi] | None = None,
     ) -> DisplayParameters:
         """Return how the SDK displays this frame (rescale, unit, windows, inversion, padding).
 
@@ -346,6 +413,8 @@ class Frame:
         level : int
             The resolution level whose samples the auto and full windows come
             from (when `stored` is not given).
+        redactions : iterable of Roi, optional
+            Redaction boxes (see :meth:`array`), when `stored` is not given.
 
         Returns
         -------
@@ -354,7 +423,7 @@ class Frame:
         """
         from dcmview.sdk import display
 
-        samples = self.array(level) if stored is None else stored
+        samples = self.array(level, redactions=redactions) if stored is None else stored
         ds = self.instance.dataset
         slope, intercept, unit = display.rescale(ds, self.index)
         auto = display.resolve_window("dicom", samples, ds, self.index)
@@ -376,13 +445,18 @@ class Frame:
             modality_lut=display.has_modality_lut(ds, self.index),
         )
 
-    def pixel(self, row: int, column: int) -> PixelValue:
+    def pixel(
+        self, row: int, column: int, *, redactions: Iterable[Roi] | None = None
+    ) -> PixelValue:
         """Return one pixel's stored value and modality value (HU for a CT).
 
         Parameters
         ----------
         row, column : int
             The position, 0-based.
+        redactions : iterable of Roi, optional
+            Redaction boxes (see :meth:`array`): a pixel under one reads the
+            redaction value.
 
         Returns
         -------
@@ -396,7 +470,7 @@ class Frame:
         from dcmview.sdk import display
 
         row, column = _position(row, "row"), _position(column, "column")
-        samples = self.array()
+        samples = self.array(redactions=redactions)
         if not (0 <= row < samples.shape[0] and 0 <= column < samples.shape[1]):
             raise InvalidInputError(
                 f"pixel (row={row}, column={column}) is outside the "
@@ -411,7 +485,13 @@ class Frame:
         modality = float(display.modality_values(one, ds, self.index).reshape(-1)[0])
         return PixelValue(row, column, stored[0], modality, unit)
 
-    def window(self, window: WindowLike = None, level: int = 0) -> Window | None:
+    def window(
+        self,
+        window: WindowLike = None,
+        level: int = 0,
+        *,
+        redactions: Iterable[Roi] | None = None,
+    ) -> Window | None:
         """Resolve `window` for this frame (presets, ``"dicom"``, ``"full"``, percentiles).
 
         Parameters
@@ -421,6 +501,8 @@ class Frame:
         level : int
             The resolution level whose samples a percentile or full-range window
             is computed from (the file's own window does not depend on it).
+        redactions : iterable of Roi, optional
+            Redaction boxes (see :meth:`array`).
 
         Returns
         -------
@@ -429,9 +511,16 @@ class Frame:
         """
         from dcmview.sdk import display
 
-        return display.resolve_window(window, self.array(level), self.instance.dataset, self.index)
+        samples = self.array(level, redactions=redactions)
+        return display.resolve_window(window, samples, self.instance.dataset, self.index)
 
-    def render(self, window: WindowLike = None, level: int = 0) -> ArrayU8:
+    def render(
+        self,
+        window: WindowLike = None,
+        level: int = 0,
+        *,
+        redactions: Iterable[Roi] | None = None,
+    ) -> ArrayU8:
         """Render the frame for display as 8-bit grey (rows, columns) or RGB (rows, columns, 3).
 
         Parameters
@@ -442,6 +531,8 @@ class Frame:
             samples).
         level : int
             The resolution level (see :meth:`array`); the image has its size.
+        redactions : iterable of Roi, optional
+            Redaction boxes (see :meth:`array`).
 
         Examples
         --------
@@ -452,14 +543,25 @@ class Frame:
         """
         from dcmview.sdk import display
 
-        image, _used = display.render(self.array(level), self.instance.dataset, self.index, window)
+        samples = self.array(level, redactions=redactions)
+        image, _used = display.render(samples, self.instance.dataset, self.index, window)
         return image
 
-    def png(self, window: WindowLike = None, level: int = 0) -> bytes:
-        """Render the frame at `level` (see :meth:`render`) and encode it as PNG."""
+    def png(
+        self,
+        window: WindowLike = None,
+        level: int = 0,
+        *,
+        redactions: Iterable[Roi] | None = None,
+    ) -> bytes:
+        """Render the frame at `level` (see :meth:`render`) and encode it as PNG.
+
+        With `redactions`, the samples under the boxes that apply to this frame
+        are filled before rendering (see :meth:`array`).
+        """
         from dcmview.sdk._png import encode_png
 
-        return encode_png(self.render(window, level))
+        return encode_png(self.render(window, level, redactions=redactions))
 
 
 def preload() -> None:

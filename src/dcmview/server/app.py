@@ -35,11 +35,13 @@ from dcmview.server.derived import ROUTES as DERIVED_ROUTES
 from dcmview.server.document import ROUTES as DOCUMENT_ROUTES
 from dcmview.server.errors import HttpError, exception_handlers
 from dcmview.server.frames import ROUTES as FRAME_ROUTES
+from dcmview.server.redactions import ROUTES as REDACTION_ROUTES
 from dcmview.server.routes import ROUTES
 from dcmview.server.security import Activity, SecurityMiddleware
 
 if TYPE_CHECKING:
     from dcmview.sdk.catalog import Catalog
+    from dcmview.sdk.mask import Masker
     from dcmview.sdk.roi import RoiSet
 
 __all__ = ["API_ROUTES", "STATIC_DIR", "DecodePool", "ServerState", "create_app", "warm_up"]
@@ -63,8 +65,15 @@ installation. Build it once from a source checkout:</p>
 
 
 #: Every API route, matched in order (the static viewer is mounted after them): the
-#: catalog, tags and annotations, the frames, the derived objects, the documents.
-API_ROUTES: tuple[BaseRoute, ...] = (*ROUTES, *FRAME_ROUTES, *DERIVED_ROUTES, *DOCUMENT_ROUTES)
+#: catalog, tags and annotations, the frames, the derived objects, the documents, the
+#: redactions.
+API_ROUTES: tuple[BaseRoute, ...] = (
+    *ROUTES,
+    *FRAME_ROUTES,
+    *DERIVED_ROUTES,
+    *DOCUMENT_ROUTES,
+    *REDACTION_ROUTES,
+)
 
 
 class DecodePool:
@@ -162,6 +171,14 @@ class ServerState:
         Requests in flight and the last request's time, for ``--timeout``.
     tunnel_host : str or None
         The SSH host of ``--tunnel``, if any.
+    masker : Masker or None
+        The pseudonyms of ``--mask`` (every answer is masked), None without it.
+        Its map of real values never leaves the server.
+    redactions : RoiSet or None
+        The redaction boxes (:mod:`dcmview.server.privacy`), None until the first.
+    redactions_changed : set of str
+        Paths whose boxes changed while pixel jobs may still store values made with
+        the old ones (:func:`dcmview.server.privacy.frame_boxes` drops those).
     catalog_answers : dict
         The serialized ``/api/files`` and ``/api/series`` answers per content coding,
         kept once the scan is complete (they no longer change then): 10,000 files
@@ -175,6 +192,9 @@ class ServerState:
     server_start_ms: int
     activity: Activity = field(default_factory=Activity)
     tunnel_host: str | None = None
+    masker: Masker | None = None
+    redactions: RoiSet | None = None
+    redactions_changed: set[str] = field(default_factory=set, repr=False)
     catalog_answers: dict[tuple[str, str | None], tuple[bytes, bool]] = field(
         default_factory=dict, repr=False
     )
@@ -189,6 +209,15 @@ class ServerState:
                 self.rois = RoiSet()
             return self.rois
 
+    def redaction_set(self) -> RoiSet:
+        """The redaction boxes, made empty on first use."""
+        with self._rois_lock:
+            if self.redactions is None:
+                from dcmview.sdk.roi import RoiSet
+
+                self.redactions = RoiSet()
+            return self.redactions
+
 
 def create_app(
     catalog: Catalog,
@@ -202,6 +231,8 @@ def create_app(
     decode_workers: int | None = None,
     tunnel_host: str | None = None,
     activity: Activity | None = None,
+    mask: bool = False,
+    redactions: RoiSet | None = None,
 ) -> Starlette:
     """Build the dcmview Starlette application.
 
@@ -229,6 +260,11 @@ def create_app(
         The SSH host of ``--tunnel``, reported by ``/api/files``.
     activity : Activity, optional
         Request counter for the idle timeout (the CLI passes its own).
+    mask : bool, optional
+        Mask identifying values and paths in every answer (``--mask``,
+        :class:`dcmview.sdk.mask.Masker`).
+    redactions : RoiSet, optional
+        Redaction boxes applied to every pixel answer (``--redactions``).
 
     Returns
     -------
@@ -244,6 +280,8 @@ def create_app(
         server_start_ms=start_ms,
         activity=activity if activity is not None else Activity(),
         tunnel_host=tunnel_host,
+        masker=_masker() if mask else None,
+        redactions=redactions,
     )
     routes: list[BaseRoute] = list(API_ROUTES)
     static = Path(static_dir) if static_dir is not None else STATIC_DIR
@@ -287,6 +325,13 @@ def warm_up() -> None:
     # The module anyio's own get_async_backend() imports; private, hence optional.
     with contextlib.suppress(ImportError):
         importlib.import_module("anyio._backends._asyncio")
+
+
+def _masker() -> Masker:
+    from dcmview.sdk.mask import Masker, identifying_tags
+
+    # The table is read now, so a missing dicom-anonymizer fails at start, not at a request.
+    return Masker(identifying_tags())
 
 
 async def _no_bundle(request: Request) -> Response:

@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 from dcmview.sdk.references import find_references
 from dcmview.sdk.seg_overlays import segmentation_overlay_png
 from dcmview.server import schemas
+from dcmview.server.privacy import mask_paths
 from dcmview.server.routes import _json_offloaded, _non_negative, _path_int, _state
 from dcmview.server.transport import ChunkedResponse
 
@@ -95,9 +96,11 @@ async def references(request: Request) -> Response:
     index = _path_int(request, "index")
     catalog = state.catalog
     catalog.header(index)  # 404 for an index out of range, before the thread
-    return await _json_offloaded(
-        request, lambda: references_body(catalog, index, find_references(catalog, index))
-    )
+
+    def body() -> schemas.ReferencesBody:
+        return mask_paths(state, references_body(catalog, index, find_references(catalog, index)))
+
+    return await _json_offloaded(request, body)
 
 
 async def segmentation_overlay(request: Request) -> Response:

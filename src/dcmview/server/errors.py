@@ -35,6 +35,7 @@ from dcmview.sdk.errors import (
     NotDicomError,
     NotFoundError,
     OverlayDataError,
+    RedactionError,
     RoiFormatError,
     ScanTimeoutError,
     StructureSetError,
@@ -67,6 +68,7 @@ STATUS: dict[type[DcmviewError], int] = {
     NotDicomError: 400,
     WindowError: 400,
     RoiFormatError: 400,
+    RedactionError: 400,
     # The predecessor answers 404 for a file without Pixel Data: there is no frame.
     NoPixelDataError: 404,
     # A file that was readable at scan time and is not now: the server's side.
@@ -146,7 +148,11 @@ async def _dcmview_error(request: Request, exc: Exception) -> Response:
         logger.warning(
             "%s %s -> %d %s: %s", request.method, request.url.path, status, exc.code, exc
         )
-    return error_response(status, exc.code, exc.message)
+    message = exc.message
+    masker = getattr(getattr(request.app.state, "dcmview", None), "masker", None)
+    if masker is not None:
+        message = masker.text(message)  # --mask: no real path in an answer
+    return error_response(status, exc.code, message)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

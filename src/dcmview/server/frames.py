@@ -11,11 +11,16 @@ Cache keys (one :class:`~dcmview.sdk.cache.ByteCache` for all of them):
 
 - ``(path, frame)``: the decoded frame, stored by :class:`~dcmview.sdk.instance.Instance`;
   ``(path, frame, level)`` the frame at a resolution level above 0 (``Frame.cache_key``);
-- ``("png", path, frame, level, window)``: ``(png_bytes, resolved_window)``, `window` a
-  :class:`~dcmview.sdk.window.Window`, ``"dicom"`` or ``"full"``;
-- ``("raw", path, frame, level, coding, shuffle)``: ``(body, headers)`` of a compressed
-  raw body;
-- ``("meta", path, frame, level)``: the ``X-Frame-*`` headers of a raw answer.
+- ``("png", path, frame, level, window, boxes)``: ``(png_bytes, resolved_window)``, `window`
+  a :class:`~dcmview.sdk.window.Window`, ``"dicom"`` or ``"full"``;
+- ``("raw", path, frame, level, coding, shuffle, boxes)``: ``(body, headers)`` of a
+  compressed raw body;
+- ``("meta", path, frame, level, boxes)``: the ``X-Frame-*`` headers of a raw answer.
+
+``boxes`` are the frame's redaction boxes (:func:`dcmview.server.privacy.frame_boxes`,
+``()`` without any): every answer is made from the redacted samples (the decoded frame
+of a frame with boxes is cached under ``Frame.cache_key(level, boxes)``), and a change
+of boxes is a change of key.
 
 The frame routes take a resolution level (``level=N``, or ``max_size=PX`` for the
 level that still fills PX pixels, :meth:`~dcmview.sdk.frame.Frame.level_for`) and
@@ -25,6 +30,7 @@ refinement comes next); the pixel readout always reads full resolution.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -36,12 +42,13 @@ from starlette.routing import BaseRoute, Route
 from dcmview import wire
 from dcmview.sdk.errors import InvalidInputError, WindowError
 from dcmview.sdk.window import Window, WindowKeyword, voi_lut_function
-from dcmview.server import schemas
+from dcmview.server import privacy, schemas
 from dcmview.server.routes import _json, _non_negative, _path_int, _state
 from dcmview.server.transport import ChunkedResponse, choose_encoding
 
 if TYPE_CHECKING:
     from dcmview.sdk.frame import Frame
+    from dcmview.sdk.roi import Roi
     from dcmview.server.app import ServerState
 
 __all__ = ["ROUTES"]
@@ -108,7 +115,7 @@ def _frame(request: Request) -> tuple[ServerState, Frame]:
 
 
 def _then_full(
-    request: Request, state: ServerState, frame: Frame, level: int
+    request: Request, state: ServerState, frame: Frame, level: int, boxes: tuple[Roi, ...]
 ) -> BackgroundTask | None:
     """``then=full`` on a reduced level: decode the full frame after answering (a guess)."""
     then = request.query_params.get("then")
@@ -116,14 +123,14 @@ def _then_full(
         return None
     if then != "full":
         raise InvalidInputError(f"invalid query: then must be 'full', got {then!r}")
-    if level == 0 or frame.is_cached():
+    if level == 0 or frame.is_cached(0, boxes):
         return None
-    return BackgroundTask(state.pool.speculate, frame.array, 0)
+    return BackgroundTask(state.pool.speculate, functools.partial(frame.array, redactions=boxes), 0)
 
 
-def _decoded(frame: Frame, level: int) -> bool:
+def _decoded(frame: Frame, level: int, boxes: tuple[Roi, ...]) -> bool:
     """Whether the frame's samples at `level` need no decode: cached, or cached in full."""
-    return frame.is_cached(level) or (level > 0 and frame.is_cached())
+    return frame.is_cached(level, boxes) or (level > 0 and frame.is_cached(0, boxes))
 
 
 def _png(
@@ -133,12 +140,13 @@ def _png(
     level: int,
     key: Hashable,
     keep: bool,
+    boxes: tuple[Roi, ...],
 ) -> Any:
-    decoded = _decoded(frame, level)
+    decoded = _decoded(frame, level, boxes)
 
     def make() -> tuple[bytes, Window | None]:
-        window = frame.window(want, level)
-        return frame.png(window, level), window
+        window = frame.window(want, level, redactions=boxes)
+        return frame.png(window, level, redactions=boxes), window
 
     if keep:
         (body, window), _ = state.cache.get_or_create(key, make)
@@ -157,15 +165,16 @@ async def frame_png(request: Request) -> Response:
     preview = _preview(request)
     state, frame = _frame(request)
     level = _level_request(request, frame)
-    then = _then_full(request, state, frame, level)
-    key = ("png", frame.instance.path, frame.index, level, want)
+    boxes = privacy.frame_boxes(state, frame)
+    then = _then_full(request, state, frame, level, boxes)
+    key = ("png", frame.instance.path, frame.index, level, want, boxes)
     cached = state.cache.get(key)
     if cached is not None:
         body, window = cached
         hit, decoded = "HIT", True
     else:
         body, window, decoded = await state.pool.run(
-            request, _png, state, frame, want, level, key, not preview
+            request, _png, state, frame, want, level, key, not preview, boxes
         )
         hit = "MISS"
     headers = {
@@ -178,11 +187,16 @@ async def frame_png(request: Request) -> Response:
 
 
 def _raw(
-    state: ServerState, frame: Frame, level: int, coding: str | None, shuffle: bool
+    state: ServerState,
+    frame: Frame,
+    level: int,
+    coding: str | None,
+    shuffle: bool,
+    boxes: tuple[Roi, ...],
 ) -> tuple[bytes | memoryview, dict[str, str], bool]:
-    decoded = _decoded(frame, level)
-    samples = wire.little_endian(frame.array(level))
-    meta_key = ("meta", frame.instance.path, frame.index, level)
+    decoded = _decoded(frame, level, boxes)
+    samples = wire.little_endian(frame.array(level, redactions=boxes))
+    meta_key = ("meta", frame.instance.path, frame.index, level, boxes)
 
     def headers() -> dict[str, str]:
         # From `samples`: a frame over the cache budget is not kept, and would decode again.
@@ -203,7 +217,7 @@ def _raw(
         return bytes(body), meta
 
     (body, meta), _ = state.cache.get_or_create(
-        ("raw", frame.instance.path, frame.index, level, coding, shuffle), make
+        ("raw", frame.instance.path, frame.index, level, coding, shuffle, boxes), make
     )
     return body, meta, decoded
 
@@ -217,17 +231,18 @@ async def frame_raw(request: Request) -> Response:
     coding = choose_encoding(request.headers.get("accept-encoding"))
     state, frame = _frame(request)
     level = _level_request(request, frame)
-    then = _then_full(request, state, frame, level)
+    boxes = privacy.frame_boxes(state, frame)
+    then = _then_full(request, state, frame, level, boxes)
     path = frame.instance.path
     body: bytes | memoryview | None = None
     meta: dict[str, str] | None = None
     if coding is not None or shuffle:
-        cached = state.cache.get(("raw", path, frame.index, level, coding, shuffle))
+        cached = state.cache.get(("raw", path, frame.index, level, coding, shuffle, boxes))
         if cached is not None:
             body, meta = cached
     else:
-        samples = state.cache.get(frame.cache_key(level))
-        meta = state.cache.get(("meta", path, frame.index, level))
+        samples = state.cache.get(frame.cache_key(level, boxes))
+        meta = state.cache.get(("meta", path, frame.index, level, boxes))
         if samples is not None and meta is not None:
             body = wire.encode_samples(samples)
     if body is not None and meta is not None:
@@ -235,7 +250,7 @@ async def frame_raw(request: Request) -> Response:
         hit = "HIT"
     else:
         body, meta, decoded = await state.pool.run(
-            request, _raw, state, frame, level, coding, shuffle
+            request, _raw, state, frame, level, coding, shuffle, boxes
         )
         hit = "HIT" if decoded else "MISS"
     assert meta is not None
@@ -250,8 +265,8 @@ async def frame_raw(request: Request) -> Response:
     )
 
 
-def _pixel(frame: Frame, row: int, column: int) -> schemas.PixelBody:
-    value = frame.pixel(row, column)
+def _pixel(frame: Frame, row: int, column: int, boxes: tuple[Roi, ...]) -> schemas.PixelBody:
+    value = frame.pixel(row, column, redactions=boxes)
     stored = value.stored
     return {
         "row": value.row,
@@ -273,7 +288,8 @@ async def frame_pixel(request: Request) -> Response:
             f"got row={q.get('row')!r}, column={q.get('column')!r}"
         ) from None
     state, frame = _frame(request)
-    body = await state.pool.run(request, _pixel, frame, row, column)
+    boxes = privacy.frame_boxes(state, frame)
+    body = await state.pool.run(request, _pixel, frame, row, column, boxes)
     return _json(request, body)
 
 

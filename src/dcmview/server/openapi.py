@@ -25,7 +25,8 @@ JsonSchema = dict[str, Any]
 
 # Statuses every file route may answer, with the stable codes behind them (docs/http-api.md).
 _ERRORS: dict[int, str] = {
-    400: "bad parameters: invalid_query, invalid_window, invalid_path, invalid_annotations",
+    400: "bad parameters: invalid_query, invalid_window, invalid_path, invalid_annotations, "
+    "invalid_redactions",
     401: "missing or wrong token: unauthorized",
     403: "a Host name that is not this server's: forbidden_host",
     404: "unknown file or frame: not_found, frame_out_of_range, no_pixel_data, route_not_found",
@@ -263,6 +264,53 @@ def _document(version: str) -> dict[str, Any]:
                 },
             },
         },
+        "/api/file/{index}/redactions": {
+            "parameters": [_INDEX],
+            "get": {
+                "summary": "The redaction boxes of one file (the annotations' body)",
+                "responses": {"200": _json(annotations), **_errors(*_FILE)},
+            },
+            "put": {
+                "summary": "Replace the redaction boxes of one file; its pixels are removed "
+                "from every answer from now on",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": annotations}},
+                },
+                "responses": {
+                    "200": _json(annotations),
+                    **_errors(*_FILE),
+                    "415": _json(
+                        {"$ref": "#/components/schemas/ErrorBody"},
+                        "a body that is not application/json: invalid_json",
+                    ),
+                },
+            },
+        },
+        "/api/file/{index}/redactions/series": {
+            "parameters": [_INDEX],
+            "put": {
+                "summary": "Copy the file's redaction boxes to the other instances of its "
+                "series that they fit",
+                "requestBody": {
+                    "required": False,
+                    "content": {"application/json": {"schema": {}}},
+                },
+                "responses": {
+                    "200": _json(ref(schemas.SeriesRedactionsBody)),
+                    **_errors(*_FILE),
+                    "415": _json(
+                        {"$ref": "#/components/schemas/ErrorBody"},
+                        "a body that is not application/json: invalid_json",
+                    ),
+                },
+            },
+        },
+        "/api/redactions/export.csv": _get(
+            "Every redaction box as an EMBED CSV, with the real paths",
+            {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}},
+            _ALWAYS,
+        ),
         "/api/file/{index}/references": _get(
             "What the file refers to (the predecessor's references) and, beyond, "
             "the derived objects that refer to it",

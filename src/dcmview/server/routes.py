@@ -29,9 +29,10 @@ from dcmview import __version__
 from dcmview.sdk.calibration import calibration
 from dcmview.sdk.cine import cine_rate
 from dcmview.sdk.errors import InvalidInputError, InvalidPathError
+from dcmview.sdk.redaction import burned_in_text
 from dcmview.sdk.support import classify
 from dcmview.sdk.window import Window
-from dcmview.server import schemas
+from dcmview.server import privacy, schemas
 from dcmview.server.errors import HttpError
 from dcmview.server.openapi import openapi_json
 from dcmview.server.security import require_json
@@ -133,6 +134,7 @@ def _summary(index: int, h: Header) -> schemas.FileSummary:
         "raw_windowing_reason": kind.raw_windowing_reason,
         "presentation_layer": kind.presentation_layer,
         "burned_in_annotation": kind.burned_in_annotation,
+        "burned_in_text": burned_in_text(h),
         "has_pixels": h.has_pixels,
         "frame_count": h.number_of_frames,
         "rows": h.rows,
@@ -182,7 +184,7 @@ async def health(request: Request) -> Response:
         "viewer": _VIEWER,
         "file_count": len(state.catalog),
         "server_start_ms": state.server_start_ms,
-        "masked": False,
+        "masked": state.masker is not None,
         "scan_complete": state.catalog.complete,
     }
     return _json(request, body)
@@ -196,7 +198,7 @@ async def files(request: Request) -> Response:
 def _files(state: ServerState) -> schemas.FilesBody:
     catalog = state.catalog
     complete = catalog.complete  # read first: the lists below are at least this complete
-    headers = list(catalog.headers)
+    headers = privacy.mask_headers(state, catalog.headers)
     skipped = list(catalog.skipped)
     body: schemas.FilesBody = {
         "files": [_summary(i, h) for i, h in enumerate(headers)],
@@ -205,13 +207,16 @@ def _files(state: ServerState) -> schemas.FilesBody:
         "skipped": len(skipped),
         "filtered": catalog.filtered,
         "server_start_ms": state.server_start_ms,
-        "discovery": [
-            {"path": s.path, "disposition": "skipped", "reason": s.reason, "detail": s.detail}
-            for s in skipped
-        ],
+        "discovery": privacy.mask_paths(
+            state,
+            [
+                {"path": s.path, "disposition": "skipped", "reason": s.reason, "detail": s.detail}
+                for s in skipped
+            ],
+        ),
         "tunnelled": state.tunnel_host is not None,
         "tunnel_host": state.tunnel_host,
-        "masked": False,
+        "masked": state.masker is not None,
     }
     return body
 
@@ -266,7 +271,7 @@ def _series(state: ServerState) -> schemas.SeriesBody:
                 "studies": studies,
             }
         )
-    return {"patients": patients, "scan_complete": complete}
+    return privacy.mask_series(state, {"patients": patients, "scan_complete": complete})
 
 
 def _info(instance: Instance) -> schemas.InfoBody:
@@ -309,7 +314,7 @@ async def info(request: Request) -> Response:
 def _tags(state: ServerState, instance: Instance, coding: str | None) -> tuple[bytes, bool]:
     def make() -> tuple[bytes, bool]:
         # Tag values may hold NaN (a DS "NaN"): written as JSON's NaN, as before.
-        return encode_json(instance.tags(), coding, allow_nan=True)
+        return encode_json(privacy.tag_tree(state, instance), coding, allow_nan=True)
 
     value, _ = state.cache.get_or_create(("tags", instance.path, coding), make)
     return value

@@ -14,6 +14,7 @@ from dcmview.sdk.support import ObjectKind, SupportState
 
 __all__ = [
     "AnnotationsBody",
+    "SeriesRedactionsBody",
     "DiscoveryEntry",
     "DocumentBody",
     "DocumentItem",
@@ -103,6 +104,9 @@ class FileSummary(TypedDict):
     raw_windowing_reason: str | None
     presentation_layer: bool
     burned_in_annotation: bool
+    # beyond: "yes" (Burned In Annotation YES) or "likely" (ultrasound, secondary
+    # capture): text in the pixels that --mask cannot hide; None otherwise.
+    burned_in_text: Literal["yes", "likely"] | None
     has_pixels: bool
     frame_count: int
     rows: int
@@ -229,6 +233,12 @@ class PixelBody(TypedDict):
 #: One element of ``GET /api/file/:i/tags``: ``{"tag", "vr", "keyword", "value"}``,
 #: built by :mod:`dcmview.sdk.tags`; ``value`` is ``{"type": ..., ...}``.
 TagNode = dict[str, Any]
+
+
+class SeriesRedactionsBody(TypedDict):
+    """``PUT /api/file/:i/redactions/series``: the other files that now have the boxes."""
+
+    file_indices: list[int]
 
 
 class AnnotationsBody(TypedDict):

@@ -186,4 +186,30 @@ export class ApiClient {
   async exportCsv(): Promise<Blob> {
     return (await this.request("/api/annotations/export.csv")).blob();
   }
+
+  /** The file's redaction boxes (the annotations' body). */
+  redactions(index: number): Promise<AnnotationsJson> {
+    return this.json(`/api/file/${index}/redactions`);
+  }
+
+  putRedactions(index: number, body: AnnotationsJson): Promise<AnnotationsJson> {
+    return this.json(`/api/file/${index}/redactions`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  }
+
+  /** Copy the file's boxes to the rest of its series; answers the files changed. */
+  putSeriesRedactions(index: number): Promise<{ file_indices: number[] }> {
+    return this.json(`/api/file/${index}/redactions/series`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: "{}",
+    });
+  }
+
+  async exportRedactionsCsv(): Promise<Blob> {
+    return (await this.request("/api/redactions/export.csv")).blob();
+  }
 }

@@ -66,6 +66,8 @@ export class FrameStore {
   private opened = new Set<number>();
   /** Loads sent to the server, and those aborted (instrumentation). */
   readonly counts = { sent: 0, aborted: 0 };
+  /** Per file: how often its frames were forgotten; a load of an older generation is not kept. */
+  private generations = new Map<number, number>();
 
   constructor(
     private api: ApiClient,
@@ -154,6 +156,28 @@ export class FrameStore {
     for (const fn of this.listeners) fn(v.key);
   }
 
+  /**
+   * Forget every frame of a file: its pixels changed on the server (redaction boxes).
+   * Cached levels and PNGs are dropped, queued and running loads cancelled, and a load
+   * that was already under way is not kept when it lands.
+   */
+  forgetFile(fileIndex: number): void {
+    this.generations.set(fileIndex, this.generationOf(fileIndex) + 1);
+    const prefix = `${fileIndex}:`;
+    for (const [k, e] of [...this.cache]) {
+      if (!k.startsWith(prefix)) continue;
+      this.cache.delete(k);
+      this.bytes -= e.bytes;
+      if (e.kind === "png") e.bitmap.close();
+    }
+    const keep = new Set([...this.inflight.keys()].filter((k) => !k.startsWith(prefix)));
+    this.cancel(keep);
+  }
+
+  private generationOf(fileIndex: number): number {
+    return this.generations.get(fileIndex) ?? 0;
+  }
+
   /** Drop queued (not yet started) prefetches. */
   clearQueue(): void {
     this.cancel(new Set(), false);
@@ -189,11 +213,15 @@ export class FrameStore {
       if (!t) break;
       this.active.set(t.key, t);
       this.counts.sent++;
+      const file = Number.parseInt(t.key, 10);
+      const generation = this.generationOf(file);
       t.run(t.controller.signal)
         .catch((exc: unknown) => errorLoaded(t.key, exc))
         .then((v) => {
           // A network failure or a cancel is not a property of the frame: ask again next time.
-          if (!(v.kind === "error" && (v.code === "network" || v.code === ABORTED))) this.put(v);
+          // Nor is a frame of a file forgotten meanwhile (its pixels changed).
+          const stale = this.generationOf(file) !== generation;
+          if (!stale && !(v.kind === "error" && (v.code === "network" || v.code === ABORTED))) this.put(v);
           t.resolve(v);
         })
         .finally(() => {

@@ -45,6 +45,9 @@ export interface FileSummary {
   image_laterality?: string;
   laterality?: string;
   view_position?: string;
+  /** Burned In Annotation YES ("yes"), or text in the pixels is likely (ultrasound, SC). */
+  burned_in_annotation?: boolean;
+  burned_in_text?: "yes" | "likely" | null;
 }
 
 /** A path the scan did not list, and why (FilesResponse.discovery). */
@@ -62,6 +65,8 @@ export interface FilesResponse {
   filtered?: number;
   server_start_ms?: number;
   discovery?: SkippedPath[];
+  /** --mask: every identifying value and path in the answers is a pseudonym. */
+  masked?: boolean;
 }
 
 export interface Health {

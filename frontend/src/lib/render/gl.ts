@@ -235,6 +235,8 @@ export class WebGL2Renderer implements Renderer {
   private progs: Partial<Record<ProgramKind, Prog>> = {};
   private tex: WebGLTexture;
   private texKey: string | null = null;
+  /** The samples or bitmap uploaded: a frame loaded again (new pixels, same key) is uploaded again. */
+  private texData: unknown = null;
   private texKind: ProgramKind = "uint";
   private texSize: [number, number] = [0, 0];
   /** The full-resolution size the texture is stretched over (its own size but for a reduced level). */
@@ -282,7 +284,8 @@ export class WebGL2Renderer implements Renderer {
   }
 
   private upload(src: Source): void {
-    if (this.texKey === src.key) return;
+    const data = src.kind === "raw" ? src.raw.data : src.bitmap;
+    if (this.texKey === src.key && this.texData === data) return;
     const gl = this.gl;
     gl.bindTexture(gl.TEXTURE_2D, this.tex);
     // Integer textures cannot be filtered; nearest is also what texelFetch does anyway.
@@ -317,6 +320,7 @@ export class WebGL2Renderer implements Renderer {
       this.texLevel = 0;
     }
     this.texKey = src.key;
+    this.texData = data;
   }
 
   draw(src: Source | null, p: DrawParams): void {
@@ -376,6 +380,7 @@ export class Canvas2DRenderer implements Renderer {
   private scratch = document.createElement("canvas");
   private scratchKey = "";
   lastArea = false;
+  private scratchData: unknown = null;
 
   constructor(ctx: CanvasRenderingContext2D) {
     this.ctx = ctx;
@@ -390,7 +395,7 @@ export class Canvas2DRenderer implements Renderer {
     if (src.kind === "bitmap") return src.bitmap;
     const r = src.raw;
     const key = `${src.key}|${win.center}|${win.width}|${win.function ?? "LINEAR"}`;
-    if (key !== this.scratchKey) {
+    if (key !== this.scratchKey || r.data !== this.scratchData) {
       this.scratch.width = r.columns;
       this.scratch.height = r.rows;
       const sctx = this.scratch.getContext("2d");
@@ -408,6 +413,7 @@ export class Canvas2DRenderer implements Renderer {
       }
       sctx.putImageData(img, 0, 0);
       this.scratchKey = key;
+      this.scratchData = r.data;
     }
     return this.scratch;
   }

@@ -20,6 +20,8 @@ class CatalogState {
   discovery = $state.raw<SkippedPath[]>([]);
   filtered = $state(0);
   loadError = $state<string | null>(null);
+  /** --mask: the server sends pseudonyms for identifying values and paths. */
+  masked = $state(false);
   rows = $derived<NavRow[]>(flattenTree(this.tree, this.expanded, this.filter));
   instanceCount = $derived(this.files.length);
   /** Files the navigator's filter keeps, of all in the tree ("12 of 88 files"). */
@@ -47,6 +49,7 @@ export async function loadCatalog(): Promise<boolean> {
     catalog.skipped = resp.skipped ?? 0;
     catalog.discovery = resp.discovery ?? [];
     catalog.filtered = resp.filtered ?? 0;
+    catalog.masked = resp.masked ?? false;
     catalog.loadError = null;
   } catch (exc) {
     catalog.loadError = message(exc);

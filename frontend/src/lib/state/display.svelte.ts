@@ -276,6 +276,16 @@ function prefetchKeys(pane: Pane, tab: Tab): Array<{ item: StackItem; key: strin
   return out;
 }
 
+/**
+ * Forget the cached frames of files whose pixels changed on the server (redaction
+ * boxes) and load what is on screen again.
+ */
+export function forgetFrames(files: Iterable<number>): void {
+  if (!store) return;
+  for (const f of files) store.forgetFile(f);
+  display.tick++;
+}
+
 /** Refine the frame on screen in `pane` to full resolution now (an ROI is being drawn or edited). */
 export function refineNow(pane: Pane = activePane()): void {
   planOf(pane).refiner.now();

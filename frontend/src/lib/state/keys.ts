@@ -5,6 +5,7 @@ import { PRESETS } from "../render/window";
 import { togglePlay } from "./cine.svelte";
 import { hangMammograms } from "./hanging.svelte";
 import { cycleLayout, toggleSync } from "./layout.svelte";
+import { deleteSelectedRedaction, selectRedaction } from "./redactions.svelte";
 import { deleteSelected, redoRoi, select, undoRoi } from "./rois.svelte";
 import { openNeighbour, setPos, stackLength, step } from "./tabs.svelte";
 import { setTool, toggleHelp, toggleNav, toggleRois, toggleTags, ui } from "./ui.svelte";
@@ -23,11 +24,12 @@ export const SHORTCUTS: ReadonlyArray<[string, string]> = [
   ["Z", "zoom tool (drag up zooms in)"],
   ["S", "scroll tool (drag through frames)"],
   ["R", "ROI tool: drag to draw, drag a box to move, drag a handle to resize"],
-  ["Delete / Backspace", "delete the selected ROI"],
+  ["Delete / Backspace", "delete the selected ROI (redaction box with the Redact tool)"],
   ["Ctrl/Cmd + Z", "undo the last ROI edit (draw, move, resize, delete, frame scope)"],
   ["Ctrl/Cmd + Shift + Z, Ctrl + Y", "redo"],
   ["B", "show or hide the ROI list"],
   ["M", "length tool: drag to measure (mm from Pixel Spacing or Imager Pixel Spacing, else px); drag an end to move it"],
+  ["X", "Redact tool: drag to draw a box whose pixels the server removes; move, resize as ROIs"],
   ["Esc", "deselect / close this help"],
   ["H / V", "flip horizontally / vertically"],
   ["Q / E", "rotate 90° left / right"],
@@ -93,10 +95,13 @@ export function handleKey(e: KeyboardEvent): boolean {
       return true;
     case "Delete":
     case "Backspace":
-      return deleteSelected();
+      return ui.tool === "redact" ? deleteSelectedRedaction() : deleteSelected();
     case "Escape":
       if (ui.help) toggleHelp(false);
-      else select(null, null);
+      else {
+        select(null, null);
+        selectRedaction(null, null);
+      }
       return true;
     case "?":
       toggleHelp();
@@ -126,6 +131,9 @@ export function handleKey(e: KeyboardEvent): boolean {
       return true;
     case "b":
       toggleRois();
+      return true;
+    case "x":
+      setTool("redact");
       return true;
     case "h":
       flipH();

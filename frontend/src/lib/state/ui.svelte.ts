@@ -3,7 +3,7 @@
  * status-bar toast (one toast() for every message), plus copying to the clipboard.
  */
 
-export type Tool = "wl" | "pan" | "zoom" | "scroll" | "roi" | "length";
+export type Tool = "wl" | "pan" | "zoom" | "scroll" | "roi" | "length" | "redact";
 
 export const TOOLS: ReadonlyArray<{ id: Tool; label: string; key: string }> = [
   { id: "wl", label: "Window/level", key: "W" },
@@ -12,6 +12,7 @@ export const TOOLS: ReadonlyArray<{ id: Tool; label: string; key: string }> = [
   { id: "scroll", label: "Scroll", key: "S" },
   { id: "roi", label: "ROI", key: "R" },
   { id: "length", label: "Length", key: "M" },
+  { id: "redact", label: "Redact", key: "X" },
 ];
 
 /** The navigator's width the user dragged to, kept across visits (localStorage). */

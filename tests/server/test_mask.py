@@ -1,0 +1,98 @@
+"""--mask over HTTP: no identifying value of the corpus in any answer (issue 16's acceptance)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+from dcmview.sdk.cache import ByteCache
+from dcmview.sdk.catalog import scan
+from dcmview.server import create_app
+from tests.server.helpers import BASE, TOKEN, identifying_values
+
+
+@pytest.fixture(scope="module")
+def masked(corpus_ci: Path) -> Iterator[TestClient]:
+    cache = ByteCache(128 * 1024 * 1024)
+    catalog = scan(corpus_ci, cache=cache)
+    app = create_app(catalog, token=TOKEN, cache=cache, mask=True)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    with TestClient(app, base_url=BASE, headers=headers, raise_server_exceptions=False) as c:
+        yield c
+
+
+def _answers(client: TestClient) -> Iterator[tuple[str, str]]:
+    """(route, text) of every JSON answer the viewer can be asked for, errors included."""
+    for route in ("/api/health", "/api/files", "/api/series", "/api/file/9999/info"):
+        yield route, client.get(route).text
+    files = client.get("/api/files").json()["files"]
+    for f in files:
+        i = f["index"]
+        for tail in ("info", "tags", "references", "redactions", "frame/0/pixel?row=0&column=0"):
+            route = f"/api/file/{i}/{tail}"
+            yield route, client.get(route).text
+        # A frame that fails (broken files) answers an error message naming the file.
+        r = client.get(f"/api/file/{i}/frame/0/raw")
+        if r.status_code != 200:
+            yield f"/api/file/{i}/frame/0/raw", r.text
+        r = client.put(f"/api/file/{i}/redactions", json={"roi_coords": [[0, 0, 99999, 1]]})
+        yield f"PUT /api/file/{i}/redactions", r.text
+
+
+def test_no_identifying_value_in_any_answer(masked: TestClient, corpus_ci: Path) -> None:
+    values = identifying_values(corpus_ci)
+    assert len(values) > 50  # the corpus has names, IDs, dates and folders to find
+    leaks = []
+    for route, text in _answers(masked):
+        # Both spellings: JSON escapes non-ASCII names ("Müller" as "M\u00fcller").
+        plain = json.dumps(json.loads(text), ensure_ascii=False) if text[:1] in "[{" else text
+        leaks += [(route, v) for v in values if v in text or v in plain]
+    assert not leaks, leaks[:20]
+
+
+def test_masked_is_reported_and_labels_are_pseudonyms(masked: TestClient) -> None:
+    assert masked.get("/api/health").json()["masked"] is True
+    body = masked.get("/api/files").json()
+    assert body["masked"] is True
+    first = body["files"][0]
+    assert first["path"].startswith("/masked/")
+    assert first["patient_id"].startswith("MASKED-")
+    assert first["label"].startswith(first["patient_id"])
+    assert first["display_name"] == first["path"].rsplit("/", 1)[1]
+    # The same patient keeps the same pseudonym everywhere (structure kept).
+    ids = {(f["patient_id"], f["patient_name"]) for f in body["files"]}
+    assert len({pid for pid, _ in ids}) == len(ids)
+    tree = masked.get("/api/series").json()
+    assert {p["patient_id"] for p in tree["patients"]} <= {pid for pid, _ in ids}
+
+
+def test_files_carry_the_burned_in_field(masked: TestClient) -> None:
+    files = masked.get("/api/files").json()["files"]
+    # The corpus's ultrasound files say Burned In Annotation NO: believed.
+    us = [f for f in files if f["modality"] == "US"]
+    assert us
+    assert all(f["burned_in_text"] is None for f in us)
+    # A Secondary Capture that does not say: likely.
+    sc = [f for f in files if f["sop_class_uid"] == "1.2.840.10008.5.1.4.1.1.7"]
+    assert sc
+    assert all(f["burned_in_text"] == "likely" for f in sc)
+    ct = [f for f in files if f["modality"] == "CT"]
+    assert ct
+    assert all(f["burned_in_text"] is None for f in ct)
+
+
+def test_without_mask_nothing_is_masked(corpus_ci: Path) -> None:
+    catalog = scan(corpus_ci / "ct")
+    app = create_app(catalog, token=None)
+    with TestClient(app, base_url=BASE) as c:
+        body = c.get("/api/files").json()
+        assert body["masked"] is False
+        assert body["files"][0]["path"] == catalog.header(0).path
