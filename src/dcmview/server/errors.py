@@ -35,6 +35,7 @@ from dcmview.sdk.errors import (
     NotDicomError,
     NotFoundError,
     OverlayDataError,
+    RemoteSourceError,
     RoiFormatError,
     ScanTimeoutError,
     StructureSetError,
@@ -95,6 +96,8 @@ STATUS: dict[type[DcmviewError], int] = {
     ContourImageError: 404,
     OverlayDataError: 422,
     UnsupportedOverlayError: 422,
+    # An archive or object store behind the catalog failed or timed out: a gateway error.
+    RemoteSourceError: 502,
 }
 
 
