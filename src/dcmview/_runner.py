@@ -26,13 +26,14 @@ from typing import TYPE_CHECKING, Any
 from dcmview._console import Console
 from dcmview._sockets import bind_tcp, bind_unix, unlink, url_host
 from dcmview.sdk.cache import DEFAULT_BUDGET
-from dcmview.sdk.errors import InvalidPathError
+from dcmview.sdk.errors import InvalidInputError, InvalidPathError
 
 if TYPE_CHECKING:
     import uvicorn
 
     from dcmview.sdk.catalog import Catalog, ScanProgress
     from dcmview.sdk.roi import RoiSet
+    from dcmview.sdk.sources import Source
     from dcmview.server.security import Activity
 
 __all__ = ["Options", "Running", "StartupError", "run_foreground", "start"]
@@ -72,6 +73,12 @@ class Options:
     allow_hosts: list[str] = field(default_factory=list)
     demo: bool = False
     debug: bool = False
+    studies: list[str] = field(default_factory=list)
+    """Study Instance UIDs to list from a DICOMweb archive (``--study``)."""
+    source_headers: dict[str, str] = field(default_factory=dict, repr=False)
+    """Headers for a remote source's requests (``--header``; credentials, never printed)."""
+    remote_timeout: float = 30.0
+    """Seconds to wait for each answer of a remote source (``--remote-timeout``)."""
 
 
 @dataclass
@@ -155,8 +162,14 @@ def start(opts: Options, console: Console, *, in_thread: bool) -> Running:
 
 def _inputs(
     opts: Options, console: Console, cleanup: list[Callable[[], None]]
-) -> tuple[list[str], RoiSet | None]:
-    """Step 1: the paths to scan (with the demo study, if asked) and the annotations, checked."""
+) -> tuple[list[str | Source], RoiSet | None]:
+    """Step 1: the paths to scan (with the demo study, if asked) and the annotations, checked.
+
+    A URL becomes its source object (a DICOMweb archive with ``--study`` and
+    ``--header``); nothing is asked of it before the scan starts.
+    """
+    from dcmview.sdk.sources import is_location
+
     paths = list(opts.paths)
     if opts.demo:
         import tempfile
@@ -167,14 +180,42 @@ def _inputs(
         cleanup.append(lambda: shutil.rmtree(demo_dir, ignore_errors=True))
         write_demo(demo_dir)
         paths.append(demo_dir)
+    inputs: list[str | Source] = []
     for p in paths:
-        if not os.path.exists(p):
+        if is_location(p):
+            inputs.append(_remote_source(p, opts))
+        elif not os.path.exists(p):
             raise InvalidPathError(f"no such file or directory: {p}", path=p)
+        else:
+            inputs.append(p)
+    if (opts.studies or opts.source_headers) and not any(is_location(p) for p in paths):
+        raise InvalidInputError("--study and --header apply to a DICOMweb URL; none was given")
     if opts.filters:
         from dcmview.sdk.catalog import check_filters
 
         check_filters(opts.filters)
-    return paths, _annotations(opts.annotations, console)
+    return inputs, _annotations(opts.annotations, console)
+
+
+def _remote_source(url: str, opts: Options) -> Source:
+    """The source of a URL given as a path, with the options that go to it."""
+    from dcmview.sdk.sources import DICOMWEB_SCHEMES, source_for
+
+    if url.startswith(DICOMWEB_SCHEMES):
+        from dcmview.sdk.sources.dicomweb import DicomWebSource
+
+        return DicomWebSource(
+            url,
+            studies=opts.studies,
+            headers=opts.source_headers,
+            read_timeout=opts.remote_timeout,
+        )
+    return source_for(url)
+
+
+def _where(paths: list[str | Source]) -> str:
+    """The inputs for a message: a source by its URL, never with its credentials."""
+    return ", ".join(p if isinstance(p, str) else p.url for p in paths)
 
 
 def _annotations(annotations: object, console: Console) -> RoiSet | None:
@@ -259,7 +300,7 @@ def _listen(opts: Options, console: Console, cleanup: list[Callable[[], None]]) 
 def _app(
     opts: Options,
     console: Console,
-    paths: list[str],
+    paths: list[str | Source],
     rois: RoiSet | None,
     listener: _Listener,
     token: str | None,
@@ -360,7 +401,7 @@ def _run(
     running: Running,
     activity: Activity,
     rois: RoiSet | None,
-    paths: list[str],
+    paths: list[str | Source],
     *,
     in_thread: bool,
 ) -> None:
@@ -415,7 +456,7 @@ def _watch(
     console: Console,
     activity: Activity,
     rois: RoiSet | None,
-    paths: list[str],
+    paths: list[str | Source],
 ) -> None:
     """After the scan: report it, check annotations, then enforce --timeout."""
     catalog = running.catalog
@@ -428,7 +469,7 @@ def _watch(
     n = len(catalog)
     skipped = len(catalog.skipped)
     filtered = catalog.filtered
-    where = ", ".join(paths) if not opts.demo else "the built-in demo study"
+    where = _where(paths) if not opts.demo else "the built-in demo study"
     how = "searched recursively" if opts.recursive else "top level only"
     console.event(
         {"type": "scan_complete", "file_count": n, "skipped": skipped, "filtered": filtered}
