@@ -59,23 +59,12 @@ def test_scan_lists_every_uploaded_instance_without_pixel_data(orthanc_ci: Ortha
 def test_headers_equal_the_local_scan(orthanc_ci: OrthancCorpus) -> None:
     remote = {h.sop_instance_uid: h for h in sdk.scan(_source(orthanc_ci)).headers}
     local = {h.sop_instance_uid: h for h in sdk.scan(*orthanc_ci.accepted).headers}
+    assert remote.keys() == local.keys()
     for uid, lh in local.items():
-        rh = remote[uid]
-        for name in (
-            "modality",
-            "patient_id",
-            "study_date",
-            "series_number",
-            "instance_number",
-            "rows",
-            "columns",
-            "number_of_frames",
-            "photometric_interpretation",
-            "image_position_patient",
-            "window_center",
-            "window_width",
-        ):
-            assert getattr(rh, name) == getattr(lh, name), (lh.path, name)
+        # Every attribute but where the file is and its syntax (Orthanc 1.10's metadata
+        # does not say it; a frame does).
+        rh = remote[uid].replace(path=lh.path, transfer_syntax_uid=lh.transfer_syntax_uid)
+        assert rh == lh, lh.path
 
 
 def test_frames_equal_the_local_decode_for_every_transfer_syntax(orthanc_ci: OrthancCorpus) -> None:

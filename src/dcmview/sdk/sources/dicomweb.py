@@ -36,7 +36,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from dcmview.sdk.errors import DcmviewError, RemoteSourceError
+from dcmview.sdk.errors import RemoteSourceError
 from dcmview.sdk.header import Header
 from dcmview.sdk.sources._http import (
     HttpSettings,
@@ -410,19 +410,19 @@ def header_from_json(
     obj: Mapping[str, Any], source: DicomWebSource, extra: tuple[tuple[int, str, str], ...] = ()
 ) -> Header | None:
     """The :class:`Header` of one instance's metadata (None without the three UIDs)."""
-    from dcmview.sdk._headerpydicom import record_from_dataset
+    from dcmview.sdk.sources._json import record_from_json
 
     study, series, sop = _text(obj, "0020000D"), _text(obj, "0020000E"), _text(obj, "00080018")
     if not (study and series and sop):
         return None
-    try:
-        ds = dataset_from_json(obj)
-    except (DcmviewError, ValueError, TypeError, KeyError):
-        return None
-    url = source.instance_url(study, series, sop)
-    keyword = pixel_keyword(obj)
-    header = Header(*record_from_dataset(ds, url, has_pixels=keyword is not None, extra=extra))
     # The stored syntax, where the archive says it: (0002,0010) or Available
     # Transfer Syntax UID (0008,3002); else unknown until a frame arrives.
     ts = _text(obj, "00020010") or _text(obj, "00083002")
-    return header.replace(transfer_syntax_uid=ts)
+    record = record_from_json(
+        obj,
+        source.instance_url(study, series, sop),
+        has_pixels=pixel_keyword(obj) is not None,
+        transfer_syntax_uid=ts,
+        extra=extra,
+    )
+    return Header(*record)
