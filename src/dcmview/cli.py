@@ -309,9 +309,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv : sequence of str, optional
         The arguments (``sys.argv[1:]`` by default).
     """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["batch"]:  # `dcmview batch JOB ...` (a folder named batch: ./batch)
+        from dcmview.batch import main as batch_main
+
+        return batch_main(args[1:])
     parser = build_parser()
     try:
-        ns = parser.parse_args(argv)
+        ns = parser.parse_args(args)
     except SystemExit as exc:  # --help, --version (0) or a usage error (2)
         return int(exc.code or 0)
     debug = bool(ns.debug)

@@ -132,6 +132,19 @@ class DicomWebSource:
         self._client_lock = threading.Lock()
         self._client: Any = None
 
+    def __getstate__(self) -> dict[str, Any]:
+        # For batch jobs (dcmview.batch): a worker process makes its own session.
+        state = self.__dict__.copy()
+        state["_client"] = None
+        state["stats"] = None
+        del state["_client_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._client_lock = threading.Lock()
+        self.stats = RequestStats()
+
     def __repr__(self) -> str:
         studies = f", studies={self.studies!r}" if self.studies else ""
         return f"DicomWebSource({self.url!r}{studies})"
