@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from dcmview.sdk.sources import Source
 
-__all__ = ["Job", "main", "run", "statistics", "thumbnails"]
+__all__ = ["Job", "Thumbnail", "main", "run", "statistics", "thumbnails"]
 
 #: What a job function is given and returns: an instance -> the row's own columns.
 Job = Callable[["sdk.Instance"], Mapping[str, Any]]
@@ -231,8 +231,19 @@ def _progress_bar(total: int) -> Callable[[int, int], None]:
 # -- ready-made jobs -----------------------------------------------------------------
 
 
-class _Thumbnail:
-    """The job of :func:`thumbnails` (a class, so workers import it by name)."""
+class Thumbnail:
+    """The job of :func:`thumbnails`: ``Thumbnail(out, size)(instance)`` writes one PNG.
+
+    A class, so that workers import it by name. Calling it returns the row's
+    columns: ``thumbnail`` (the PNG's path), ``width``, ``height``.
+
+    Parameters
+    ----------
+    out : str
+        The folder the PNG goes to (named by SOP Instance UID).
+    size : int
+        The longer side of the thumbnail, at most.
+    """
 
     def __init__(self, out: str, size: int) -> None:
         self.out = out
@@ -277,7 +288,7 @@ def thumbnails(
     if size < 1:
         raise sdk.InvalidInputError(f"thumbnail size must be >= 1, not {size}")
     os.makedirs(out, exist_ok=True)
-    return run(_Thumbnail(os.fspath(out), size), files, **options)
+    return run(Thumbnail(os.fspath(out), size), files, **options)
 
 
 def _statistics(inst: sdk.Instance) -> dict[str, Any]:

@@ -6,7 +6,11 @@ always did. A location with a URL scheme goes to a source object instead:
 
 - ``http://`` and ``https://`` (or ``dicomweb+https://``): a DICOMweb archive,
   :class:`~dcmview.sdk.sources.dicomweb.DicomWebSource` (QIDO-RS to list,
-  WADO-RS metadata for headers, frames on demand).
+  WADO-RS metadata for headers, frames on demand);
+- ``s3://``, ``gs://`` and other fsspec URLs, and an ``http(s)://`` URL that ends
+  with ``/`` (a directory listing) or names a file (``.../x.dcm``; or any URL as
+  ``fsspec+https://...``): files read in byte ranges,
+  :class:`~dcmview.sdk.sources.objectstore.FsspecSource`.
 
 A source object may also be passed to ``scan`` directly, to give it options
 (credentials, studies, timeouts)::
@@ -35,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from dcmview.sdk.header import Header
     from dcmview.sdk.instance import Instance
 
-__all__ = ["DICOMWEB_SCHEMES", "Source", "is_location", "source_for"]
+__all__ = ["DICOMWEB_SCHEMES", "Source", "is_file_url", "is_location", "source_for"]
 
 #: URL schemes read as a DICOMweb archive's base URL (``dicomweb+`` is explicit).
 DICOMWEB_SCHEMES = ("http://", "https://", "dicomweb+http://", "dicomweb+https://")
@@ -96,13 +100,39 @@ def source_for(location: object) -> Source:
     if isinstance(location, Source):
         return location
     text = str(location)
-    if text.startswith(DICOMWEB_SCHEMES):
+    if text.startswith(DICOMWEB_SCHEMES) and not is_file_url(text):
         from dcmview.sdk.sources.dicomweb import DicomWebSource
 
         return DicomWebSource(text)
-    from dcmview.sdk.errors import InvalidInputError
+    from dcmview.sdk.sources.objectstore import FsspecSource
 
-    scheme = text.partition("://")[0]
-    raise InvalidInputError(
-        f"no source reads {scheme}:// URLs; use http(s):// for a DICOMweb archive"
-    )
+    return FsspecSource(text)
+
+
+def is_file_url(url: str) -> bool:
+    """Whether an http(s) URL names files rather than a DICOMweb service.
+
+    A URL ending with ``/`` (a directory listing), whose last segment has a
+    file extension, or written ``fsspec+https://``, names files.
+
+    Examples
+    --------
+    >>> is_file_url("https://host/dicom-web"), is_file_url("https://host/data/x.dcm")
+    (False, True)
+    >>> is_file_url("https://host/data/"), is_file_url("fsspec+https://host/data")
+    (True, True)
+    """
+    if url.startswith("fsspec+"):
+        return True
+    if url.startswith("dicomweb+"):
+        return False
+    if not url.startswith(("http://", "https://")):
+        return True  # s3://, gs://, memory://, ...
+    path = url.split("://", 1)[1].partition("?")[0]
+    if "/" not in path:
+        return False
+    if path.endswith("/"):
+        return True
+    last = path.rsplit("/", 1)[1]
+    stem, dot, ext = last.rpartition(".")
+    return bool(dot and stem and 1 <= len(ext) <= 5 and ext.isalnum())
