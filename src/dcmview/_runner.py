@@ -461,7 +461,10 @@ def _watch(
     """After the scan: report it, check annotations, then enforce --timeout."""
     catalog = running.catalog
     catalog.wait()
-    if catalog.error is not None:  # a scan that failed as a whole
+    if catalog.error is not None and catalog.source is not None and len(catalog):
+        # An archive that went away mid-listing: serve what it had listed.
+        console.error(f"the listing stopped early: {catalog.error}; serving what was listed")
+    elif catalog.error is not None:  # a scan that failed as a whole
         console.error(f"the scan failed: {catalog.error}")
         running.exit_code = 1
         running.stop()

@@ -224,3 +224,27 @@ def test_killed_archive_fails_fast_and_the_catalog_keeps_what_it_has(small_ortha
     assert len(catalog) == 3
     assert catalog.header(1).rows == 256
     assert first.shape == (256, 256)
+
+
+def test_archive_lost_mid_listing_keeps_what_was_listed(corpus_ci: Path, tmp_path: Path) -> None:
+    server = Orthanc(tmp_path).start()
+    try:
+        series = [sorted((corpus_ci / kind).glob("*/*/series_*"))[0] for kind in ("ct", "mr")]
+        server.upload([p for s in series for p in sorted(s.glob("*.dcm"))[:2]])
+        user, password = server.auth
+        src = DicomWebSource(server.dicomweb, username=user, password=password, retries=1)
+
+        def kill_after_first_series(progress: sdk.ScanProgress) -> None:
+            if progress.listed and not progress.complete:
+                server.stop()
+
+        catalog = sdk.scan(src, background=True, progress=kill_after_first_series)
+        assert catalog.wait(60)
+    finally:
+        server.stop()
+    assert isinstance(catalog.error, RemoteSourceError)
+    assert "cannot connect" in str(catalog.error)
+    assert len(catalog) == 2  # the first series, listed before the archive went away
+    assert {h.series_instance_uid for h in catalog.headers} == {
+        catalog.headers[0].series_instance_uid
+    }

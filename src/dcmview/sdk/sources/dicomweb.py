@@ -17,10 +17,12 @@ first in the transfer syntax the archive stores (``transfer-syntax=*``, the
 original bytes, decoded here exactly as the local file would be), else
 uncompressed (Explicit VR Little Endian, the archive decodes).
 
-A series whose metadata cannot be had is listed in :attr:`Catalog.skipped`
-(reason ``unreadable``, the URL and status in the detail); the scan goes on.
-An archive that cannot be listed at all ends the scan with a
-:class:`~dcmview.sdk.errors.RemoteSourceError`.
+A study or series the archive answers an error for is listed in
+:attr:`Catalog.skipped` (reason ``unreadable``, the URL and status in the
+detail); the scan goes on. An archive that does not answer at all (refused,
+timed out) ends the scan with a :class:`~dcmview.sdk.errors.RemoteSourceError`:
+raised by a blocking scan, in :attr:`Catalog.error` of a background one, whose
+catalog keeps what was listed.
 
 Credentials: a bearer token or a user name and password, given as arguments,
 in the URL (``https://user:pass@host/...``, taken out of it) or in the
@@ -325,7 +327,13 @@ class DicomWebSource:
         for study in self.study_uids():
             if stopped():
                 break
-            series = self.series_of(study)
+            try:
+                series = self.series_of(study)
+            except RemoteSourceError as exc:
+                if exc.remote_status is None:
+                    raise  # the archive is down: stop, keep what is listed
+                catalog._add([], [SkippedFile(exc.url, "unreadable", str(exc))])
+                continue
             if not series and self.studies:  # a study asked for that the archive does not have
                 url = f"{self.url}/studies/{study}"
                 why = f"{url}: the archive lists no series in study {study}"
@@ -338,6 +346,8 @@ class DicomWebSource:
                 try:
                     metadata = self.series_metadata(study, uid)
                 except RemoteSourceError as exc:
+                    if exc.remote_status is None:
+                        raise
                     skip = SkippedFile(exc.url, "unreadable", str(exc))
                     catalog._add([], [skip], scanned=max(count, 1))
                     continue
