@@ -158,6 +158,9 @@ class RequestStats:
             if word in ("studies", "series", "instances", "metadata", "frames", "bulkdata"):
                 kind = word
                 break
+            if word == "bulk":  # Orthanc's BulkDataURIs: .../bulk/{tag}
+                kind = "bulkdata"
+                break
         with self._lock:
             self._counts[kind] += 1
             self._counts["bytes"] += nbytes
