@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +11,7 @@ import pytest
 from tests.corpus import corpus_dir
 
 if TYPE_CHECKING:
-    from tests.orthanc import Orthanc
+    from tests.orthanc import OrthancCorpus
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +31,7 @@ def orthanc_ci(
     corpus_ci: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[OrthancCorpus]:
     """A real Orthanc (tests/orthanc.py) holding the ci corpus, uploaded through its REST API."""
-    from tests.orthanc import Orthanc
+    from tests.orthanc import Orthanc, OrthancCorpus
 
     server = Orthanc(tmp_path_factory.mktemp("orthanc")).start()
     try:
@@ -41,12 +40,3 @@ def orthanc_ci(
         yield OrthancCorpus(server, corpus_ci, [p for p, s in statuses.items() if s == 200])
     finally:
         server.stop()
-
-
-@dataclass
-class OrthancCorpus:
-    """The Orthanc of :func:`orthanc_ci` and the corpus files it accepted."""
-
-    server: Orthanc
-    root: Path
-    accepted: list[Path]

@@ -23,6 +23,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -181,3 +182,12 @@ class Orthanc:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+@dataclass
+class OrthancCorpus:
+    """The Orthanc of the ``orthanc_ci`` fixture and the corpus files it accepted."""
+
+    server: Orthanc
+    root: Path
+    accepted: list[Path]

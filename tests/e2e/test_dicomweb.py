@@ -11,16 +11,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import OrthancCorpus
-from tests.e2e.conftest import _require_browser
 from tests.e2e.helpers import Server, assert_matches_server, open_viewer, start_server, wait_shown
+from tests.orthanc import OrthancCorpus
 
 pytestmark = [pytest.mark.e2e, pytest.mark.corpus]
 
 
 @pytest.fixture(scope="module")
 def archive_server(orthanc_ci: OrthancCorpus) -> Iterator[Server]:
-    _require_browser()
     user, password = orthanc_ci.server.auth
     header = "Authorization: Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
     srv = start_server([orthanc_ci.server.dicomweb], "--header", header)

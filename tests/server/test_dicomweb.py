@@ -23,9 +23,8 @@ import pytest
 import dcmview.sdk as sdk
 from dcmview.client import Client
 from dcmview.sdk.errors import RemoteSourceError
-from tests.conftest import OrthancCorpus
 from tests.e2e.helpers import Server, start_server
-from tests.orthanc import Orthanc
+from tests.orthanc import Orthanc, OrthancCorpus
 
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 

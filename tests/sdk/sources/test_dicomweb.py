@@ -16,8 +16,7 @@ import pytest
 import dcmview.sdk as sdk
 from dcmview.sdk.errors import RemoteSourceError
 from dcmview.sdk.sources.dicomweb import DicomWebSource
-from tests.conftest import OrthancCorpus
-from tests.orthanc import Orthanc
+from tests.orthanc import Orthanc, OrthancCorpus
 
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 

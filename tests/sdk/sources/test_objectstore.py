@@ -1,6 +1,6 @@
 """Files over HTTP with range requests (and fsspec's memory store): header bytes, frame ranges.
 
-A loopback server (rangeserver.py) serves the corpus and counts what it sends: a scan
+A loopback server (helpers.py) serves the corpus and counts what it sends: a scan
 reads a small part of each file, a frame only its own byte ranges, and what is decoded
 equals the local decode of the same files.
 """
@@ -17,7 +17,7 @@ from dcmview.sdk.errors import RemoteSourceError
 from dcmview.sdk.sources import is_file_url, source_for
 from dcmview.sdk.sources.dicomweb import DicomWebSource
 from dcmview.sdk.sources.objectstore import FsspecSource
-from tests.sdk.sources.rangeserver import serve
+from tests.sdk.sources.helpers import serve
 
 pytestmark = [pytest.mark.corpus]
 
