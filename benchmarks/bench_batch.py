@@ -21,6 +21,7 @@ import argparse
 import multiprocessing
 import os
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -40,6 +41,7 @@ def _peak_mib() -> float:
 def one_process(folder: str, out: str, size: int, limit: int) -> tuple[float, int, float]:
     """In a fresh process: scan, then the job on every file; seconds, files, peak MiB."""
     catalog = sdk.scan(folder)
+    os.makedirs(out, exist_ok=True)
     job = batch.Thumbnail(out, size)
     n = min(limit, len(catalog)) if limit else len(catalog)
     t0 = time.perf_counter()
@@ -54,6 +56,7 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--size", type=int, default=128)
     ap.add_argument("--limit", type=int, default=0, help="only the first N files")
+    ap.add_argument("--rounds", type=int, default=1, help="turns of each; medians printed")
     args = ap.parse_args()
     folder = corpus(args.corpus, "bench") / "scan"
     if not folder.is_dir():
@@ -65,13 +68,11 @@ def main() -> int:
     if args.limit:
         catalog = sdk.Catalog(catalog.headers[: args.limit])
     n = len(catalog)
+    serial_runs: list[float] = []
+    parallel_runs: list[float] = []
+    serial_peak = 0.0
     with tempfile.TemporaryDirectory(prefix="dcmview-bench-batch-") as tmp:
         spawn = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(1, mp_context=spawn) as pool:
-            serial, done, serial_peak = pool.submit(
-                one_process, str(folder), os.path.join(tmp, "one"), args.size, n
-            ).result()
-        assert done == n
         t0 = time.perf_counter()
         with (
             LocalCluster(
@@ -84,18 +85,30 @@ def main() -> int:
             Client(cluster) as client,
         ):
             startup = time.perf_counter() - t0
-            out = os.path.join(tmp, "dask")
-            t0 = time.perf_counter()
-            df = batch.thumbnails(catalog, out, size=args.size, client=client, progress=False)
-            parallel = time.perf_counter() - t0
+            # Rounds take turns, so that the load of other processes falls on both alike.
+            for r in range(args.rounds):
+                with ProcessPoolExecutor(1, mp_context=spawn) as pool:
+                    seconds, done, peak = pool.submit(
+                        one_process, str(folder), os.path.join(tmp, f"one{r}"), args.size, n
+                    ).result()
+                assert done == n
+                serial_runs.append(seconds)
+                serial_peak = max(serial_peak, peak)
+                out = os.path.join(tmp, f"dask{r}")
+                t0 = time.perf_counter()
+                df = batch.thumbnails(catalog, out, size=args.size, client=client, progress=False)
+                parallel_runs.append(time.perf_counter() - t0)
+                assert len(df) == n
+                assert df["ok"].all(), df[~df["ok"]].head()
+                assert len(list(Path(out).glob("*.png"))) == n
             peaks = client.run(_peak_mib)
-        assert len(df) == n
-        assert df["ok"].all(), df[~df["ok"]].head()
-        assert len(list(Path(out).glob("*.png"))) == n
+    serial = statistics.median(serial_runs)
+    parallel = statistics.median(parallel_runs)
     print(
         f"\n{n} thumbnails of {args.size} px, {os.cpu_count()} cores, "
         f"load average {os.getloadavg()[0]:.1f}"
     )
+    print(f"medians of {args.rounds} round(s) taking turns")
     print(f"{'run':<28}{'seconds':>9}{'files/s':>9}{'peak RSS MiB':>14}")
     print(f"{'one process':<28}{serial:>9.1f}{n / serial:>9.0f}{serial_peak:>14.0f}")
     worker_peaks = " / ".join(f"{v:.0f}" for v in peaks.values())
