@@ -199,9 +199,9 @@ def _inputs(
 
 def _remote_source(url: str, opts: Options) -> Source:
     """The source of a URL given as a path, with the options that go to it."""
-    from dcmview.sdk.sources import DICOMWEB_SCHEMES, source_for
+    from dcmview.sdk.sources import DICOMWEB_SCHEMES, is_file_url, source_for
 
-    if url.startswith(DICOMWEB_SCHEMES):
+    if url.startswith(DICOMWEB_SCHEMES) and not is_file_url(url):
         from dcmview.sdk.sources.dicomweb import DicomWebSource
 
         return DicomWebSource(
