@@ -16,7 +16,6 @@ import logging
 import os
 import shutil
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -24,15 +23,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from dcmview._console import Console
-from dcmview._sockets import bind_tcp, bind_unix, unlink, url_host
+from dcmview._sockets import bind_tcp, bind_unix, start_tunnel, unlink, url_host
 from dcmview.sdk.cache import DEFAULT_BUDGET
-from dcmview.sdk.errors import InvalidPathError
+from dcmview.sdk.errors import InvalidInputError, InvalidPathError
 
 if TYPE_CHECKING:
     import uvicorn
 
     from dcmview.sdk.catalog import Catalog, ScanProgress
     from dcmview.sdk.roi import RoiSet
+    from dcmview.sdk.sources import Source
     from dcmview.server.security import Activity
 
 __all__ = ["Options", "Running", "StartupError", "run_foreground", "start"]
@@ -74,6 +74,12 @@ class Options:
     allow_hosts: list[str] = field(default_factory=list)
     demo: bool = False
     debug: bool = False
+    studies: list[str] = field(default_factory=list)
+    """Study Instance UIDs to list from a DICOMweb archive (``--study``)."""
+    source_headers: dict[str, str] = field(default_factory=dict, repr=False)
+    """Headers for a remote source's requests (``--header``; credentials, never printed)."""
+    remote_timeout: float = 30.0
+    """Seconds to wait for each answer of a remote source (``--remote-timeout``)."""
 
 
 @dataclass
@@ -131,8 +137,7 @@ def start(opts: Options, console: Console, *, in_thread: bool) -> Running:
     RoiFormatError
         An annotations table that cannot be used.
     ListenError
-        The socket cannot be bound (an :class:`OSError`, see :mod:`dcmview._sockets`).
-    StartupError
+        The socket cannot be bound (an :class:`OSError`, see :mod:`dcmview._sockets`), or
         ``--tunnel`` without the ssh command.
     """
     cleanup: list[Callable[[], None]] = []
@@ -142,11 +147,12 @@ def start(opts: Options, console: Console, *, in_thread: bool) -> Running:
         redactions = _annotations(opts.redactions, console)
         token = _token(opts, console)
         listener = _listen(opts, console, cleanup)
-        running, activity = _app(opts, console, paths, (rois, redactions), listener, token, cleanup)
+        # Before the scan starts: a missing ssh is one clear error, not one after progress.
         if opts.tunnel_host and listener.port is not None:
             tport = opts.tunnel_port or listener.port
-            cleanup.append(_start_tunnel(opts.tunnel_host, tport, listener.port))
+            cleanup.append(start_tunnel(opts.tunnel_host, tport, listener.port))
             console.say(f"tunnel: ssh -N -L {tport}:127.0.0.1:{listener.port} {opts.tunnel_host}")
+        running, activity = _app(opts, console, paths, (rois, redactions), listener, token, cleanup)
         _announce(opts, console, running, listener)
         _run(opts, console, running, activity, rois, paths, in_thread=in_thread)
         return running
@@ -159,8 +165,14 @@ def start(opts: Options, console: Console, *, in_thread: bool) -> Running:
 
 def _inputs(
     opts: Options, console: Console, cleanup: list[Callable[[], None]]
-) -> tuple[list[str], RoiSet | None]:
-    """Step 1: the paths to scan (with the demo study, if asked) and the annotations, checked."""
+) -> tuple[list[str | Source], RoiSet | None]:
+    """Step 1: the paths to scan (with the demo study, if asked) and the annotations, checked.
+
+    A URL becomes its source object (a DICOMweb archive with ``--study`` and
+    ``--header``); nothing is asked of it before the scan starts.
+    """
+    from dcmview.sdk.sources import is_location
+
     paths = list(opts.paths)
     if opts.demo:
         import tempfile
@@ -171,14 +183,42 @@ def _inputs(
         cleanup.append(lambda: shutil.rmtree(demo_dir, ignore_errors=True))
         write_demo(demo_dir)
         paths.append(demo_dir)
+    inputs: list[str | Source] = []
     for p in paths:
-        if not os.path.exists(p):
+        if is_location(p):
+            inputs.append(_remote_source(p, opts))
+        elif not os.path.exists(p):
             raise InvalidPathError(f"no such file or directory: {p}", path=p)
+        else:
+            inputs.append(p)
+    if (opts.studies or opts.source_headers) and not any(is_location(p) for p in paths):
+        raise InvalidInputError("--study and --header apply to a DICOMweb URL; none was given")
     if opts.filters:
         from dcmview.sdk.catalog import check_filters
 
         check_filters(opts.filters)
-    return paths, _annotations(opts.annotations, console)
+    return inputs, _annotations(opts.annotations, console)
+
+
+def _remote_source(url: str, opts: Options) -> Source:
+    """The source of a URL given as a path, with the options that go to it."""
+    from dcmview.sdk.sources import DICOMWEB_SCHEMES, is_file_url, source_for
+
+    if url.startswith(DICOMWEB_SCHEMES) and not is_file_url(url):
+        from dcmview.sdk.sources.dicomweb import DicomWebSource
+
+        return DicomWebSource(
+            url,
+            studies=opts.studies,
+            headers=opts.source_headers,
+            read_timeout=opts.remote_timeout,
+        )
+    return source_for(url)
+
+
+def _where(paths: list[str | Source]) -> str:
+    """The inputs for a message: a source by its URL, never with its credentials."""
+    return ", ".join(p if isinstance(p, str) else p.url for p in paths)
 
 
 def _annotations(annotations: object, console: Console) -> RoiSet | None:
@@ -263,7 +303,7 @@ def _listen(opts: Options, console: Console, cleanup: list[Callable[[], None]]) 
 def _app(
     opts: Options,
     console: Console,
-    paths: list[str],
+    paths: list[str | Source],
     boxes: tuple[RoiSet | None, RoiSet | None],
     listener: _Listener,
     token: str | None,
@@ -373,7 +413,7 @@ def _run(
     running: Running,
     activity: Activity,
     rois: RoiSet | None,
-    paths: list[str],
+    paths: list[str | Source],
     *,
     in_thread: bool,
 ) -> None:
@@ -428,12 +468,15 @@ def _watch(
     console: Console,
     activity: Activity,
     rois: RoiSet | None,
-    paths: list[str],
+    paths: list[str | Source],
 ) -> None:
     """After the scan: report it, check annotations, then enforce --timeout."""
     catalog = running.catalog
     catalog.wait()
-    if catalog.error is not None:  # a scan that failed as a whole
+    if catalog.error is not None and catalog.source is not None and len(catalog):
+        # An archive that went away mid-listing: serve what it had listed.
+        console.error(f"the listing stopped early: {catalog.error}; serving what was listed")
+    elif catalog.error is not None:  # a scan that failed as a whole
         console.error(f"the scan failed: {catalog.error}")
         running.exit_code = 1
         running.stop()
@@ -441,7 +484,7 @@ def _watch(
     n = len(catalog)
     skipped = len(catalog.skipped)
     filtered = catalog.filtered
-    where = ", ".join(paths) if not opts.demo else "the built-in demo study"
+    where = _where(paths) if not opts.demo else "the built-in demo study"
     how = "searched recursively" if opts.recursive else "top level only"
     console.event(
         {"type": "scan_complete", "file_count": n, "skipped": skipped, "filtered": filtered}
@@ -480,35 +523,6 @@ def _report_annotations(rois: RoiSet, catalog: Catalog, console: Console) -> Non
         report = rois.match(catalog)
     if report.unmatched_rows:
         console.warn(f"annotations: {report}")
-
-
-def _start_tunnel(host: str, local_port: int, remote_port: int) -> Callable[[], None]:
-    ssh = shutil.which("ssh")
-    if ssh is None:
-        raise StartupError("--tunnel needs the ssh command, which is not on PATH")
-    proc = subprocess.Popen(
-        [
-            ssh,
-            "-N",
-            "-o",
-            "ExitOnForwardFailure=yes",
-            "-L",
-            f"{local_port}:127.0.0.1:{remote_port}",
-            "--",
-            host,
-        ],
-        stdin=subprocess.DEVNULL,
-    )
-
-    def stop() -> None:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=3)
-            except subprocess.TimeoutExpired:  # pragma: no cover
-                proc.kill()
-
-    return stop
 
 
 def _open_browser(url: str) -> None:

@@ -1,4 +1,5 @@
-"""The server's socket: bind TCP (with TCP_NODELAY) or a private Unix socket; ListenError.
+"""The server's socket: bind TCP (with TCP_NODELAY) or a private Unix socket; ListenError;
+the ``ssh -L`` forward of ``--tunnel``.
 
 The runner binds the socket itself, before uvicorn starts, so that it can print
 the port it got (``--port 0``) and refuse a socket path it must not replace.
@@ -9,10 +10,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import socket
 import stat
+import subprocess
+from collections.abc import Callable
 
-__all__ = ["ListenError", "bind_tcp", "bind_unix", "unlink", "url_host"]
+__all__ = ["ListenError", "bind_tcp", "bind_unix", "start_tunnel", "unlink", "url_host"]
 
 
 class ListenError(OSError):
@@ -101,3 +105,37 @@ def url_host(host: str) -> str:
     if host in {"0.0.0.0", "::", ""}:
         return "127.0.0.1"
     return f"[{host}]" if ":" in host else host
+
+
+def start_tunnel(host: str, local_port: int, remote_port: int) -> Callable[[], None]:
+    """Forward ``local_port`` of `host` to this machine's `remote_port` (``ssh -N -L``).
+
+    Returns the function that stops the forward. Without an ``ssh`` command: a
+    :class:`ListenError` (the server cannot be reached where asked).
+    """
+    ssh = shutil.which("ssh")
+    if ssh is None:
+        raise ListenError("--tunnel needs the ssh command, which is not on PATH")
+    proc = subprocess.Popen(
+        [
+            ssh,
+            "-N",
+            "-o",
+            "ExitOnForwardFailure=yes",
+            "-L",
+            f"{local_port}:127.0.0.1:{remote_port}",
+            "--",
+            host,
+        ],
+        stdin=subprocess.DEVNULL,
+    )
+
+    def stop() -> None:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:  # pragma: no cover
+                proc.kill()
+
+    return stop

@@ -94,6 +94,15 @@ def _filter(text: str) -> tuple[str, str]:
     return field_name, value
 
 
+def _header(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition(":")
+    name = name.strip()
+    if not sep or not name or any(c.isspace() for c in name):
+        # Never echo the value: it is usually a credential.
+        raise argparse.ArgumentTypeError(f"invalid header {name[:40]!r}...: use 'NAME: VALUE'")
+    return name, value.strip()
+
+
 def _tunnel_host(text: str) -> str:
     # An argument starting with "-" would be read by ssh as an option
     # (CVE-2017-1000117-style injection): refuse it.
@@ -119,10 +128,34 @@ def build_parser() -> argparse.ArgumentParser:
             "  dcmview --annotations ./rois.csv ./study_dir\n"
             "  dcmview --filter modality=CT --filter PatientID=phantom ./study_dir\n"
             "  dcmview --demo\n"
+            "  DCMVIEW_DICOMWEB_TOKEN=... dcmview https://pacs.example/dicom-web --study 1.2.3\n"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("paths", nargs="*", metavar="PATH", help="DICOM files or directories")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="DICOM files or directories, or the base URL of a DICOMweb archive "
+        "(https://host/dicom-web)",
+    )
+    p.add_argument(
+        "--study",
+        action="append",
+        default=[],
+        metavar="UID",
+        help="with a DICOMweb URL: list only this study (Study Instance UID); repeatable",
+    )
+    p.add_argument(
+        "--header",
+        type=_header,
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="with a DICOMweb URL: send this header with every request (e.g. an "
+        "Authorization); repeatable. Credentials are better kept in DCMVIEW_DICOMWEB_TOKEN "
+        "or DCMVIEW_DICOMWEB_USER/_PASSWORD, out of the process list",
+    )
     p.add_argument("-p", "--port", type=_port, default=0, help="bind port; 0 picks a free one")
     p.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     p.add_argument(
@@ -138,6 +171,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="exit after this many idle seconds, counted from the end of the scan; "
         "0 exits right after the scan",
+    )
+    p.add_argument(
+        "--remote-timeout",
+        type=_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="with a DICOMweb URL: seconds to wait for each answer of the archive before "
+        "retrying, then failing with an error (default 30)",
     )
     p.add_argument("--no-recursive", action="store_true", help="only the top level of directories")
     p.add_argument(
@@ -225,6 +266,9 @@ def _options(ns: argparse.Namespace, parser: argparse.ArgumentParser) -> Options
         allow_hosts=list(ns.allow_host),
         demo=ns.demo,
         debug=ns.debug,
+        studies=list(ns.study),
+        source_headers=dict(ns.header),
+        remote_timeout=ns.remote_timeout or 30.0,
     )
 
 
@@ -279,9 +323,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv : sequence of str, optional
         The arguments (``sys.argv[1:]`` by default).
     """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["batch"]:  # `dcmview batch JOB ...` (a folder named batch: ./batch)
+        from dcmview.batch import main as batch_main
+
+        return batch_main(args[1:])
     parser = build_parser()
     try:
-        ns = parser.parse_args(argv)
+        ns = parser.parse_args(args)
     except SystemExit as exc:  # --help, --version (0) or a usage error (2)
         return int(exc.code or 0)
     debug = bool(ns.debug)

@@ -71,11 +71,17 @@ class Server:
                 stream.close()
 
 
-def start_server(paths: list[Path], *extra: str) -> Server:
-    """Start ``python -m dcmview``; wait for its ``server_started`` and ``scan_complete`` lines."""
+def start_server(
+    paths: list[Path] | list[str], *extra: str, env: dict[str, str] | None = None
+) -> Server:
+    """Start ``python -m dcmview``; wait for its ``server_started`` and ``scan_complete`` lines.
+
+    `paths` may hold a DICOMweb URL; `env` replaces the environment (credentials).
+    """
     proc = subprocess.Popen(
         [sys.executable, "-m", "dcmview", "--no-browser", "--port", "0", "--startup-json", *extra]
         + [str(p) for p in paths],
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -42,7 +42,7 @@ from dcmview.sdk.errors import (
 if TYPE_CHECKING:  # pragma: no cover
     from pydicom.dataset import Dataset
 
-__all__ = ["PIXEL_KEYWORDS", "PixelIndex", "open_regular", "read_file"]
+__all__ = ["PIXEL_KEYWORDS", "PixelIndex", "open_regular", "read_file", "read_stream"]
 
 # (7FE0,0010) Pixel Data, (7FE0,0008) Float Pixel Data, (7FE0,0009) Double Float Pixel Data.
 PIXEL_KEYWORDS = {
@@ -103,23 +103,34 @@ def read_file(path: str, *, scanned: bool) -> tuple[Dataset, UID, PixelIndex | N
         bomb = deflate_bomb(fh.fileno())
         if bomb is not None:
             raise ImageTooLargeError(f"{path}: {bomb}", path=path)
-        ds = _read_header(fh, size, path)
-        meta = getattr(ds, "file_meta", None)
-        ts = meta.get("TransferSyntaxUID") if meta is not None else None
-        if not ts:
-            # PS3.5 A.1: without File Meta Information, name the encoding the data
-            # set was found in (pydicom assumes Implicit VR Little Endian first).
-            implicit, little = ds.original_encoding[:2]
-            ts = (
-                ImplicitVRLittleEndian
-                if implicit
-                else (ExplicitVRLittleEndian if little else ExplicitVRBigEndian)
-            )
-        tsyntax = UID(str(ts).strip())
-        if tsyntax == DeflatedExplicitVRLittleEndian:
-            ds, pixels = _read_deflated(fh, ds, size, tsyntax, path)
-        else:
-            pixels = _locate_pixels(fh, ds, size, tsyntax)
+        return read_stream(fh, size, path)
+
+
+def read_stream(fh: BinaryIO, size: int, path: str) -> tuple[Dataset, UID, PixelIndex | None]:
+    """:func:`read_file` on an open, seekable binary file of `size` bytes (a remote file).
+
+    Reads the header and the Pixel Data element's own header; a deflated data
+    set is read whole (it cannot be seeked into).
+    """
+    if size == 0:
+        raise NotDicomError(f"{path} is empty (0 bytes), not a DICOM file", path=path)
+    ds = _read_header(fh, size, path)
+    meta = getattr(ds, "file_meta", None)
+    ts = meta.get("TransferSyntaxUID") if meta is not None else None
+    if not ts:
+        # PS3.5 A.1: without File Meta Information, name the encoding the data
+        # set was found in (pydicom assumes Implicit VR Little Endian first).
+        implicit, little = ds.original_encoding[:2]
+        ts = (
+            ImplicitVRLittleEndian
+            if implicit
+            else (ExplicitVRLittleEndian if little else ExplicitVRBigEndian)
+        )
+    tsyntax = UID(str(ts).strip())
+    if tsyntax == DeflatedExplicitVRLittleEndian:
+        ds, pixels = _read_deflated(fh, ds, size, tsyntax, path)
+    else:
+        pixels = _locate_pixels(fh, ds, size, tsyntax)
     _keep_raw_when_unreadable(ds)
     if getattr(ds, "file_meta", None) is not None:
         _keep_raw_when_unreadable(ds.file_meta)

@@ -35,7 +35,7 @@ import operator
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from dcmview.sdk._headerrecord import SkipReason as SkipReason
 from dcmview.sdk._scanner import (
@@ -54,11 +54,13 @@ from dcmview.sdk.grouping import (
     stack_order as stack_order,
 )
 from dcmview.sdk.header import Header
+from dcmview.sdk.sources import is_location
 
 if TYPE_CHECKING:
     from dcmview.sdk._types import StrPath
     from dcmview.sdk.cache import ByteCache
     from dcmview.sdk.instance import Instance
+    from dcmview.sdk.sources import Source
 
 __all__ = [
     "Catalog",
@@ -122,6 +124,7 @@ class Catalog:
         self._max_open = max(1, max_open)
         self._open: collections.OrderedDict[int, Instance] = collections.OrderedDict()
         self._groups: tuple[int, list[Patient]] | None = None
+        self._source: Source | None = None
         self.error: BaseException | None = None
         """An unexpected error that ended a background scan early (None normally)."""
         self._add(headers)
@@ -134,9 +137,10 @@ class Catalog:
     # a header, its counts and `progress` change together.
 
     @classmethod
-    def _scanning(cls, cache: ByteCache | None) -> Catalog:
+    def _scanning(cls, cache: ByteCache | None, source: Source | None = None) -> Catalog:
         """An empty catalog for a scan to fill: nothing discovered yet, not complete."""
         catalog = cls(cache=cache)
+        catalog._source = source
         catalog._done.clear()
         catalog._discovered = catalog._scanned = 0
         return catalog
@@ -223,9 +227,12 @@ class Catalog:
             if inst is not None:
                 self._open.move_to_end(index)
                 return inst
-        from dcmview.sdk.instance import Instance  # deferred: imports pydicom
+        if self._source is not None:
+            inst = self._source.open_instance(header, self._cache)
+        else:
+            from dcmview.sdk.instance import Instance  # deferred: imports pydicom
 
-        inst = Instance(header.path, header=header, cache=self._cache)
+            inst = Instance(header.path, header=header, cache=self._cache)
         with self._lock:
             inst = self._open.setdefault(index, inst)
             self._open.move_to_end(index)
@@ -238,8 +245,15 @@ class Catalog:
             yield self[i]
 
     def index_of(self, path: StrPath) -> int | None:
-        """Return the index of a file (any spelling of its path), or None if not listed."""
+        """Return the index of a file (any spelling of its path, or its URL), or None."""
+        if self._source is not None:
+            return self._index.get(os.fspath(path))
         return self._index.get(os.path.abspath(os.fspath(path)))
+
+    @property
+    def source(self) -> Source | None:
+        """Where the instances come from when not local files (a DICOMweb archive), else None."""
+        return self._source
 
     @property
     def headers(self) -> list[Header]:
@@ -326,7 +340,7 @@ class Catalog:
 
 
 def scan(
-    *paths: StrPath,
+    *paths: StrPath | Source,
     recursive: bool = True,
     filters: Mapping[str, object] | None = None,
     progress: Callable[[ScanProgress], None] | None = None,
@@ -344,8 +358,10 @@ def scan(
 
     Parameters
     ----------
-    *paths : str or os.PathLike
-        Files and folders.
+    *paths : str, os.PathLike or Source
+        Files and folders; or one URL (``https://host/dicom-web``: a DICOMweb
+        archive) or source object (:mod:`dcmview.sdk.sources`), which lists
+        the archive's instances instead (their ``path`` is their URL).
     recursive : bool, optional
         Walk sub-folders (default). With False, only the files directly in each
         folder given; files given by name are always read.
@@ -388,8 +404,10 @@ def scan(
     """
     if not paths:
         raise InvalidInputError("scan() needs at least one file or folder")
+    if any(is_location(p) for p in paths):
+        return _scan_source(paths, filters, progress, background, cache)
     roots = []
-    for p in paths:
+    for p in cast("tuple[StrPath, ...]", paths):
         root = os.path.abspath(os.fspath(p))
         if not os.path.lexists(root):
             raise InvalidPathError(f"{os.fspath(p)}: no such file or folder", path=root)
@@ -413,6 +431,43 @@ def scan(
     import pydicom  # noqa: F401
 
     threading.Thread(target=run, name="dcmview-scan", daemon=True).start()
+    return catalog
+
+
+def _scan_source(
+    paths: tuple[object, ...],
+    filters: Mapping[str, object] | None,
+    progress: Callable[[ScanProgress], None] | None,
+    background: bool,
+    cache: ByteCache | None,
+) -> Catalog:
+    """:func:`scan` of one source (a URL or a source object): its own listing, same catalog."""
+    from dcmview.sdk.sources import source_for
+
+    if len(paths) != 1:
+        raise InvalidInputError(
+            "scan() reads one remote source at a time, without local paths beside it"
+        )
+    source = source_for(paths[0])
+    compiled, extra = _compile_filters(filters)
+    catalog = Catalog._scanning(cache, source)
+
+    def run() -> None:
+        source.fill(catalog, filters=compiled, extra=extra, progress=progress, sort=not background)
+
+    if not background:
+        run()
+        return catalog
+
+    def run_guarded() -> None:
+        try:
+            run()
+        except BaseException as exc:  # keep the server alive; the catalog says what happened
+            catalog._finish(exc)
+
+    import pydicom  # noqa: F401 - see scan(): imported before the thread starts
+
+    threading.Thread(target=run_guarded, name="dcmview-scan", daemon=True).start()
     return catalog
 
 

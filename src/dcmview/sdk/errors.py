@@ -31,7 +31,8 @@ so a caller's ``except ValueError`` or ``except IndexError`` keeps working::
     │   │   └── ContourImageError                 contour_image_not_found on no image
     │   └── GeometryMismatchError                 derived_geometry_mismatch  does not fit its source
     │       └── ImageGeometryError                no_image_geometry       a frame with no plane
-    └── ScanTimeoutError(TimeoutError)            scan_timeout            a wait for a scan ran out
+    ├── ScanTimeoutError(TimeoutError)            scan_timeout            a wait for a scan ran out
+    └── RemoteSourceError(OSError)                remote_source_failed    an archive or store failed
 
 The HTTP status of each code is decided in one table in ``dcmview.server``; the
 client maps codes back to these classes with :func:`error_class_for_code`.
@@ -59,6 +60,7 @@ __all__ = [
     "NotFoundError",
     "OverlayDataError",
     "RedactionError",
+    "RemoteSourceError",
     "RoiFormatError",
     "ScanTimeoutError",
     "StructureSetError",
@@ -294,6 +296,38 @@ class ScanTimeoutError(DcmviewError, TimeoutError):
     """
 
     code = "scan_timeout"
+
+
+class RemoteSourceError(DcmviewError, OSError):
+    """A remote source (a DICOMweb archive, an object store) failed or did not answer in time.
+
+    The message names the URL (never its credentials) and the HTTP status or the
+    network error; the request was retried with backoff first.
+
+    Parameters
+    ----------
+    message : str
+        What failed.
+    url : str
+        The URL asked, without user name or password.
+    status : int, optional
+        The HTTP status the archive answered; None when it did not answer
+        (refused, reset, timed out).
+
+    Attributes
+    ----------
+    url : str
+    remote_status : int or None
+    """
+
+    code = "remote_source_failed"
+
+    def __init__(
+        self, message: str, *, url: str = "", status: int | None = None, path: str | None = None
+    ) -> None:
+        super().__init__(message, path=path)
+        self.url = url
+        self.remote_status = status
 
 
 def _all_classes() -> list[type[DcmviewError]]:

@@ -36,6 +36,7 @@ from dcmview.sdk.errors import (
     NotFoundError,
     OverlayDataError,
     RedactionError,
+    RemoteSourceError,
     RoiFormatError,
     ScanTimeoutError,
     StructureSetError,
@@ -97,6 +98,8 @@ STATUS: dict[type[DcmviewError], int] = {
     ContourImageError: 404,
     OverlayDataError: 422,
     UnsupportedOverlayError: 422,
+    # An archive or object store behind the catalog failed or timed out: a gateway error.
+    RemoteSourceError: 502,
 }
 
 
