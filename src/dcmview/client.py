@@ -303,6 +303,9 @@ class BaseClient:
     def _series(self) -> _Call[schemas.SeriesBody]:
         return _Call("GET", "/api/series", _json_parser(schemas.SeriesBody))
 
+    def _patients(self) -> _Call[schemas.PatientsBody]:
+        return _Call("GET", "/api/patients", _json_parser(schemas.PatientsBody))
+
     def _info(self, index: int) -> _Call[schemas.InfoBody]:
         path = f"/api/file/{_file_index(index)}/info"
         return _Call("GET", path, _json_parser(schemas.InfoBody))
@@ -338,6 +341,13 @@ class BaseClient:
 
     def _tags(self, index: int) -> _Call[list[schemas.TagNode]]:
         return _Call("GET", f"/api/file/{_file_index(index)}/tags", _json_parser(list))
+
+    def _tag(self, index: int, path: str, offset: int, limit: int | None) -> _Call[schemas.TagNode]:
+        params = {"path": path, "offset": str(_index(offset, "offset"))}
+        if limit is not None:
+            params["limit"] = str(limit)
+        url = f"/api/file/{_file_index(index)}/tags/select"
+        return _Call("GET", url, _json_parser(dict), params)  # type: ignore[arg-type]
 
     def _references(self, index: int) -> _Call[schemas.ReferencesBody]:
         path = f"/api/file/{_file_index(index)}/references"
@@ -571,8 +581,12 @@ class Client(BaseClient):
         return _files_frame(self.files())
 
     def series(self) -> schemas.SeriesBody:
-        """``GET /api/series``: patients → studies → series → instances in stack order."""
+        """``GET /api/series``: series → stacks → frames with positions (predecessor shape)."""
         return self._run(self._series())
+
+    def patients(self) -> schemas.PatientsBody:
+        """``GET /api/patients``: patients → studies → series → instances in stack order."""
+        return self._run(self._patients())
 
     def info(self, index: int) -> schemas.InfoBody:
         """``GET /api/file/:i/info``: ``frame_count``, ``rows``, ``columns``, ``default_window``...
@@ -703,6 +717,26 @@ class Client(BaseClient):
     def tags(self, index: int) -> list[schemas.TagNode]:
         """``GET /api/file/:i/tags``: the header as ``{"tag", "vr", "keyword", "value"}`` nodes."""
         return self._run(self._tags(index))
+
+    def tag(
+        self, index: int, path: str, *, offset: int = 0, limit: int | None = None
+    ) -> schemas.TagNode:
+        """``GET /api/file/:i/tags/select``: one element by tag path, a page of its items.
+
+        Parameters
+        ----------
+        index : int
+        path : str
+            ``"(0010,0010)"``, or tags and item numbers: ``"(0040,A730)/0/(0040,A043)"``.
+        offset, limit : int
+            The page of a sequence's items (`limit` 1..256, 100 by default).
+
+        Raises
+        ------
+        InvalidInputError
+            A malformed path, or one that names nothing in the file.
+        """
+        return self._run(self._tag(index, path, offset, limit))
 
     def references(self, index: int) -> schemas.ReferencesBody:
         """``GET /api/file/:i/references``: what file i refers to, and what refers to it.
@@ -902,6 +936,10 @@ class AsyncClient(BaseClient):
         """See :meth:`Client.series`."""
         return await self._run(self._series())
 
+    async def patients(self) -> schemas.PatientsBody:
+        """See :meth:`Client.patients`."""
+        return await self._run(self._patients())
+
     async def info(self, index: int) -> schemas.InfoBody:
         """See :meth:`Client.info`."""
         return await self._run(self._info(index))
@@ -957,6 +995,12 @@ class AsyncClient(BaseClient):
     async def tags(self, index: int) -> list[schemas.TagNode]:
         """See :meth:`Client.tags`."""
         return await self._run(self._tags(index))
+
+    async def tag(
+        self, index: int, path: str, *, offset: int = 0, limit: int | None = None
+    ) -> schemas.TagNode:
+        """See :meth:`Client.tag`."""
+        return await self._run(self._tag(index, path, offset, limit))
 
     async def references(self, index: int) -> schemas.ReferencesBody:
         """See :meth:`Client.references`."""

@@ -301,7 +301,7 @@ def test_the_viewer_stops_polling_once_the_scan_is_complete(viewer: Viewer) -> N
     page.wait_for_timeout(6500)
     paths = [urlparse(u).path for u in viewer.requests[start:]]
     assert "/api/files" not in paths
-    assert "/api/series" not in paths
+    assert "/api/patients" not in paths
     # Health only while nothing else answers, every 3 s at most.
     assert paths.count("/api/health") <= 3
     assert set(paths) <= {"/api/health"}

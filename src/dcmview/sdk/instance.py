@@ -330,6 +330,17 @@ class Instance:
             options["pixel_data"] = (tag, vr, pixel_length(px, self._path, self._dataset))
         return tag_tree(self.dataset, **options)
 
+    def tag(self, path: str, *, offset: int = 0, limit: int | None = None) -> Any:
+        """Return one element's node by tag path, with a page of its sequence items.
+
+        See :func:`dcmview.sdk.tags.select` (``"(0040,A730)/0/(0040,A043)"``,
+        `offset`, `limit` 1..256); raises :class:`InvalidInputError` for a path
+        that names nothing.
+        """
+        from dcmview.sdk.tags import select
+
+        return select(self.dataset, path, offset=offset, limit=limit)
+
     # -- frames ------------------------------------------------------------
 
     def references(self, catalog: Catalog | None = None) -> References:

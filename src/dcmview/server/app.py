@@ -31,6 +31,7 @@ from dcmview import __version__
 from dcmview.sdk.cache import DEFAULT_BUDGET, ByteCache
 from dcmview.sdk.threads import thread_limit, usable_cores
 from dcmview.server.assets import ViewerFiles
+from dcmview.server.compat import ROUTES as COMPAT_ROUTES
 from dcmview.server.derived import ROUTES as DERIVED_ROUTES
 from dcmview.server.errors import HttpError, exception_handlers
 from dcmview.server.routes import ROUTES
@@ -217,7 +218,7 @@ def create_app(
         activity=activity if activity is not None else Activity(),
         tunnel_host=tunnel_host,
     )
-    routes: list[BaseRoute] = [*ROUTES, *DERIVED_ROUTES]
+    routes: list[BaseRoute] = [*ROUTES, *DERIVED_ROUTES, *COMPAT_ROUTES]
     static = Path(static_dir) if static_dir is not None else STATIC_DIR
     if (static / "index.html").is_file():
         # StaticFiles (ViewerFiles' base) resolves every path inside `static` (no

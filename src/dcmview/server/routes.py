@@ -262,12 +262,12 @@ def _files(state: ServerState) -> schemas.FilesBody:
     return body
 
 
-async def series(request: Request) -> Response:
-    """``GET /api/series``: patient → study → series → instances in stack order."""
-    return await _catalog_json(request, "series", lambda: _series(_state(request)))
+async def patients(request: Request) -> Response:
+    """``GET /api/patients``: patient → study → series → instances in stack order."""
+    return await _catalog_json(request, "patients", lambda: _patients(_state(request)))
 
 
-def _series(state: ServerState) -> schemas.SeriesBody:
+def _patients(state: ServerState) -> schemas.PatientsBody:
     catalog = state.catalog
     complete = catalog.complete
     patients: list[schemas.PatientNode] = []
@@ -572,7 +572,7 @@ async def export_csv(request: Request) -> Response:
 ROUTES: Sequence[BaseRoute] = (
     Route("/api/health", health, methods=["GET"]),
     Route("/api/files", files, methods=["GET"]),
-    Route("/api/series", series, methods=["GET"]),
+    Route("/api/patients", patients, methods=["GET"]),
     Route("/api/file/{index}/info", info, methods=["GET"]),
     Route("/api/file/{index}/frame/{frame}", frame_png, methods=["GET"]),
     Route("/api/file/{index}/frame/{frame}/raw", frame_raw, methods=["GET"]),

@@ -11,7 +11,7 @@ import type {
   FilesResponse,
   Health,
   PixelReadout,
-  SeriesResponse,
+  PatientsResponse,
   TagNode,
 } from "./types";
 
@@ -96,8 +96,8 @@ export class ApiClient {
     return this.json("/api/files");
   }
 
-  series(): Promise<SeriesResponse> {
-    return this.json("/api/series");
+  patients(): Promise<PatientsResponse> {
+    return this.json("/api/patients");
   }
 
   info(index: number): Promise<FileInfo> {

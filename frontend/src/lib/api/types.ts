@@ -94,7 +94,7 @@ export interface AnnotationsJson {
   roi_frames: number[][];
 }
 
-/** One instance of a series, in stack order (GET /api/series). */
+/** One instance of a series, in stack order (GET /api/patients). */
 export interface SeriesInstanceJson {
   index: number;
   frame_count: number;
@@ -123,7 +123,7 @@ export interface PatientJson {
   studies: StudyJson[];
 }
 
-export interface SeriesResponse {
+export interface PatientsResponse {
   patients: PatientJson[];
   scan_complete?: boolean;
 }
