@@ -347,7 +347,7 @@ class BaseClient:
         if limit is not None:
             params["limit"] = str(limit)
         url = f"/api/file/{_file_index(index)}/tags/select"
-        return _Call("GET", url, _json_parser(dict), params)  # type: ignore[arg-type]
+        return _Call("GET", url, _json_parser(dict), params)
 
     def _references(self, index: int) -> _Call[schemas.ReferencesBody]:
         path = f"/api/file/{_file_index(index)}/references"
