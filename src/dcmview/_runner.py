@@ -72,6 +72,8 @@ class Options:
     allow_hosts: list[str] = field(default_factory=list)
     demo: bool = False
     debug: bool = False
+    #: Print the start lines (URL, SSH hint, Ctrl+C); view() prints its own.
+    announce: bool = True
 
 
 @dataclass
@@ -326,6 +328,8 @@ def _app(
 def _announce(opts: Options, console: Console, running: Running, listener: _Listener) -> None:
     """Step 4: the start lines on stdout and the ``server_started`` event."""
     port, token, url = listener.port, running.token, running.url
+    if not opts.announce:
+        return
     if port is not None:
         console.say(
             f"(on a remote server? run on your local machine: "

@@ -15,6 +15,15 @@ import type {
   TagNode,
 } from "./types";
 
+/**
+ * Where the API is, from the page's path: beside the page. At `/` that is `/api/...`;
+ * behind a path prefix (Jupyter's `/user/me/proxy/8123/`) it is `/user/me/proxy/8123/api/...`,
+ * so the viewer works under any prefix a proxy serves it at.
+ */
+export function apiBase(pathname: string): string {
+  return pathname.replace(/\/[^/]*$/, "");
+}
+
 /** An HTTP error answer (`code` from the JSON body) or a network failure (status 0). */
 export class ApiError extends Error {
   override name = "ApiError";
