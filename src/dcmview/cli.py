@@ -119,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
             "  dcmview --annotations ./rois.csv ./study_dir\n"
             "  dcmview --filter modality=CT --filter PatientID=phantom ./study_dir\n"
             "  dcmview --demo\n"
+            "  dcmview export scan.dcm --frame 3 --window 40,400 -o slice.png\n"
+            "  dcmview export cine.dcm --cine loop.webp   (see dcmview export --help)\n"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -265,9 +267,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv : sequence of str, optional
         The arguments (``sys.argv[1:]`` by default).
     """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["export"]:
+        # A subcommand; a folder called "export" is viewed as ./export.
+        from dcmview._export_cli import main as export_main
+
+        return export_main(args[1:])
     parser = build_parser()
     try:
-        ns = parser.parse_args(argv)
+        ns = parser.parse_args(args)
     except SystemExit as exc:  # --help, --version (0) or a usage error (2)
         return int(exc.code or 0)
     debug = bool(ns.debug)
