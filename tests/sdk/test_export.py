@@ -63,10 +63,10 @@ def test_colour_cine_with_rois_round_trips_exactly(
     for got, want in zip(back, written, strict=True):
         np.testing.assert_array_equal(got[..., :3], want)
     # The boxes are drawn where they apply, and only there.
-    yellow = np.array([255, 214, 0], dtype=np.uint8)
-    assert (written[0][5, 6:31] == yellow).all()
-    assert (written[1][10, 10:41] == yellow).all()
-    assert not (written[2][10, 32:41] == yellow).all(axis=1).any()
+    green = np.array([62, 224, 122], dtype=np.uint8)
+    assert (written[0][5, 6:31] == green).all()
+    assert (written[1][10, 10:41] == green).all()
+    assert not (written[2][10, 32:41] == green).all(axis=1).any()
 
 
 def test_mp4_round_trips_within_h264_loss(corpus_ci: Path, tmp_path: Path) -> None:
@@ -111,9 +111,9 @@ def test_burn_rois_scales_to_the_level_and_keeps_the_input() -> None:
     out = burn_rois(grey, [Roi(4, 4, 11, 11)], frame=0, scale=0.5)
     assert out.shape == (10, 10, 3)
     assert grey.max() == 0
-    assert (out[2, 2:6] == (255, 214, 0)).all()
-    assert (out[5, 2:6] == (255, 214, 0)).all()
-    assert out[..., 0].sum() == 255 * 12
+    assert (out[2, 2:6] == (62, 224, 122)).all()
+    assert (out[5, 2:6] == (62, 224, 122)).all()
+    assert out[..., 0].sum() == 62 * 12
 
 
 def test_cine_frames_equal_frame_render(corpus_ci: Path) -> None:

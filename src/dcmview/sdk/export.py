@@ -44,8 +44,8 @@ CINE_FORMATS: Final = {
     ".gif": "GIF (lossless for grey images)",
     ".mp4": "H.264 MP4, lossy (needs dcmview[video])",
 }
-#: The colour ROI boxes are drawn in (the viewer's ROI yellow).
-ROI_COLOUR: Final = (255, 214, 0)
+#: The colour ROI boxes are drawn in: the viewer's ROI green (``--roi``, #3ee07a).
+ROI_COLOUR: Final = (62, 224, 122)
 _DEFAULT_FPS: Final = 10.0
 
 

@@ -34,6 +34,7 @@ from dcmview.server.assets import ViewerFiles
 from dcmview.server.compat import ROUTES as COMPAT_ROUTES
 from dcmview.server.derived import ROUTES as DERIVED_ROUTES
 from dcmview.server.errors import HttpError, exception_handlers
+from dcmview.server.exports import ROUTES as EXPORT_ROUTES
 from dcmview.server.routes import ROUTES
 from dcmview.server.security import Activity, SecurityMiddleware
 
@@ -218,7 +219,7 @@ def create_app(
         activity=activity if activity is not None else Activity(),
         tunnel_host=tunnel_host,
     )
-    routes: list[BaseRoute] = [*ROUTES, *DERIVED_ROUTES, *COMPAT_ROUTES]
+    routes: list[BaseRoute] = [*ROUTES, *DERIVED_ROUTES, *COMPAT_ROUTES, *EXPORT_ROUTES]
     static = Path(static_dir) if static_dir is not None else STATIC_DIR
     if (static / "index.html").is_file():
         # StaticFiles (ViewerFiles' base) resolves every path inside `static` (no

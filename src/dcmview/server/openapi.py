@@ -271,6 +271,25 @@ def _document(version: str) -> dict[str, Any]:
                 _query("limit", {"type": "integer", "minimum": 1, "maximum": 256}, "items (100)"),
             ],
         ),
+        "/api/file/{index}/cine": _get(
+            "The frames as an animation file for download (beyond): Instance.export_cine",
+            {
+                "description": "the file (Content-Disposition: attachment)",
+                "content": {
+                    t: {"schema": binary}
+                    for t in ("image/webp", "image/apng", "image/gif", "video/mp4")
+                },
+            },
+            _PIXELS,
+            parameters=[
+                _INDEX,
+                _query("format", {"enum": ["webp", "png", "gif", "mp4"]}, "default webp"),
+                _query("fps", {"type": "number", "exclusiveMinimum": 0}, "default: the file's"),
+                _query("rois", {"enum": ["0", "1", "true", "false"]}, "draw the file's ROIs in"),
+                *window_params,
+                *level_params,
+            ],
+        ),
         "/api/file/{index}/tags": _get(
             "The header as a tag tree (values of binary elements as lengths only)",
             _json({"type": "array", "items": {"$ref": "#/components/schemas/TagNode"}}),

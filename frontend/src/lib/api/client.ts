@@ -157,6 +157,16 @@ export class ApiClient {
     };
   }
 
+  /** GET /api/file/:i/cine: the frames as an animation file (Instance.export_cine). */
+  async cine(index: number, opts: { format: string; fps?: number; window?: WindowLevel | null; maxSize?: number; rois?: boolean }): Promise<Blob> {
+    const q = new URLSearchParams(pngWindowQuery(opts.window ?? null).slice(1));
+    q.set("format", opts.format);
+    if (opts.fps !== undefined) q.set("fps", String(opts.fps));
+    if (opts.maxSize !== undefined) q.set("max_size", String(opts.maxSize));
+    if (opts.rois) q.set("rois", "1");
+    return (await this.request(`/api/file/${index}/cine?${q.toString()}`)).blob();
+  }
+
   async exportCsv(): Promise<Blob> {
     return (await this.request("/api/annotations/export.csv")).blob();
   }

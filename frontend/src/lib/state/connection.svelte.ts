@@ -33,7 +33,7 @@ export function connect(baseUrl: string, token: string | null): ApiClient | null
     conn.status = "no-token";
     return null;
   }
-  api = new ApiClient(apiBase(location.pathname), token, {
+  api = new ApiClient(apiBase(globalThis.location?.pathname ?? "/"), token, {
     onAnswer: () => {
       lastAnswer = performance.now();
     },
