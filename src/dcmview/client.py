@@ -339,6 +339,32 @@ class BaseClient:
         path = self._frame_path(index, frame) + "/pixel"
         return _Call("GET", path, _json_parser(schemas.PixelBody), params)
 
+    def _raw_pixel(self, index: int, frame: int, row: int, column: int) -> _Call[npt.NDArray[Any]]:
+        params = {"row": str(_index(row, "row")), "column": str(_index(column, "column"))}
+        path = self._frame_path(index, frame) + "/raw/pixel"
+        return _Call("GET", path, wire.decode_frame, params)
+
+    def _cine(
+        self,
+        index: int,
+        fmt: str,
+        fps: float | None,
+        window: WindowLike,
+        level: int | None,
+        max_size: int | None,
+        rois: bool,
+    ) -> _Call[bytes]:
+        params = {
+            "format": fmt,
+            **_window_params(window, "default"),
+            **_level_params(level, max_size),
+        }
+        if fps is not None:
+            params["fps"] = repr(float(fps))
+        if rois:
+            params["rois"] = "1"
+        return _Call("GET", f"/api/file/{_file_index(index)}/cine", _bytes, params)
+
     def _tags(self, index: int) -> _Call[list[schemas.TagNode]]:
         return _Call("GET", f"/api/file/{_file_index(index)}/tags", _json_parser(list))
 
@@ -714,6 +740,43 @@ class Client(BaseClient):
         """
         return self._run(self._pixel(index, frame, row, column))
 
+    def raw_pixel(self, index: int, frame: int, row: int, column: int) -> npt.NDArray[Any]:
+        """``GET /api/file/:i/frame/:f/raw/pixel``: one pixel's stored samples, shape (1, 1[, 3]).
+
+        Raises
+        ------
+        InvalidInputError
+            `row` / `column` outside the frame.
+        """
+        return self._run(self._raw_pixel(index, frame, row, column))
+
+    def cine(
+        self,
+        index: int,
+        format: str = "webp",
+        *,
+        fps: float | None = None,
+        window: WindowLike = None,
+        level: int | None = None,
+        max_size: int | None = None,
+        rois: bool = False,
+    ) -> bytes:
+        """``GET /api/file/:i/cine``: the frames as an animation file (``Instance.export_cine``).
+
+        Parameters
+        ----------
+        index : int
+        format : str
+            ``"webp"``, ``"png"`` (APNG), ``"gif"`` or ``"mp4"`` (the server needs PyAV).
+        fps : float, optional
+            Frames per second; the file's own rate by default.
+        window, level, max_size
+            As for :meth:`frame_png`.
+        rois : bool
+            Draw the file's ROIs (as edited on the server) in.
+        """
+        return self._run(self._cine(index, format, fps, window, level, max_size, rois))
+
     def tags(self, index: int) -> list[schemas.TagNode]:
         """``GET /api/file/:i/tags``: the header as ``{"tag", "vr", "keyword", "value"}`` nodes."""
         return self._run(self._tags(index))
@@ -991,6 +1054,24 @@ class AsyncClient(BaseClient):
     async def pixel(self, index: int, frame: int, row: int, column: int) -> schemas.PixelBody:
         """See :meth:`Client.pixel`."""
         return await self._run(self._pixel(index, frame, row, column))
+
+    async def raw_pixel(self, index: int, frame: int, row: int, column: int) -> npt.NDArray[Any]:
+        """See :meth:`Client.raw_pixel`."""
+        return await self._run(self._raw_pixel(index, frame, row, column))
+
+    async def cine(
+        self,
+        index: int,
+        format: str = "webp",
+        *,
+        fps: float | None = None,
+        window: WindowLike = None,
+        level: int | None = None,
+        max_size: int | None = None,
+        rois: bool = False,
+    ) -> bytes:
+        """See :meth:`Client.cine`."""
+        return await self._run(self._cine(index, format, fps, window, level, max_size, rois))
 
     async def tags(self, index: int) -> list[schemas.TagNode]:
         """See :meth:`Client.tags`."""

@@ -27,14 +27,8 @@ from dcmview import wire
 from dcmview.sdk.errors import InvalidInputError
 from dcmview.sdk.stacks import SeriesStacks, series_stacks
 from dcmview.server import schemas
-from dcmview.server.routes import (
-    _catalog_json,
-    _frame,
-    _json_offloaded,
-    _non_negative,
-    _path_int,
-    _state,
-)
+from dcmview.server.frames import _frame
+from dcmview.server.routes import _catalog_json, _json_offloaded, _non_negative, _path_int, _state
 from dcmview.server.transport import ChunkedResponse
 
 if TYPE_CHECKING:

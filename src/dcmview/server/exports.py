@@ -20,7 +20,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from dcmview.sdk.errors import InvalidInputError
-from dcmview.server.routes import _level_request, _path_int, _state, _window_request
+from dcmview.server.frames import _level_request, _window_request
+from dcmview.server.routes import _path_int, _state
 from dcmview.server.transport import ChunkedResponse
 
 if TYPE_CHECKING:
