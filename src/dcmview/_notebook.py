@@ -143,16 +143,21 @@ def plan_proxy(proxy: bool | str | None, *, colab_port: int | None = None) -> Pr
         )
         if h
     ]
+    if proxy is None and not in_notebook():
+        return None  # a script: nothing to detect (and no jupyter_server to import)
     server = _jupyter_server() if proxy is None or proxy is True else None
     if isinstance(proxy, str):
         host = _host_of(proxy) if "://" in proxy else None
         return ProxyPlan("jupyter", _slash(proxy), [*hosts, *([host] if host else [])], True)
+    configured = str((server or {}).get("hostname") or "").lower()
+    if configured not in ("", "0.0.0.0", "::"):
+        hosts.append(configured)  # a Jupyter Server started with --ip=NAME
     public = os.environ.get("JUPYTERHUB_PUBLIC_URL")
     base = (server or {}).get("base_url") or hub_prefix or "/"
     prefix = _slash(public) if public else _slash(base)
     if proxy is True:
         return ProxyPlan("jupyter", prefix, hosts, True, server)
-    if not in_notebook() or (server is None and hub_prefix is None):
+    if server is None and hub_prefix is None:
         return None
     return ProxyPlan("jupyter", prefix, hosts, False, server)
 
