@@ -769,7 +769,7 @@ class Client(BaseClient):
         format : str
             ``"webp"``, ``"png"`` (APNG), ``"gif"`` or ``"mp4"`` (the server needs PyAV).
         fps : float, optional
-            Frames per second; the file's own rate by default.
+            Frames per second (0.1 to 1000); the file's own rate by default.
         window, level, max_size
             As for :meth:`frame_png`.
         rois : bool

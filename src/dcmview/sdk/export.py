@@ -35,7 +35,16 @@ if TYPE_CHECKING:
     from dcmview.sdk.roi import Roi
     from dcmview.sdk.window import WindowLike
 
-__all__ = ["CINE_FORMATS", "ROI_COLOUR", "burn_rois", "cine_frames", "export_cine", "frame_png"]
+__all__ = [
+    "CINE_FORMATS",
+    "MAX_FPS",
+    "MIN_FPS",
+    "ROI_COLOUR",
+    "burn_rois",
+    "cine_frames",
+    "export_cine",
+    "frame_png",
+]
 
 #: The suffixes :func:`export_cine` writes, and what each is.
 CINE_FORMATS: Final = {
@@ -47,6 +56,9 @@ CINE_FORMATS: Final = {
 #: The colour ROI boxes are drawn in: the viewer's ROI green (``--roi``, #3ee07a).
 ROI_COLOUR: Final = (62, 224, 122)
 _DEFAULT_FPS: Final = 10.0
+#: The frame rates an export takes: a frame shows 1 ms to 10 s.
+MIN_FPS: Final = 0.1
+MAX_FPS: Final = 1000.0
 
 
 def burn_rois(image: ArrayU8, rois: Iterable[Roi], frame: int, scale: float = 1.0) -> ArrayU8:
@@ -176,7 +188,8 @@ def export_cine(
     window, frames, level, rois
         See :func:`cine_frames`.
     fps : float, optional
-        Frames per second; the file's own rate (:attr:`Instance.cine_rate`) or 10.
+        Frames per second, 0.1 to 1000; the file's own rate (:attr:`Instance.cine_rate`)
+        or 10.
 
     Returns
     -------
@@ -186,7 +199,7 @@ def export_cine(
     Raises
     ------
     InvalidInputError
-        An unknown suffix, a rate that is not positive, no frames, or ``.mp4``
+        An unknown suffix, a rate outside 0.1..1000, no frames, or ``.mp4``
         without PyAV.
     """
     suffix = os.path.splitext(os.fspath(path))[1].lower()
@@ -196,8 +209,10 @@ def export_cine(
             f"cannot export a cine loop as {suffix or 'no suffix'!r}: use {known}"
         )
     rate = fps if fps is not None else (instance.cine_rate or _DEFAULT_FPS)
-    if not (rate > 0 and np.isfinite(rate)):
-        raise InvalidInputError(f"fps must be a positive number, got {rate!r}")
+    if not (MIN_FPS <= rate <= MAX_FPS):  # NaN fails too
+        raise InvalidInputError(
+            f"fps must be a positive number from {MIN_FPS:g} to {MAX_FPS:g}, got {rate!r}"
+        )
     if suffix == ".mp4":
         _need_av()
     images = cine_frames(instance, window=window, frames=frames, level=level, rois=rois)

@@ -290,7 +290,11 @@ def _document(version: str) -> dict[str, Any]:
             parameters=[
                 _INDEX,
                 _query("format", {"enum": ["webp", "png", "gif", "mp4"]}, "default webp"),
-                _query("fps", {"type": "number", "exclusiveMinimum": 0}, "default: the file's"),
+                _query(
+                    "fps",
+                    {"type": "number", "minimum": 0.1, "maximum": 1000},
+                    "default: the file's",
+                ),
                 _query("rois", {"enum": ["0", "1", "true", "false"]}, "draw the file's ROIs in"),
                 *window_params,
                 *level_params,
