@@ -126,7 +126,7 @@ def _kernel_of(jupyter: dict[str, Any]) -> Any:
 
 @pytest.mark.corpus
 def test_view_in_a_notebook_behind_jupyter_server_proxy(
-    jupyter: dict[str, Any], corpus_ci: Path
+    jupyter: dict[str, Any], corpus_ci: Path, playwright_: Any
 ) -> None:
     ct = corpus_ci / "ct/CORPUS-CT0001/20240115_CT_CHEST_ABDOMEN/series_002_AX_2.5mm/IM00001.dcm"
     assert ct.is_file()
@@ -149,7 +149,7 @@ def test_view_in_a_notebook_behind_jupyter_server_proxy(
         try:
             assert proxy == "jupyter", jupyter["log"].read_text()
             _check_outputs(nb, url)
-            _check_drawn_in_chromium(url, jupyter["port"])
+            _check_drawn_in_chromium(playwright_, url, jupyter["port"])
         finally:
             nb.cells.append(nbformat.v4.new_code_cell("h.stop()"))
             client.execute_cell(nb.cells[3], 3)
@@ -174,35 +174,34 @@ def _check_outputs(nb: Any, url: str) -> None:
     assert re.fullmatch(rf"http://{HOST}:\d+/proxy/\d+/#token=[\w-]+", url), url
 
 
-def _check_drawn_in_chromium(url: str, jupyter_port: int) -> None:
-    from playwright.sync_api import sync_playwright
-
+def _check_drawn_in_chromium(playwright_: Any, url: str, jupyter_port: int) -> None:
+    # The session's Playwright (a second sync_playwright() cannot start beside it), with a
+    # browser of its own that resolves hub.test to loopback.
     args = [*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {HOST} 127.0.0.1"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
+    browser = playwright_.chromium.launch(executable_path=str(CHROMIUM), args=args)
+    try:
+        page = browser.new_context(viewport=VIEWPORT).new_page()
+        errors: list[str] = []
+        requests: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("request", lambda r: requests.append(r.url))
+        # Log in to the Jupyter Server, as the notebook's user is.
+        page.goto(f"http://{HOST}:{jupyter_port}/api/status?token={JUPYTER_TOKEN}")
+        page.goto(url)
+        viewer = Viewer(page, errors, requests)
         try:
-            page = browser.new_context(viewport=VIEWPORT).new_page()
-            errors: list[str] = []
-            requests: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on("request", lambda r: requests.append(r.url))
-            # Log in to the Jupyter Server, as the notebook's user is.
-            page.goto(f"http://{HOST}:{jupyter_port}/api/status?token={JUPYTER_TOKEN}")
-            page.goto(url)
-            viewer = Viewer(page, errors, requests)
-            try:
-                wait_shown(viewer, 0, 0, level=None)
-            except Exception as exc:
-                raise AssertionError((errors, requests)) from exc
-            pixels = viewport_pixels(viewer)
-            # The CT is drawn: a body of many grey levels, not an empty canvas.
-            assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50
-            assert errors == []
-            # Every request went through the Jupyter Server's port, under the proxy's prefix.
-            prefix = url.split("#", 1)[0]
-            viewer_requests = [r for r in requests if "/proxy/" in r]
-            assert viewer_requests
-            assert all(r.startswith(prefix) for r in viewer_requests), viewer_requests
-            assert any("/api/file/0/frame/0" in r for r in viewer_requests)
-        finally:
-            browser.close()
+            wait_shown(viewer, 0, 0, level=None)
+        except Exception as exc:
+            raise AssertionError((errors, requests)) from exc
+        pixels = viewport_pixels(viewer)
+        # The CT is drawn: a body of many grey levels, not an empty canvas.
+        assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50
+        assert errors == []
+        # Every request went through the Jupyter Server's port, under the proxy's prefix.
+        prefix = url.split("#", 1)[0]
+        viewer_requests = [r for r in requests if "/proxy/" in r]
+        assert viewer_requests
+        assert all(r.startswith(prefix) for r in viewer_requests), viewer_requests
+        assert any("/api/file/0/frame/0" in r for r in viewer_requests)
+    finally:
+        browser.close()
