@@ -33,6 +33,7 @@ from dcmview.sdk.threads import thread_limit, usable_cores
 from dcmview.server.assets import ViewerFiles
 from dcmview.server.compat import ROUTES as COMPAT_ROUTES
 from dcmview.server.derived import ROUTES as DERIVED_ROUTES
+from dcmview.server.document import ROUTES as DOCUMENT_ROUTES
 from dcmview.server.errors import HttpError, exception_handlers
 from dcmview.server.exports import ROUTES as EXPORT_ROUTES
 from dcmview.server.frames import ROUTES as FRAME_ROUTES
@@ -64,12 +65,13 @@ installation. Build it once from a source checkout:</p>
 
 
 #: Every API route, matched in order (the static viewer is mounted after them): the
-#: catalog, tags and annotations, the frames, the derived objects, the predecessor's
-#: shapes (/api/series, tags/select, raw/pixel) and the cine export.
+#: catalog, tags and annotations, the frames, the derived objects, the documents, the
+#: predecessor's shapes (/api/series, tags/select, raw/pixel) and the cine export.
 API_ROUTES: tuple[BaseRoute, ...] = (
     *ROUTES,
     *FRAME_ROUTES,
     *DERIVED_ROUTES,
+    *DOCUMENT_ROUTES,
     *COMPAT_ROUTES,
     *EXPORT_ROUTES,
 )

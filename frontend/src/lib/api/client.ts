@@ -8,6 +8,7 @@ import { parseRawFrame, type RawFrame } from "../render/raw";
 import { pngWindowQuery, windowFromPngHeaders, type WindowLevel } from "../render/window";
 import type {
   AnnotationsJson,
+  DocumentJson,
   FileInfo,
   FilesResponse,
   Health,
@@ -175,6 +176,20 @@ export class ApiClient {
       blob: await this.timed(resp, () => resp.blob()),
       window: windowFromPngHeaders(h.get("x-frame-window-applied"), h.get("x-frame-window-center"), h.get("x-frame-window-width")),
     };
+  }
+
+  /** GET /api/file/:i/document: the file as text (an SR's content tree). */
+  document(index: number): Promise<DocumentJson> {
+    return this.json(`/api/file/${index}/document`);
+  }
+
+  /**
+   * A small PNG of a frame (the navigator's thumbnails): the server renders the level
+   * that still fills `maxSize` pixels with the file's own window.
+   */
+  async thumbnail(index: number, frame: number, maxSize: number, signal?: AbortSignal): Promise<Blob> {
+    const resp = await this.request(`/api/file/${index}/frame/${frame}?max_size=${maxSize}`, signal ? { signal } : {});
+    return resp.blob();
   }
 
   /** GET /api/file/:i/cine: the frames as an animation file (Instance.export_cine). */

@@ -1,5 +1,5 @@
 /**
- * "Export": the view as displayed, as PNG, and the cine loop, as a file.
+ * "Export": the active pane's view as displayed, as PNG, and the cine loop, as a file.
  *
  * The PNG is made here, from the viewport canvas (window, zoom, pan, flips, rotation
  * exactly as drawn) with the ROI boxes of the frame drawn over it: only the browser
@@ -16,12 +16,12 @@ import { roiScreenRect, visibleOnFrame } from "../render/roi";
 import type { WindowLevel } from "../render/window";
 import { cine } from "./cine.svelte";
 import { client } from "./connection.svelte";
-import { display, imageSize } from "./display.svelte";
+import { imageSize } from "./display.svelte";
+import { activePane } from "./panes.svelte";
 import { roisOf } from "./rois.svelte";
 import { tabs } from "./tabs.svelte";
 import { toast } from "./ui.svelte";
 import { currentView } from "./view.svelte";
-import { viewport } from "./viewport.svelte";
 
 /** The largest side of an exported cine frame: the level that fits it (max_size). */
 export const CINE_MAX_SIZE = 1024;
@@ -36,8 +36,9 @@ export interface Box {
 let snapshot: (() => HTMLCanvasElement | null) | null = null;
 
 /**
- * The viewport registers how to get its canvas freshly drawn: a WebGL canvas keeps its
- * pixels only until the browser composites, so the export copies them in the same task.
+ * The active pane's viewport registers how to get its canvas freshly drawn: a WebGL
+ * canvas keeps its pixels only until the browser composites, so the export copies them
+ * in the same task.
  */
 export function registerSnapshot(fn: () => HTMLCanvasElement | null): () => void {
   snapshot = fn;
@@ -73,9 +74,10 @@ function download(blob: Blob, name: string): void {
 
 /** Download the view as displayed (PNG, canvas size), ROI boxes of this frame included. */
 export async function exportView(): Promise<void> {
+  const pane = activePane();
   const item = tabs.item;
-  const view = currentView();
-  const img = imageSize();
+  const view = currentView(pane);
+  const img = imageSize(pane);
   const canvas = snapshot?.() ?? null;
   if (!item || !view || !img || !canvas) {
     toast("Nothing to export: open an image first");
@@ -83,9 +85,9 @@ export async function exportView(): Promise<void> {
   }
   const boxes = roisOf(item.fileIndex)
     .filter((r) => visibleOnFrame(r, item.frame))
-    .map((r) => roiScreenRect(r, view, img, viewport.size));
+    .map((r) => roiScreenRect(r, view, img, pane.size));
   const colour = getComputedStyle(document.documentElement).getPropertyValue("--roi").trim() || "#3ee07a";
-  const out = composeView(canvas, boxes, viewport.dpr, colour);
+  const out = composeView(canvas, boxes, pane.dpr, colour);
   const blob = await new Promise<Blob | null>((resolve) => out.toBlob(resolve, "image/png"));
   if (!blob) {
     toast("Export failed: the canvas could not be encoded");
@@ -103,7 +105,7 @@ export async function exportCine(format: "webp" | "gif" | "png" | "mp4" = "webp"
     toast("Nothing to export: open an image first");
     return;
   }
-  const shown = display.shown;
+  const shown = activePane().shown;
   const colour = shown?.kind === "raw" && shown.raw.samplesPerPixel > 1;
   const window: WindowLevel | null = colour ? null : windowFor(tab, shown);
   toast("Exporting cine…");
