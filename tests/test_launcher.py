@@ -85,11 +85,60 @@ def test_view_inside_a_running_event_loop(folder: Path) -> None:
     assert asyncio.run(cell()) == 2
 
 
-def test_repr_html_embeds_the_viewer(folder: Path) -> None:
+def test_the_handle_is_text_and_the_iframe_opens_its_url(folder: Path) -> None:
+    from dcmview._notebook import iframe_html
+
     with dcmview.view([folder], browser=False, block=False, quiet=True) as h:
-        html = h._repr_html_()
+        assert repr(h).startswith(f"<ViewerHandle {h.base_url} ")
+        # No HTML repr: in a notebook view() shows the viewer itself, once.
+        assert not hasattr(h, "_repr_html_")
+        html = iframe_html(h.url)
     assert f'src="{h.url}"' in html
     assert "<iframe" in html
+
+
+def test_quiet_prints_nothing_and_ctrl_c_only_when_blocking(folder: Path, capsys) -> None:
+    with dcmview.view([folder], browser=False, block=False, quiet=True):
+        pass
+    assert capsys.readouterr() == ("", "")
+    with dcmview.view([folder], browser=False, block=False) as h:
+        h.catalog.wait(10)
+    out = capsys.readouterr().out
+    assert f"dcmview: server running at {h.url}" in out
+    assert "Ctrl+C" not in out
+    dcmview.view([folder], browser=False, timeout=0)
+    assert "dcmview: press Ctrl+C to stop" in capsys.readouterr().out
+
+
+def test_proxy_url_serves_under_the_prefix_and_accepts_only_its_host(folder: Path) -> None:
+    public = "https://hub.example.org/user/me/"
+    with dcmview.view([folder], browser=False, block=False, quiet=True, proxy=public) as h:
+        port = int(h.base_url.rsplit(":", 1)[1])
+        assert h.url == f"{public}proxy/{port}/#token={h.token}"
+        assert h.local_url == f"{h.base_url}/#token={h.token}"
+        assert h.proxy == "jupyter"
+        auth = {"Authorization": f"Bearer {h.token}"}
+        # What jupyter-server-proxy forwards: the browser's Host, the prefix removed.
+        ok = httpx.get(h.base_url + "/api/health", headers={**auth, "Host": "hub.example.org"})
+        assert ok.status_code == 200
+        page = httpx.get(h.base_url + "/", headers={"Host": "hub.example.org:443"})
+        assert page.status_code == 200
+        # Relative asset URLs: the page works under any prefix.
+        assert 'src="./assets/' in page.text
+        other = httpx.get(h.base_url + "/api/health", headers={**auth, "Host": "evil.example"})
+        assert other.status_code == 403
+        # The token is still required through the proxy.
+        no_token = httpx.get(h.base_url + "/api/health", headers={"Host": "hub.example.org"})
+        assert no_token.status_code == 401
+
+
+def test_proxy_false_and_no_notebook_is_direct(folder: Path, monkeypatch) -> None:
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/me/")
+    with dcmview.view([folder], browser=False, block=False, quiet=True, proxy=False) as h:
+        assert (h.proxy, h.url) == ("direct", h.local_url)
+    # Outside a notebook kernel nothing is detected, even under a hub's environment.
+    with dcmview.view([folder], browser=False, block=False, quiet=True) as h:
+        assert h.proxy == "direct"
 
 
 def test_bad_path_raises_before_starting(tmp_path: Path, capsys) -> None:

@@ -80,6 +80,8 @@ class Options:
     """Headers for a remote source's requests (``--header``; credentials, never printed)."""
     remote_timeout: float = 30.0
     """Seconds to wait for each answer of a remote source (``--remote-timeout``)."""
+    #: Print the start lines (URL, SSH hint, Ctrl+C); view() prints its own.
+    announce: bool = True
 
 
 @dataclass
@@ -379,6 +381,8 @@ def _app(
 def _announce(opts: Options, console: Console, running: Running, listener: _Listener) -> None:
     """Step 4: the start lines on stdout and the ``server_started`` event."""
     port, token, url = listener.port, running.token, running.url
+    if not opts.announce:
+        return
     if port is not None:
         console.say(
             f"(on a remote server? run on your local machine: "

@@ -129,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
             "  dcmview --filter modality=CT --filter PatientID=phantom ./study_dir\n"
             "  dcmview --demo\n"
             "  DCMVIEW_DICOMWEB_TOKEN=... dcmview https://pacs.example/dicom-web --study 1.2.3\n"
+            "  dcmview export scan.dcm --frame 3 --window 40,400 -o slice.png\n"
+            "  dcmview export cine.dcm --cine loop.webp   (see dcmview export --help)\n"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -328,6 +330,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from dcmview.batch import main as batch_main
 
         return batch_main(args[1:])
+    if args[:1] == ["export"]:
+        # A subcommand; a folder called "export" is viewed as ./export.
+        from dcmview._export_cli import main as export_main
+
+        return export_main(args[1:])
     parser = build_parser()
     try:
         ns = parser.parse_args(args)

@@ -303,6 +303,9 @@ class BaseClient:
     def _series(self) -> _Call[schemas.SeriesBody]:
         return _Call("GET", "/api/series", _json_parser(schemas.SeriesBody))
 
+    def _patients(self) -> _Call[schemas.PatientsBody]:
+        return _Call("GET", "/api/patients", _json_parser(schemas.PatientsBody))
+
     def _info(self, index: int) -> _Call[schemas.InfoBody]:
         path = f"/api/file/{_file_index(index)}/info"
         return _Call("GET", path, _json_parser(schemas.InfoBody))
@@ -336,8 +339,41 @@ class BaseClient:
         path = self._frame_path(index, frame) + "/pixel"
         return _Call("GET", path, _json_parser(schemas.PixelBody), params)
 
+    def _raw_pixel(self, index: int, frame: int, row: int, column: int) -> _Call[npt.NDArray[Any]]:
+        params = {"row": str(_index(row, "row")), "column": str(_index(column, "column"))}
+        path = self._frame_path(index, frame) + "/raw/pixel"
+        return _Call("GET", path, wire.decode_frame, params)
+
+    def _cine(
+        self,
+        index: int,
+        fmt: str,
+        fps: float | None,
+        window: WindowLike,
+        level: int | None,
+        max_size: int | None,
+        rois: bool,
+    ) -> _Call[bytes]:
+        params = {
+            "format": fmt,
+            **_window_params(window, "default"),
+            **_level_params(level, max_size),
+        }
+        if fps is not None:
+            params["fps"] = repr(float(fps))
+        if rois:
+            params["rois"] = "1"
+        return _Call("GET", f"/api/file/{_file_index(index)}/cine", _bytes, params)
+
     def _tags(self, index: int) -> _Call[list[schemas.TagNode]]:
         return _Call("GET", f"/api/file/{_file_index(index)}/tags", _json_parser(list))
+
+    def _tag(self, index: int, path: str, offset: int, limit: int | None) -> _Call[schemas.TagNode]:
+        params = {"path": path, "offset": str(_index(offset, "offset"))}
+        if limit is not None:
+            params["limit"] = str(limit)
+        url = f"/api/file/{_file_index(index)}/tags/select"
+        return _Call("GET", url, _json_parser(dict), params)
 
     def _references(self, index: int) -> _Call[schemas.ReferencesBody]:
         path = f"/api/file/{_file_index(index)}/references"
@@ -589,8 +625,12 @@ class Client(BaseClient):
         return _files_frame(self.files())
 
     def series(self) -> schemas.SeriesBody:
-        """``GET /api/series``: patients → studies → series → instances in stack order."""
+        """``GET /api/series``: series → stacks → frames with positions (predecessor shape)."""
         return self._run(self._series())
+
+    def patients(self) -> schemas.PatientsBody:
+        """``GET /api/patients``: patients → studies → series → instances in stack order."""
+        return self._run(self._patients())
 
     def info(self, index: int) -> schemas.InfoBody:
         """``GET /api/file/:i/info``: ``frame_count``, ``rows``, ``columns``, ``default_window``...
@@ -718,9 +758,66 @@ class Client(BaseClient):
         """
         return self._run(self._pixel(index, frame, row, column))
 
+    def raw_pixel(self, index: int, frame: int, row: int, column: int) -> npt.NDArray[Any]:
+        """``GET /api/file/:i/frame/:f/raw/pixel``: one pixel's stored samples, shape (1, 1[, 3]).
+
+        Raises
+        ------
+        InvalidInputError
+            `row` / `column` outside the frame.
+        """
+        return self._run(self._raw_pixel(index, frame, row, column))
+
+    def cine(
+        self,
+        index: int,
+        format: str = "webp",
+        *,
+        fps: float | None = None,
+        window: WindowLike = None,
+        level: int | None = None,
+        max_size: int | None = None,
+        rois: bool = False,
+    ) -> bytes:
+        """``GET /api/file/:i/cine``: the frames as an animation file (``Instance.export_cine``).
+
+        Parameters
+        ----------
+        index : int
+        format : str
+            ``"webp"``, ``"png"`` (APNG), ``"gif"`` or ``"mp4"`` (the server needs PyAV).
+        fps : float, optional
+            Frames per second (0.1 to 1000); the file's own rate by default.
+        window, level, max_size
+            As for :meth:`frame_png`.
+        rois : bool
+            Draw the file's ROIs (as edited on the server) in.
+        """
+        return self._run(self._cine(index, format, fps, window, level, max_size, rois))
+
     def tags(self, index: int) -> list[schemas.TagNode]:
         """``GET /api/file/:i/tags``: the header as ``{"tag", "vr", "keyword", "value"}`` nodes."""
         return self._run(self._tags(index))
+
+    def tag(
+        self, index: int, path: str, *, offset: int = 0, limit: int | None = None
+    ) -> schemas.TagNode:
+        """``GET /api/file/:i/tags/select``: one element by tag path, a page of its items.
+
+        Parameters
+        ----------
+        index : int
+        path : str
+            ``"(0010,0010)"``, or tags and item numbers: ``"(0040,A730)/0/(0040,A043)"``.
+        offset, limit : int
+            The page of a sequence's items (`limit` 1..256, 100 by default).
+
+        Raises
+        ------
+        InvalidInputError
+            A malformed path, or one that names nothing in the file.
+        """
+        return self._run(self._tag(index, path, offset, limit))
 
     def references(self, index: int) -> schemas.ReferencesBody:
         """``GET /api/file/:i/references``: what file i refers to, and what refers to it.
@@ -969,6 +1066,10 @@ class AsyncClient(BaseClient):
         """See :meth:`Client.series`."""
         return await self._run(self._series())
 
+    async def patients(self) -> schemas.PatientsBody:
+        """See :meth:`Client.patients`."""
+        return await self._run(self._patients())
+
     async def info(self, index: int) -> schemas.InfoBody:
         """See :meth:`Client.info`."""
         return await self._run(self._info(index))
@@ -1021,9 +1122,33 @@ class AsyncClient(BaseClient):
         """See :meth:`Client.pixel`."""
         return await self._run(self._pixel(index, frame, row, column))
 
+    async def raw_pixel(self, index: int, frame: int, row: int, column: int) -> npt.NDArray[Any]:
+        """See :meth:`Client.raw_pixel`."""
+        return await self._run(self._raw_pixel(index, frame, row, column))
+
+    async def cine(
+        self,
+        index: int,
+        format: str = "webp",
+        *,
+        fps: float | None = None,
+        window: WindowLike = None,
+        level: int | None = None,
+        max_size: int | None = None,
+        rois: bool = False,
+    ) -> bytes:
+        """See :meth:`Client.cine`."""
+        return await self._run(self._cine(index, format, fps, window, level, max_size, rois))
+
     async def tags(self, index: int) -> list[schemas.TagNode]:
         """See :meth:`Client.tags`."""
         return await self._run(self._tags(index))
+
+    async def tag(
+        self, index: int, path: str, *, offset: int = 0, limit: int | None = None
+    ) -> schemas.TagNode:
+        """See :meth:`Client.tag`."""
+        return await self._run(self._tag(index, path, offset, limit))
 
     async def references(self, index: int) -> schemas.ReferencesBody:
         """See :meth:`Client.references`."""

@@ -9,6 +9,13 @@ objects as they are (a RoiSet or DataFrame of annotations, filters) and works
 under an already running event loop (Jupyter): it never touches the caller's
 loop. The price is sharing the GIL with the caller; the codecs release it.
 
+In a notebook, ``view()`` shows the viewer inline once (an iframe and a link)
+and returns a :class:`ViewerHandle` whose repr is one line of text, so the
+handle as a cell's result does not show it a second time; ``handle.show()``
+shows it again. Behind JupyterHub or a JupyterLab with jupyter-server-proxy the
+iframe opens ``{base_url}proxy/{port}/`` on the notebook's own origin
+(:mod:`dcmview._notebook`; docs/notebook.md).
+
 Examples
 --------
 >>> from dcmview import view
@@ -19,13 +26,15 @@ Examples
 from __future__ import annotations
 
 import atexit
-import html
+import io
 import threading
+import urllib.parse
 import weakref
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from dcmview._console import Console
+from dcmview._notebook import ProxyPlan, iframe_html, in_colab, in_notebook, plan_proxy, probe
 from dcmview._runner import Options, Running, start
 
 if TYPE_CHECKING:
@@ -44,22 +53,32 @@ class ViewerHandle:
     Attributes
     ----------
     url : str
-        The viewer's address with the token in the fragment (``.../#token=...``).
+        The viewer's address for a browser, with the token in the fragment
+        (``.../#token=...``): through the notebook's proxy when there is one
+        (``/user/me/proxy/8123/#token=...``), else the same as `local_url`.
+    local_url : str
+        The direct address on this machine's loopback, with the token.
     base_url : str
-        The address without path or fragment, for :class:`dcmview.client.Client`.
+        The direct address without path or fragment, for :class:`dcmview.client.Client`.
     token : str or None
         The access token (None with ``no_token=True``).
+    proxy : str
+        How a browser reaches it: ``"direct"``, ``"jupyter"`` (jupyter-server-proxy)
+        or ``"colab"``.
     """
 
-    def __init__(self, running: Running) -> None:
+    def __init__(self, running: Running, url: str | None = None, proxy: str = "direct") -> None:
         self._running = running
-        self.url = running.url
+        self.local_url = running.url
+        self.url = url or running.url
         self.base_url = running.base_url
         self.token = running.token
+        self.proxy = proxy
         self._stopped = threading.Event()
         _live.add(self)
 
     def __repr__(self) -> str:
+        # Text, not HTML: view() has shown the viewer already (see the module docs).
         state = "running" if self.running else "stopped"
         return f"<ViewerHandle {self.base_url} {state}>"
 
@@ -116,15 +135,13 @@ class ViewerHandle:
     ) -> None:
         self.stop()
 
-    def _repr_html_(self) -> str:
-        # Jupyter shows the viewer inline; the token travels in the fragment,
-        # which the browser never sends to any server.
-        url = html.escape(self.url, quote=True)
-        return (
-            f'<iframe src="{url}" width="100%" height="640" style="border:0" '
-            f'title="dcmview"></iframe><div><a href="{url}" target="_blank" '
-            f'rel="noopener noreferrer">open dcmview in a new tab</a></div>'
-        )
+    def show(self, height: int = 640) -> None:
+        """Show the viewer inline in the notebook (again): an iframe and a link.
+
+        The token travels in the URL fragment, which the browser never sends
+        to any server (nor to the notebook's proxy).
+        """
+        _display_html(iframe_html(self.url, height))
 
 
 def view(
@@ -147,6 +164,7 @@ def view(
     quiet: bool = False,
     mask: bool = False,
     redactions: Any = None,
+    proxy: bool | str | None = None,
 ) -> ViewerHandle:
     """Start the viewer on DICOM files or folders.
 
@@ -182,18 +200,28 @@ def view(
     demo : bool, default False
         Add the built-in sample study.
     quiet : bool, default False
-        Do not print the start-up lines.
+        Print nothing (the inline viewer itself still shows in a notebook).
     mask : bool, default False
         Replace identifying values and file paths in everything the viewer shows
         (docs/security.md: display masking, not de-identification).
     redactions : path, RoiSet or pandas.DataFrame, optional
         Boxes whose pixels the server removes from every image, in the
         annotations' EMBED format.
+    proxy : bool, str or None
+        How the notebook's browser reaches the viewer. None (default): detect a
+        Jupyter Server with jupyter-server-proxy (JupyterHub, JupyterLab) or
+        Colab; False: directly (``127.0.0.1:PORT``); True: through
+        jupyter-server-proxy at the detected base URL; a string: the notebook
+        server's URL as the browser sees it (``https://hub.example.org/user/me/``,
+        whose host name is then accepted) or its base path (``/user/me/``), or
+        ``"colab"``. See docs/notebook.md.
 
     Returns
     -------
     ViewerHandle
-        Running (``block=False``) or already stopped (``block=True``).
+        Running (``block=False``) or already stopped (``block=True``). In a
+        notebook the viewer is shown inline once, by this call; the handle's
+        repr is text.
 
     Raises
     ------
@@ -210,17 +238,21 @@ def view(
 
     Each is raised before anything is started.
     """
-    import io
     import os
 
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
+    notebook = in_notebook()
+    if (proxy == "colab" or (proxy is None and in_colab())) and port == 0 and not unix_socket:
+        # Colab's proxy address names the port: choose it before the server binds.
+        port = _free_port(host)
+    plan = None if unix_socket else plan_proxy(proxy, colab_port=port or None)
     opts = Options(
         paths=[os.fspath(p) for p in paths],
         port=port,
         host=host,
         unix_socket=unix_socket,
-        browser=browser and not _in_notebook(),
+        browser=browser and not notebook,
         token=token,
         no_token=no_token,
         timeout=timeout,
@@ -229,16 +261,28 @@ def view(
         annotations=annotations,
         mask=mask,
         redactions=redactions,
-        allow_hosts=list(allow_hosts),
+        # The proxy forwards the browser's Host: the hub's or lab's name, learned above.
+        allow_hosts=[*allow_hosts, *(plan.hosts if plan else [])],
         demo=demo,
+        announce=False,
     )
     if cache_budget is not None:
         opts.cache_budget = int(cache_budget)
-    console = Console(False, out=io.StringIO() if quiet else None)
+    sink = io.StringIO() if quiet else None
+    console = Console(False, out=sink, err=sink)
     running = start(opts, console, in_thread=True)
-    handle = ViewerHandle(running)
-    if _in_notebook():
-        _display(handle)
+    bound = urllib.parse.urlsplit(running.base_url).port
+    if plan is not None and bound is not None and not plan.explicit and not probe(plan, bound):
+        console.say(
+            "the notebook server has no jupyter-server-proxy: the inline viewer opens "
+            f"{running.base_url}, which only a browser on this machine reaches "
+            "(pip install 'dcmview[notebook]' where Jupyter runs, or see docs/notebook.md)"
+        )
+        plan = None
+    handle = _handle(running, plan, bound)
+    _announce(console, handle, bound, notebook=notebook, block=block)
+    if notebook:
+        handle.show()
     if block:
         try:
             handle.wait()
@@ -247,22 +291,47 @@ def view(
     return handle
 
 
-def _in_notebook() -> bool:
-    import sys
+def _handle(running: Running, plan: ProxyPlan | None, port: int | None) -> ViewerHandle:
+    if plan is None or port is None:
+        return ViewerHandle(running)
+    url = plan.url(port)
+    if running.token:
+        url += f"#token={running.token}"
+    return ViewerHandle(running, url, plan.kind)
 
-    ipython = sys.modules.get("IPython")
-    if ipython is None:
-        return False
-    shell = ipython.get_ipython()
-    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+def _announce(
+    console: Console, handle: ViewerHandle, port: int | None, *, notebook: bool, block: bool
+) -> None:
+    """The start lines: the URL, the SSH hint when direct, how to stop only when blocking."""
+    if handle.proxy == "direct" and port is not None:
+        console.say(
+            f"(on a remote server? run on your local machine: "
+            f"ssh -L {port}:localhost:{port} user@host)"
+        )
+    console.say(f"server running at {handle.url}")
+    if block:
+        # Without blocking, handle.stop() (or the end of the process) stops it.
+        console.say("interrupt the kernel to stop" if notebook else "press Ctrl+C to stop")
 
 
-def _display(handle: ViewerHandle) -> None:
+def _free_port(host: str) -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _display_html(markup: str) -> None:
+    import importlib
+
     try:
-        from IPython.display import display  # type: ignore[import-not-found]  # optional
+        # IPython is there whenever a notebook runs this; untyped, hence Any.
+        ipython_display: Any = importlib.import_module("IPython.display")
     except ImportError:  # pragma: no cover
         return
-    display(handle)
+    ipython_display.display(ipython_display.HTML(markup))
 
 
 @atexit.register

@@ -99,7 +99,7 @@ def test_health_files_series(client: Client, app) -> None:
     assert [f["index"] for f in files["files"]] == list(range(n))
     assert files["scan_complete"] is True
     assert files["skipped"] == len(files["discovery"])
-    series = client.series()
+    series = client.patients()
     indexes = sorted(
         ref["index"]
         for p in series["patients"]

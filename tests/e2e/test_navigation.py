@@ -247,11 +247,11 @@ def test_rows_of_two_tomosynthesis_files_read_differently(sized: Viewer, api: ht
 
 def test_arrow_keys_and_page_keys_walk_the_navigator(sized: Viewer, api: httpx.Client) -> None:
     page = sized.page
-    # The navigator's order is the server's /api/series order.
+    # The navigator's order is the server's /api/patients order.
     ct = find_file(api, "IM00001.dcm")
     study = next(
         s
-        for p in api.get("/api/series").json()["patients"]
+        for p in api.get("/api/patients").json()["patients"]
         for s in p["studies"]
         if any(e["series_instance_uid"] == ct["series_instance_uid"] for e in s["series"])
     )
@@ -288,7 +288,7 @@ def test_series_thumbnails_load_lazily(sized: Viewer, api: httpx.Client) -> None
         assert re.fullmatch(r"/api/file/\d+/frame/\d+", u.path)
         assert int(parse_qs(u.query)["max_size"][0]) <= 80
     # Only the series rows that came into view asked, not every series of the catalog.
-    patients = api.get("/api/series").json()["patients"]
+    patients = api.get("/api/patients").json()["patients"]
     series_total = sum(len(s["series"]) for p in patients for s in p["studies"])
     assert len(asked) < series_total
     img = page.locator('[data-testid="thumb"][data-loaded="1"] img').first

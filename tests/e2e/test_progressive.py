@@ -344,7 +344,7 @@ def test_the_viewer_stops_polling_once_the_scan_is_complete(viewer: Viewer) -> N
     # The navigator's thumbnails (max_size) load as their rows come into view: not polls.
     paths = [urlparse(u).path for u in viewer.requests[start:] if "max_size" not in u]
     assert "/api/files" not in paths
-    assert "/api/series" not in paths
+    assert "/api/patients" not in paths
     # Health only while nothing else answers, every 3 s at most.
     assert paths.count("/api/health") <= 3
     assert set(paths) <= {"/api/health"}

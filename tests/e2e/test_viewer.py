@@ -132,7 +132,7 @@ def test_wheel_walks_the_ct_series_in_slice_position_order(
     viewer: Viewer, api: httpx.Client
 ) -> None:
     ct = find_file(api, "series_002_AX_2.5mm/IM00001.dcm")
-    series = api.get("/api/series").json()
+    series = api.get("/api/patients").json()
     order = next(
         [i["index"] for i in s["instances"]]
         for p in series["patients"]

@@ -321,3 +321,41 @@ def test_reads_a_path_never(tmp_path):
     path = Path(get_testdata_file("CT_small.dcm", download=False))
     ds = pydicom.dcmread(path, stop_before_pixels=True)
     assert all(not n["tag"].startswith("(7FE0") for n in tag_tree(ds))
+
+
+def test_select_follows_a_tag_path_and_pages_items() -> None:
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence
+
+    from dcmview.sdk.errors import InvalidInputError
+    from dcmview.sdk.tags import select
+
+    ds = Dataset()
+    items = []
+    for n in range(5):
+        item = Dataset()
+        item.CodeValue = f"C{n}"
+        inner = Dataset()
+        inner.CodeMeaning = f"meaning {n}"
+        item.ConceptNameCodeSequence = Sequence([inner])
+        items.append(item)
+    ds.ContentSequence = Sequence(items)
+    ds.Modality = "SR"
+    assert select(ds, "(0008,0060)")["value"] == {"type": "string", "value": "SR"}
+    node = select(ds, "(0040,a730)/3/(0040,A043)/0/(0008,0104)")
+    assert node["keyword"] == "CodeMeaning"
+    assert node["value"]["value"] == "meaning 3"
+    page = select(ds, "(0040,A730)", offset=1, limit=2)["value"]
+    assert [i[0]["value"]["value"] for i in page["items"]] == ["C1", "C2"]
+    assert (page["truncated"], page["total"]) == (True, 5)
+    assert "truncated" not in select(ds, "(0040,A730)")["value"]
+    for path, kw, words in [
+        ("(0040,A730)/5/(0008,0100)", {}, "out of range"),
+        ("(0040,A730)/0", {}, "end with a tag"),
+        ("(0008,0060)", {"offset": 1}, "only to sequence"),
+        ("(0008,0060)", {"limit": 257}, "between 1 and 256"),
+        ("(0010,0010)", {}, "not found"),
+        ("0010,0010", {}, "(GGGG,EEEE)"),
+    ]:
+        with pytest.raises(InvalidInputError, match=words.replace("(", r"\(").replace(")", r"\)")):
+            select(ds, path, **kw)

@@ -29,14 +29,39 @@ def masked(corpus_ci: Path) -> Iterator[TestClient]:
         yield c
 
 
+#: Patient's Name, ID, Birth Date; Accession Number; Institution; Referring Physician.
+SELECTED = (
+    "(0010,0010)",
+    "(0010,0020)",
+    "(0010,0030)",
+    "(0008,0050)",
+    "(0008,0080)",
+    "(0008,0090)",
+)
+
+
 def _answers(client: TestClient) -> Iterator[tuple[str, str]]:
     """(route, text) of every JSON answer the viewer can be asked for, errors included."""
-    for route in ("/api/health", "/api/files", "/api/series", "/api/file/9999/info"):
+    for route in (
+        "/api/health",
+        "/api/files",
+        "/api/series",
+        "/api/patients",
+        "/api/file/9999/info",
+    ):
         yield route, client.get(route).text
     files = client.get("/api/files").json()["files"]
     for f in files:
         i = f["index"]
-        for tail in ("info", "tags", "references", "redactions", "frame/0/pixel?row=0&column=0"):
+        for tail in (
+            "info",
+            "tags",
+            "references",
+            "redactions",
+            "frame/0/pixel?row=0&column=0",
+            # The predecessor's element route: each identifying attribute on its own.
+            *(f"tags/select?path={tag}" for tag in SELECTED),
+        ):
             route = f"/api/file/{i}/{tail}"
             yield route, client.get(route).text
         # A frame that fails (broken files) answers an error message naming the file.
@@ -70,7 +95,7 @@ def test_masked_is_reported_and_labels_are_pseudonyms(masked: TestClient) -> Non
     # The same patient keeps the same pseudonym everywhere (structure kept).
     ids = {(f["patient_id"], f["patient_name"]) for f in body["files"]}
     assert len({pid for pid, _ in ids}) == len(ids)
-    tree = masked.get("/api/series").json()
+    tree = masked.get("/api/patients").json()
     assert {p["patient_id"] for p in tree["patients"]} <= {pid for pid, _ in ids}
 
 

@@ -103,6 +103,35 @@ def test_box_redacts_png_raw_and_readout_of_every_frame_in_scope_after_warm_up(r
     assert (_raw(http, i, 1) == before[1]).all()
 
 
+def test_the_raw_pixel_route_and_the_cine_export_are_redacted(rle) -> None:
+    # The predecessor's raw/pixel route and the cine download: redacted pixels never leave.
+    http, i = rle
+    _warm(http, i, 3)
+    cine_before = http.get(f"/api/file/{i}/cine", params={"format": "png"})
+    assert cine_before.status_code == 200
+    assert _put(http, i, [BOX], [[0, 2]]).status_code == 200
+    value = _raw(http, i, 0).min()
+    r = http.get(f"/api/file/{i}/frame/0/raw/pixel", params={"row": BOX[0], "column": BOX[1]})
+    assert r.status_code == 200, r.text
+    assert wire.decode_frame(r.headers, [r.content]).ravel().tolist() == [value]
+    cine = http.get(f"/api/file/{i}/cine", params={"format": "png"})
+    assert cine.status_code == 200
+    frames = []
+    with Image.open(io.BytesIO(cine.content)) as im:
+        for n in range(im.n_frames):
+            im.seek(n)
+            frames.append(np.asarray(im.convert("L")))
+    assert len(frames) == 3
+    for f in (0, 2):
+        region = _region(frames[f], BOX)
+        assert (region == region.flat[0]).all(), f"cine frame {f} shows pixels under the box"
+    # Frame 1 is out of scope, and the export changed with the box.
+    assert cine.content != cine_before.content
+    with Image.open(io.BytesIO(cine_before.content)) as im:
+        im.seek(1)
+        np.testing.assert_array_equal(frames[1], np.asarray(im.convert("L")))
+
+
 def test_moving_the_box_updates_every_answer(rle) -> None:
     http, i = rle
     before = _raw(http, i, 0).copy()

@@ -83,7 +83,7 @@ def test_catalog_answers_are_kept_once_the_scan_is_complete(
     from dcmview.server import routes
 
     built: list[str] = []
-    for name in ("_files", "_series"):
+    for name in ("_files", "_patients"):
         real = getattr(routes, name)
         monkeypatch.setattr(
             routes, name, lambda state, real=real, name=name: built.append(name) or real(state)
@@ -110,13 +110,13 @@ def test_catalog_answers_are_kept_once_the_scan_is_complete(
     assert again.content == first.content
     assert built.count("_files") == 3  # built once when complete, then served as kept
     for coding in ("gzip", "zstd", "identity"):
-        r = http.get("/api/series", headers={"Accept-Encoding": coding})
-        assert r.content == http.get("/api/series", headers={"Accept-Encoding": coding}).content
-    assert built.count("_series") == 3  # once per coding
+        r = http.get("/api/patients", headers={"Accept-Encoding": coding})
+        assert r.content == http.get("/api/patients", headers={"Accept-Encoding": coding}).content
+    assert built.count("_patients") == 3  # once per coding
 
 
-def test_series_groups_patient_study_series_in_stack_order(http, catalog_of) -> None:
-    body = http.get("/api/series").json()
+def test_patients_groups_patient_study_series_in_stack_order(http, catalog_of) -> None:
+    body = http.get("/api/patients").json()
     catalog = catalog_of(http)
     demo = next(p for p in body["patients"] if p["patient_id"] == "DEMO-0001")
     (study,) = demo["studies"]

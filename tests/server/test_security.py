@@ -11,6 +11,7 @@ API_ROUTES = [
     "/api/health",
     "/api/files",
     "/api/series",
+    "/api/patients",
     "/api/file/0/info",
     "/api/file/0/frame/0",
     "/api/file/0/frame/0/raw",

@@ -34,7 +34,7 @@ import io
 import operator
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 # pydicom's package before any of its submodules: importing pydicom by way of a
@@ -51,7 +51,7 @@ from dcmview.sdk._frameindex import (
     pixel_length,
     read_encapsulated,
 )
-from dcmview.sdk._types import AnyArray, StrPath
+from dcmview.sdk._types import AnyArray, ArrayU8, StrPath
 from dcmview.sdk.errors import (
     DcmviewError,
     FileReadError,
@@ -69,6 +69,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from dcmview.sdk.catalog import Catalog
     from dcmview.sdk.frame import Frame
     from dcmview.sdk.references import References
+    from dcmview.sdk.roi import Roi
+    from dcmview.sdk.window import WindowLike
 
 __all__ = ["MAX_FRAME_BYTES", "Instance", "open"]
 
@@ -329,6 +331,56 @@ class Instance:
             vr = px.vr or ("OW" if self.bits_allocated > 8 else "OB")
             options["pixel_data"] = (tag, vr, pixel_length(px, self._path, self._dataset))
         return tag_tree(self.dataset, **options)
+
+    def tag(self, path: str, *, offset: int = 0, limit: int | None = None) -> Any:
+        """Return one element's node by tag path, with a page of its sequence items.
+
+        See :func:`dcmview.sdk.tags.select` (``"(0040,A730)/0/(0040,A043)"``,
+        `offset`, `limit` 1..256); raises :class:`InvalidInputError` for a path
+        that names nothing.
+        """
+        from dcmview.sdk.tags import select
+
+        return select(self.dataset, path, offset=offset, limit=limit)
+
+    def export_cine(
+        self,
+        path: StrPath,
+        *,
+        window: WindowLike = None,
+        fps: float | None = None,
+        frames: Sequence[int] | None = None,
+        level: int = 0,
+        rois: Iterable[Roi] | None = None,
+        redactions: Iterable[Roi] | None = None,
+    ) -> list[ArrayU8]:
+        """Write the frames as animated WebP, PNG or GIF, or as MP4 (``dcmview[video]``).
+
+        The suffix of `path` picks the format; the frames are :meth:`Frame.render`'s
+        (`window`, `level`), `rois` drawn in, the pixels under `redactions` removed. See
+        :func:`dcmview.sdk.export.export_cine`,
+        which this calls, for the parameters, the formats and the errors.
+
+        Examples
+        --------
+        >>> import pydicom.examples, tempfile, os
+        >>> ct = open(pydicom.examples.get_path("ct"))
+        >>> out = os.path.join(tempfile.mkdtemp(), "ct.webp")
+        >>> len(ct.export_cine(out, window="lung", fps=5))
+        1
+        """
+        from dcmview.sdk.export import export_cine
+
+        return export_cine(
+            self,
+            path,
+            window=window,
+            fps=fps,
+            frames=frames,
+            level=level,
+            rois=rois,
+            redactions=redactions,
+        )
 
     # -- frames ------------------------------------------------------------
 

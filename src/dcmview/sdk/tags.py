@@ -43,7 +43,10 @@ from typing import TYPE_CHECKING, Any, Final
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
 
-__all__ = ["tag_tree"]
+__all__ = ["MAX_PAGE", "parse_tag_path", "select", "tag_tree"]
+
+#: The most sequence items one :func:`select` page holds (the predecessor's bound).
+MAX_PAGE: Final = 256
 
 _BINARY_VRS: Final = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "UN", "OB or OW", "US or OW"})
 _INT_VRS: Final = frozenset({"IS", "US", "SS", "UL", "SL", "SV", "UV", "US or SS"})
@@ -113,6 +116,156 @@ def tag_tree(
         tag, vr, length = pixel_data
         nodes.append(_node_head(None, tag, vr) | {"value": {"type": "binary", "length": length}})
     return nodes
+
+
+def parse_tag_path(path: str) -> list[int]:
+    """Parse ``(GGGG,EEEE)/N/(GGGG,EEEE)...`` into tags and item numbers, alternating.
+
+    Parameters
+    ----------
+    path : str
+        Tags as ``(GGGG,EEEE)`` (hexadecimal, either case) and 0-based sequence
+        item numbers, separated by ``/``, ending with a tag.
+
+    Returns
+    -------
+    list of int
+        Tag, item, tag, ... (an odd number of values).
+
+    Raises
+    ------
+    InvalidInputError
+        A malformed tag or item, or a path that ends with an item.
+
+    Examples
+    --------
+    >>> [hex(v) if v > 9 else v for v in parse_tag_path("(0040,A730)/0/(0040,a043)")]
+    ['0x40a730', 0, '0x40a043']
+    """
+    from dcmview.sdk.errors import InvalidInputError
+
+    parts = path.split("/")
+    if len(parts) % 2 == 0:
+        raise InvalidInputError(
+            f"invalid tag path {path!r}: it must alternate tag/item and end with a tag"
+        )
+    out: list[int] = []
+    for k, part in enumerate(parts):
+        if k % 2:
+            if not (part.isascii() and part.isdigit()) or len(part) > 9:
+                raise InvalidInputError(f"invalid sequence item {part!r} in tag path {path!r}")
+            out.append(int(part))
+            continue
+        text = part.strip()
+        group, comma, element = text[1:-1].partition(",")
+        if not (
+            text.startswith("(")
+            and text.endswith(")")
+            and comma
+            and len(group) == 4
+            and len(element) == 4
+            and all(c in "0123456789abcdefABCDEF" for c in group + element)
+        ):
+            raise InvalidInputError(
+                f"invalid tag {part!r} in tag path {path!r}; expected (GGGG,EEEE)"
+            )
+        out.append(int(group, 16) << 16 | int(element, 16))
+    return out
+
+
+def select(
+    dataset: Dataset,
+    path: str,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    max_values: int = 64,
+    max_depth: int = 16,
+    max_text: int = 4096,
+) -> JsonNode:
+    """Return the node of one data element, found by a tag path, with a page of its items.
+
+    Parameters
+    ----------
+    dataset : pydicom.dataset.Dataset
+        The data set (group 0002 is looked up in its ``file_meta``).
+    path : str
+        See :func:`parse_tag_path`: ``(0040,A730)/0/(0040,A043)`` is the Concept
+        Name Code Sequence in the first item of the Content Sequence.
+    offset : int
+        The first sequence item to include (sequences only).
+    limit : int, optional
+        Sequence items to include, 1 to :data:`MAX_PAGE` (default 100). The node
+        says ``"truncated": true`` and ``"total"`` when items were left out.
+    max_values, max_depth, max_text : int
+        As in :func:`tag_tree`, for the values inside.
+
+    Returns
+    -------
+    dict
+        One node as :func:`tag_tree` makes them.
+
+    Raises
+    ------
+    InvalidInputError
+        A malformed path, a tag that is absent, an item past the end of its
+        sequence, a tag inside something that is no sequence, an offset on a
+        value that is no sequence, or a limit outside 1..256.
+
+    Examples
+    --------
+    >>> import pydicom
+    >>> select(pydicom.examples.ct, "(0028,0010)")["value"]
+    {'type': 'number', 'value': 128}
+    """
+    from dcmview.sdk.errors import InvalidInputError
+
+    if limit is not None and not 1 <= limit <= MAX_PAGE:
+        raise InvalidInputError(
+            f"invalid query: limit must be between 1 and {MAX_PAGE}, got {limit}"
+        )
+    if offset < 0:
+        raise InvalidInputError(f"invalid query: offset must be >= 0, got {offset}")
+    steps = parse_tag_path(path)
+    ds: Any = dataset
+    for k in range(0, len(steps) - 1, 2):
+        tag, item = steps[k], steps[k + 1]
+        elem = _element(ds, tag, k == 0)
+        if elem.VR != "SQ":
+            raise InvalidInputError(f"tag {_tag_text(tag)} in {path!r} is not a sequence")
+        items = elem.value or []
+        if item >= len(items):
+            raise InvalidInputError(
+                f"sequence item {item} out of range for {_tag_text(tag)} ({len(items)} item(s))"
+            )
+        ds = items[item]
+    tag = steps[-1]
+    where = _element(ds, tag, len(steps) == 1)
+    owner = dataset.file_meta if len(steps) == 1 and tag >> 16 == 2 else ds
+    depth = len(steps) // 2
+    items_shown = limit if limit is not None else 100
+    limits = _Limits(items_shown, max_values, max_depth, max_text)
+    if where.VR != "SQ":
+        if offset:
+            raise InvalidInputError("invalid query: offset applies only to sequence values")
+        return _node(owner, tag, depth, limits)
+    items = list(where.value or [])
+    page = items[offset : offset + items_shown] if depth + 1 <= max_depth else []
+    value: JsonNode = {"type": "sequence", "items": [_nodes(i, depth + 1, limits) for i in page]}
+    if len(page) < len(items):
+        value |= {"truncated": True, "total": len(items)}
+    return _node_head(owner, tag, where.VR) | {"value": value}
+
+
+def _element(ds: Any, tag: int, top: bool) -> Any:
+    from dcmview.sdk.errors import InvalidInputError
+
+    holder = ds
+    if top and tag >> 16 == 2:
+        holder = getattr(ds, "file_meta", None)
+    if holder is None or tag not in holder:
+        raise InvalidInputError(f"tag {_tag_text(tag)} not found")
+    return holder[tag]
 
 
 class _Limits:

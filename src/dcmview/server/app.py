@@ -31,9 +31,11 @@ from dcmview import __version__
 from dcmview.sdk.cache import DEFAULT_BUDGET, ByteCache
 from dcmview.sdk.threads import thread_limit, usable_cores
 from dcmview.server.assets import ViewerFiles
+from dcmview.server.compat import ROUTES as COMPAT_ROUTES
 from dcmview.server.derived import ROUTES as DERIVED_ROUTES
 from dcmview.server.document import ROUTES as DOCUMENT_ROUTES
 from dcmview.server.errors import HttpError, exception_handlers
+from dcmview.server.exports import ROUTES as EXPORT_ROUTES
 from dcmview.server.frames import ROUTES as FRAME_ROUTES
 from dcmview.server.redactions import ROUTES as REDACTION_ROUTES
 from dcmview.server.routes import ROUTES
@@ -66,13 +68,16 @@ installation. Build it once from a source checkout:</p>
 
 #: Every API route, matched in order (the static viewer is mounted after them): the
 #: catalog, tags and annotations, the frames, the derived objects, the documents, the
-#: redactions.
+#: redactions, the predecessor's shapes (/api/series, tags/select, raw/pixel) and the cine
+#: export.
 API_ROUTES: tuple[BaseRoute, ...] = (
     *ROUTES,
     *FRAME_ROUTES,
     *DERIVED_ROUTES,
     *DOCUMENT_ROUTES,
     *REDACTION_ROUTES,
+    *COMPAT_ROUTES,
+    *EXPORT_ROUTES,
 )
 
 

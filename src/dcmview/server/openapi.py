@@ -185,8 +185,13 @@ def _document(version: str) -> dict[str, Any]:
             "The catalog (served while the scan runs)", _json(ref(schemas.FilesBody)), _ALWAYS
         ),
         "/api/series": _get(
-            "Patient > study > series > instances in stack order",
+            "Series > stacks > frames, each frame with its position (the predecessor's shape)",
             _json(ref(schemas.SeriesBody)),
+            _ALWAYS,
+        ),
+        "/api/patients": _get(
+            "Patient > study > series > instances in stack order (beyond)",
+            _json(ref(schemas.PatientsBody)),
             _ALWAYS,
         ),
         "/api/file/{index}/info": _get(
@@ -208,6 +213,11 @@ def _document(version: str) -> dict[str, Any]:
                     "preview",
                     {"enum": ["true", "false", "1", "0"]},
                     "the same image, not kept in the PNG cache (a window being dragged)",
+                ),
+                _query(
+                    "unit",
+                    {"type": "string"},
+                    "accepted and ignored, as by the predecessor (wc/ww are modality values)",
                 ),
             ],
         ),
@@ -234,6 +244,61 @@ def _document(version: str) -> dict[str, Any]:
                 _FRAME,
                 _query("row", {"type": "integer", "minimum": 0}, "0-based row", True),
                 _query("column", {"type": "integer", "minimum": 0}, "0-based column", True),
+            ],
+        ),
+        "/api/file/{index}/frame/{frame}/raw/pixel": _get(
+            "One pixel's samples as raw bytes (the predecessor's readout): X-Frame-* headers "
+            "with rows and columns 1",
+            {
+                "description": "the samples of one pixel",
+                "content": {"application/octet-stream": {"schema": binary}},
+            },
+            _PIXELS,
+            parameters=[
+                _INDEX,
+                _FRAME,
+                _query("row", {"type": "integer", "minimum": 0}, "0-based row", True),
+                _query("column", {"type": "integer", "minimum": 0}, "0-based column", True),
+            ],
+        ),
+        "/api/file/{index}/tags/select": _get(
+            "One element by tag path, with a page of its sequence items",
+            _json({"$ref": "#/components/schemas/TagNode"}),
+            (*_FILE, 500),
+            parameters=[
+                _INDEX,
+                _query(
+                    "path",
+                    {"type": "string"},
+                    "(GGGG,EEEE), or tags and 0-based item numbers joined by /: "
+                    "(0040,A730)/0/(0040,A043)",
+                    True,
+                ),
+                _query("offset", {"type": "integer", "minimum": 0}, "first sequence item"),
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": 256}, "items (100)"),
+            ],
+        ),
+        "/api/file/{index}/cine": _get(
+            "The frames as an animation file for download (beyond): Instance.export_cine",
+            {
+                "description": "the file (Content-Disposition: attachment)",
+                "content": {
+                    t: {"schema": binary}
+                    for t in ("image/webp", "image/apng", "image/gif", "video/mp4")
+                },
+            },
+            _PIXELS,
+            parameters=[
+                _INDEX,
+                _query("format", {"enum": ["webp", "png", "gif", "mp4"]}, "default webp"),
+                _query(
+                    "fps",
+                    {"type": "number", "minimum": 0.1, "maximum": 1000},
+                    "default: the file's",
+                ),
+                _query("rois", {"enum": ["0", "1", "true", "false"]}, "draw the file's ROIs in"),
+                *window_params,
+                *level_params,
             ],
         ),
         "/api/file/{index}/tags": _get(

@@ -32,7 +32,7 @@ __all__ = [
     "frame_boxes",
     "mask_headers",
     "mask_paths",
-    "mask_series",
+    "mask_patients",
     "mask_text",
     "redactions_changed",
     "tag_tree",
@@ -77,8 +77,8 @@ def mask_paths(state: ServerState, body: T) -> T:
     return walk(body)  # type: ignore[no-any-return]  # same shape, masked text
 
 
-def mask_series(state: ServerState, body: schemas.SeriesBody) -> schemas.SeriesBody:
-    """The ``/api/series`` tree with patient, study and series text masked under ``--mask``."""
+def mask_patients(state: ServerState, body: schemas.PatientsBody) -> schemas.PatientsBody:
+    """The ``/api/patients`` tree with patient, study and series text masked under ``--mask``."""
     masker = state.masker
     if masker is None:
         return body

@@ -221,12 +221,12 @@ def _files(state: ServerState) -> schemas.FilesBody:
     return body
 
 
-async def series(request: Request) -> Response:
-    """``GET /api/series``: patient → study → series → instances in stack order."""
-    return await _catalog_json(request, "series", lambda: _series(_state(request)))
+async def patients(request: Request) -> Response:
+    """``GET /api/patients``: patient → study → series → instances in stack order."""
+    return await _catalog_json(request, "patients", lambda: _patients(_state(request)))
 
 
-def _series(state: ServerState) -> schemas.SeriesBody:
+def _patients(state: ServerState) -> schemas.PatientsBody:
     catalog = state.catalog
     complete = catalog.complete
     patients: list[schemas.PatientNode] = []
@@ -271,7 +271,7 @@ def _series(state: ServerState) -> schemas.SeriesBody:
                 "studies": studies,
             }
         )
-    return privacy.mask_series(state, {"patients": patients, "scan_complete": complete})
+    return privacy.mask_patients(state, {"patients": patients, "scan_complete": complete})
 
 
 def _info(instance: Instance) -> schemas.InfoBody:
@@ -378,7 +378,7 @@ async def export_csv(request: Request) -> Response:
 ROUTES: Sequence[BaseRoute] = (
     Route("/api/health", health, methods=["GET"]),
     Route("/api/files", files, methods=["GET"]),
-    Route("/api/series", series, methods=["GET"]),
+    Route("/api/patients", patients, methods=["GET"]),
     Route("/api/file/{index}/info", info, methods=["GET"]),
     Route("/api/file/{index}/tags", tags, methods=["GET"]),
     Route("/api/file/{index}/annotations", file_annotations, methods=["GET", "PUT"]),

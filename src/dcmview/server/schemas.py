@@ -25,6 +25,7 @@ __all__ = [
     "InfoBody",
     "InstanceRef",
     "PatientNode",
+    "PatientsBody",
     "PixelBody",
     "ReferenceEntry",
     "ReferenceItem",
@@ -32,6 +33,10 @@ __all__ = [
     "ReferenceTarget",
     "ReferencesBody",
     "SeriesBody",
+    "SeriesStacksNode",
+    "StackFrameNode",
+    "StackNode",
+    "StackWarningNode",
     "SeriesNode",
     "StudyNode",
     "TagNode",
@@ -208,10 +213,60 @@ class PatientNode(TypedDict):
     studies: list[StudyNode]
 
 
-class SeriesBody(TypedDict):
-    """``GET /api/series``: patient → study → series → instances (*beyond* in shape)."""
+class PatientsBody(TypedDict):
+    """``GET /api/patients``: patient → study → series → instances (*beyond*)."""
 
     patients: list[PatientNode]
+    scan_complete: bool
+
+
+class StackFrameNode(TypedDict):
+    """One frame of a stack (the predecessor's shape)."""
+
+    virtual_index: int
+    file_index: int
+    frame_index: int
+    sop_instance_uid: str
+    instance_number: int | None
+    position_along_normal_mm: float | None
+
+
+class StackWarningNode(TypedDict):
+    """Something odd about a stack: ``missing_positions``, ``duplicate_positions``, ..."""
+
+    code: str
+    message: str
+    file_indices: list[int]
+
+
+class StackNode(TypedDict):
+    """One stack of a series: ``ordinary``, ``concatenation`` or ``wsi_pyramid_level``."""
+
+    id: str
+    kind: str
+    concatenation_uid: str | None
+    pyramid_uid: str | None
+    image_type_role: str | None
+    total_pixel_matrix_rows: int | None
+    total_pixel_matrix_columns: int | None
+    frames: list[StackFrameNode]
+    warnings: list[StackWarningNode]
+
+
+class SeriesStacksNode(TypedDict):
+    """One series with its stacks of frames (the predecessor's shape)."""
+
+    id: str
+    study_instance_uid: str
+    series_instance_uid: str
+    frame_of_reference_uids: list[str]
+    stacks: list[StackNode]
+
+
+class SeriesBody(TypedDict):
+    """``GET /api/series``: series → stacks → frames, the predecessor's shape."""
+
+    series: list[SeriesStacksNode]
     scan_complete: bool
 
 

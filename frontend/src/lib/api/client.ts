@@ -13,9 +13,18 @@ import type {
   FilesResponse,
   Health,
   PixelReadout,
-  SeriesResponse,
+  PatientsResponse,
   TagNode,
 } from "./types";
+
+/**
+ * Where the API is, from the page's path: beside the page. At `/` that is `/api/...`;
+ * behind a path prefix (Jupyter's `/user/me/proxy/8123/`) it is `/user/me/proxy/8123/api/...`,
+ * so the viewer works under any prefix a proxy serves it at.
+ */
+export function apiBase(pathname: string): string {
+  return pathname.replace(/\/[^/]*$/, "");
+}
 
 /** An HTTP error answer (`code` from the JSON body) or a network failure (status 0). */
 export class ApiError extends Error {
@@ -100,8 +109,8 @@ export class ApiClient {
     return this.json("/api/files");
   }
 
-  series(): Promise<SeriesResponse> {
-    return this.json("/api/series");
+  patients(): Promise<PatientsResponse> {
+    return this.json("/api/patients");
   }
 
   info(index: number): Promise<FileInfo> {
@@ -181,6 +190,16 @@ export class ApiClient {
   async thumbnail(index: number, frame: number, maxSize: number, signal?: AbortSignal): Promise<Blob> {
     const resp = await this.request(`/api/file/${index}/frame/${frame}?max_size=${maxSize}`, signal ? { signal } : {});
     return resp.blob();
+  }
+
+  /** GET /api/file/:i/cine: the frames as an animation file (Instance.export_cine). */
+  async cine(index: number, opts: { format: string; fps?: number; window?: WindowLevel | null; maxSize?: number; rois?: boolean }): Promise<Blob> {
+    const q = new URLSearchParams(pngWindowQuery(opts.window ?? null).slice(1));
+    q.set("format", opts.format);
+    if (opts.fps !== undefined) q.set("fps", String(opts.fps));
+    if (opts.maxSize !== undefined) q.set("max_size", String(opts.maxSize));
+    if (opts.rois) q.set("rois", "1");
+    return (await this.request(`/api/file/${index}/cine?${q.toString()}`)).blob();
   }
 
   async exportCsv(): Promise<Blob> {

@@ -126,7 +126,7 @@ export interface AnnotationsJson {
   roi_frames: number[][];
 }
 
-/** One instance of a series, in stack order (GET /api/series). */
+/** One instance of a series, in stack order (GET /api/patients). */
 export interface SeriesInstanceJson {
   index: number;
   frame_count: number;
@@ -155,7 +155,7 @@ export interface PatientJson {
   studies: StudyJson[];
 }
 
-export interface SeriesResponse {
+export interface PatientsResponse {
   patients: PatientJson[];
   scan_complete?: boolean;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { FileSummary, SeriesResponse } from "../api/types";
-import { allKeys, fileStack, fileStatus, isColourFile, filterCounts, flattenTree, neighbourFile, stackForFile, stackPosition, statusBadge, tabLabel, treeFromFiles, treeFromSeries } from "./catalog";
+import type { FileSummary, PatientsResponse } from "../api/types";
+import { allKeys, fileStack, fileStatus, isColourFile, filterCounts, flattenTree, neighbourFile, stackForFile, stackPosition, statusBadge, tabLabel, treeFromFiles, treeFromPatients } from "./catalog";
 
 function file(index: number, over: Partial<FileSummary> = {}): FileSummary {
   return {
@@ -26,7 +26,7 @@ function file(index: number, over: Partial<FileSummary> = {}): FileSummary {
 // Three slices of a CT series whose stack order (by position) differs from the index
 // order, plus a multi-frame tomosynthesis file in another series.
 const files = [file(0), file(1), file(2), file(3, { series_instance_uid: "9.9", modality: "MG", frame_count: 12, instance_number: "1" })];
-const series: SeriesResponse = {
+const series: PatientsResponse = {
   patients: [
     {
       patient_id: "P1",
@@ -49,7 +49,7 @@ const byIndex = new Map(files.map((f) => [f.index, f]));
 
 describe("stacks", () => {
   it("a series of single-frame files is one stack in the server's order", () => {
-    const tree = treeFromSeries(series, byIndex);
+    const tree = treeFromPatients(series, byIndex);
     const s = stackForFile(tree, 0, 1);
     expect(s.items).toEqual([
       { fileIndex: 2, frame: 0 },
@@ -62,7 +62,7 @@ describe("stacks", () => {
   });
 
   it("a multi-frame file is its own stack", () => {
-    const tree = treeFromSeries(series, byIndex);
+    const tree = treeFromPatients(series, byIndex);
     const s = stackForFile(tree, 3, 12);
     expect(s.key).toBe("file:3");
     expect(s.items).toHaveLength(12);
@@ -75,7 +75,7 @@ describe("stacks", () => {
   });
 });
 
-describe("treeFromFiles (stand-in while /api/series is unavailable)", () => {
+describe("treeFromFiles (stand-in while /api/patients is unavailable)", () => {
   it("groups by patient, study and series, ordering by InstanceNumber", () => {
     const shuffled = [files[2], files[0], files[3], files[1]].filter((f): f is FileSummary => f !== undefined);
     const tree = treeFromFiles(shuffled.map((f) => ({ ...f, instance_number: String(10 - f.index) })));
@@ -86,7 +86,7 @@ describe("treeFromFiles (stand-in while /api/series is unavailable)", () => {
 });
 
 describe("flattenTree", () => {
-  const tree = treeFromSeries(series, byIndex);
+  const tree = treeFromPatients(series, byIndex);
 
   it("shows only expanded levels", () => {
     expect(flattenTree(tree, new Set(), "").map((r) => r.kind)).toEqual(["patient"]);
@@ -113,10 +113,10 @@ describe("flattenTree", () => {
   });
 
   it("is fast enough to virtualize 10,000 instances", () => {
-    const many: SeriesResponse = {
+    const many: PatientsResponse = {
       patients: [{ patient_id: "P", studies: [{ study_instance_uid: "S", series: [{ series_instance_uid: "E", instances: Array.from({ length: 10_000 }, (_, i) => ({ index: i, frame_count: 1 })) }] }] }],
     };
-    const t = treeFromSeries(many, new Map());
+    const t = treeFromPatients(many, new Map());
     const rows = flattenTree(t, new Set([t[0]?.key ?? "", t[0]?.studies[0]?.key ?? "", t[0]?.studies[0]?.series[0]?.key ?? ""]), "");
     expect(rows).toHaveLength(10_003);
   });

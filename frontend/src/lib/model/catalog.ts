@@ -2,11 +2,11 @@
  * The navigator's patient → study → series → instance tree, its filtered flat rows
  * (for the virtualized list), and the stacks the viewport scrolls through.
  *
- * Stack order is the SDK's (`Series.instances`, exposed by GET /api/series); the
+ * Stack order is the SDK's (`Series.instances`, exposed by GET /api/patients); the
  * files-based grouping here is only a stand-in until that answer arrives, ordered by
  * InstanceNumber.
  */
-import type { FileSummary, SeriesResponse } from "../api/types";
+import type { FileSummary, PatientsResponse } from "../api/types";
 
 /** What can be shown of a file: its frames, a document (no pixels), or nothing. */
 export type FileStatus = "ok" | "document" | "unsupported" | "broken";
@@ -115,8 +115,8 @@ export function statusBadge(status: FileStatus): string {
   return status === "document" ? "doc" : status === "broken" ? "broken" : status === "unsupported" ? "unsupported" : "";
 }
 
-/** Build the tree from our GET /api/series answer (instances already in stack order). */
-export function treeFromSeries(resp: SeriesResponse, files: ReadonlyMap<number, FileSummary>): NavTree {
+/** Build the tree from our GET /api/patients answer (instances already in stack order). */
+export function treeFromPatients(resp: PatientsResponse, files: ReadonlyMap<number, FileSummary>): NavTree {
   return resp.patients.map((p, pi) => ({
     key: `p${pi}:${str(p.patient_id)}`,
     id: str(p.patient_id),

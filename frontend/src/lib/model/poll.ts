@@ -54,7 +54,7 @@ export interface CatalogSeen {
   loadMs: number;
 }
 
-/** Whether to reload /api/files and /api/series after a health probe while the scan runs. */
+/** Whether to reload /api/files and /api/patients after a health probe while the scan runs. */
 export function shouldReloadCatalog(probe: ScanProbe | null, seen: CatalogSeen): boolean {
   const minAge = CATALOG_LOAD_FACTOR * seen.loadMs;
   if (probe === null || probe.scanComplete === undefined) {

@@ -3,7 +3,7 @@
  * patient → study → series → instance tree with its filter and open nodes.
  */
 import type { FileSummary, SkippedPath } from "../api/types";
-import { allKeys, filterCounts, flattenTree, pathToFile, treeFromFiles, treeFromSeries, type NavRow, type NavTree } from "../model/catalog";
+import { allKeys, filterCounts, flattenTree, pathToFile, treeFromFiles, treeFromPatients, type NavRow, type NavTree } from "../model/catalog";
 import { client } from "./connection.svelte";
 
 class CatalogState {
@@ -34,11 +34,11 @@ function message(exc: unknown): string {
   return exc instanceof Error ? exc.message : String(exc);
 }
 
-/** Load /api/files and /api/series into `catalog`; false when the files could not be read. */
+/** Load /api/files and /api/patients into `catalog`; false when the files could not be read. */
 export async function loadCatalog(): Promise<boolean> {
   const api = client();
   if (!api) return false;
-  const seriesLoad = api.series().catch(() => null);
+  const seriesLoad = api.patients().catch(() => null);
   try {
     const resp = await api.files();
     const files = [...resp.files].sort((a, b) => a.index - b.index);
@@ -57,9 +57,9 @@ export async function loadCatalog(): Promise<boolean> {
   }
   let tree: NavTree | null = null;
   const series = await seriesLoad;
-  // An older server answers /api/series in another shape: then group the files ourselves.
+  // A server without /api/patients (the predecessor): group the files ourselves.
   if (series && Array.isArray(series.patients)) {
-    tree = treeFromSeries(series, catalog.byIndex);
+    tree = treeFromPatients(series, catalog.byIndex);
     catalog.seriesFromServer = true;
   }
   catalog.tree = tree ?? treeFromFiles(catalog.files);

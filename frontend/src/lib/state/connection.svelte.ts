@@ -2,7 +2,7 @@
  * The link to the server: the API client, whether the token was accepted, and whether
  * the server stopped or restarted (seen on every answer, and by polling health).
  */
-import { ApiClient, ApiError } from "../api/client";
+import { ApiClient, ApiError, apiBase } from "../api/client";
 import { Backoff, HEALTH_MAX_MS, HEALTH_MS, healthDue } from "../model/poll";
 
 class Connection {
@@ -33,7 +33,7 @@ export function connect(baseUrl: string, token: string | null): ApiClient | null
     conn.status = "no-token";
     return null;
   }
-  api = new ApiClient("", token, {
+  api = new ApiClient(apiBase(globalThis.location?.pathname ?? "/"), token, {
     onAnswer: () => {
       lastAnswer = performance.now();
     },

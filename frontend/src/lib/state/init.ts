@@ -4,6 +4,7 @@
  * server still scans, model/poll.ts says how often) and watch the server.
  */
 import { takeToken } from "../api/auth";
+import { apiBase } from "../api/client";
 import { Backoff, SCAN_POLL_MAX_MS, SCAN_POLL_MIN_MS, shouldReloadCatalog, type ScanProbe } from "../model/poll";
 import { catalog, loadCatalog, setLoadError } from "./catalog.svelte";
 import { setCineSource } from "./cine.svelte";
@@ -15,7 +16,7 @@ import { syncTabs } from "./tabs.svelte";
 export function init(): void {
   const { token, cleanUrl } = takeToken(location, sessionStorage);
   if (cleanUrl !== null) history.replaceState(history.state, "", cleanUrl);
-  const api = connect(`${location.protocol}//${location.host}`, token);
+  const api = connect(`${location.protocol}//${location.host}${apiBase(location.pathname)}`, token);
   if (!api) return;
   startFrames(api);
   setCineSource(cineSource);

@@ -22,7 +22,7 @@ function file(index: number, over: Partial<FileSummary> = {}): FileSummary {
   };
 }
 
-/** What loadCatalog() would leave after reading these files from a server without /api/series. */
+/** What loadCatalog() would leave after reading these files from a server without /api/patients. */
 function setCatalog(files: FileSummary[]): void {
   catalog.files = files;
   catalog.byIndex = new Map(files.map((f) => [f.index, f]));
