@@ -227,3 +227,23 @@ def test_semantic_context_kinds(client: Any, names: dict[str, int], name: str, k
     if kind == "rt_dose":
         assert context["legend"]["unit_label"] == "Gy"
         assert len(context["geometry"]["grid_frame_offsets"]) == 20
+
+
+def test_files_list_each_files_kind_and_links(client: Any, names: dict[str, int]) -> None:
+    files = {f["index"]: f for f in client.get("/api/files").json()["files"]}
+    ct, seg, dose = names[CT], names["SEG_binary_organs.dcm"], names["RTDOSE_plan.dcm"]
+    rts, gsps, mg = names["RTSTRUCT_organs.dcm"], names["GSPS_L_CC_findings.dcm"], names[MG]
+    kinds = {i: files[i]["kind"] for i in (ct, seg, dose, rts, gsps, names["PMAP_T1.dcm"])}
+    assert kinds == {
+        ct: "IMAGE",
+        seg: "SEG",
+        dose: "RTDOSE",
+        rts: "RTSTRUCT",
+        gsps: "GSPS",
+        names["PMAP_T1.dcm"]: "PMAP",
+    }
+    assert {seg, dose, rts, names["SEG_fractional_liver.dcm"]} <= set(files[ct]["referenced_by"])
+    assert files[ct]["refers_to"] == []
+    assert ct in files[seg]["refers_to"]
+    assert files[gsps]["refers_to"] == [mg] or mg in files[gsps]["refers_to"]
+    assert gsps in files[mg]["referenced_by"]

@@ -39,6 +39,7 @@ from starlette.routing import BaseRoute, Route
 from dcmview import __version__, wire
 from dcmview.sdk.cine import cine_rate
 from dcmview.sdk.errors import InvalidInputError, InvalidPathError, WindowError
+from dcmview.sdk.references import catalog_links, file_kind
 from dcmview.sdk.support import classify
 from dcmview.sdk.window import Window, WindowKeyword, voi_lut_function
 from dcmview.server import schemas
@@ -111,7 +112,12 @@ def _opt_str(value: int | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _summary(index: int, h: Header) -> schemas.FileSummary:
+_NO_LINKS: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
+
+
+def _summary(
+    index: int, h: Header, links: tuple[tuple[int, ...], tuple[int, ...]] = _NO_LINKS
+) -> schemas.FileSummary:
     default = None
     if h.window_center is not None and h.window_width is not None:
         default = {"center": h.window_center, "width": h.window_width}
@@ -150,6 +156,9 @@ def _summary(index: int, h: Header) -> schemas.FileSummary:
         "transfer_syntax_uid": h.transfer_syntax_uid,
         "default_window": cast("schemas.WindowBody | None", default),
         "cine_rate": cine_rate(h),
+        "kind": file_kind(h),
+        "refers_to": list(links[0]),
+        "referenced_by": list(links[1]),
     }
 
 
@@ -244,8 +253,9 @@ def _files(state: ServerState) -> schemas.FilesBody:
     complete = catalog.complete  # read first: the lists below are at least this complete
     headers = list(catalog.headers)
     skipped = list(catalog.skipped)
+    links = catalog_links(catalog)
     body: schemas.FilesBody = {
-        "files": [_summary(i, h) for i, h in enumerate(headers)],
+        "files": [_summary(i, h, links.get(i, _NO_LINKS)) for i, h in enumerate(headers)],
         "scan_complete": complete,
         "scanned": catalog.scanned,
         "skipped": len(skipped),

@@ -109,6 +109,11 @@ class FileSummary(TypedDict):
     transfer_syntax_uid: str
     default_window: WindowBody | None
     cine_rate: float | None  # beyond: frames per second (Cine Rate, Frame Time, ...)
+    # beyond: sdk.references.file_kind ("IMAGE", "SEG", "RTSTRUCT", "RTDOSE", "PMAP",
+    # "GSPS", "SR", ..., "OTHER") and sdk.references.catalog_links (file indexes)
+    kind: str
+    refers_to: list[int]
+    referenced_by: list[int]
 
 
 class DiscoveryEntry(TypedDict):
