@@ -215,7 +215,19 @@ def _segmentation(catalog: Catalog, index: int) -> dict[str, Any]:
             }
         )
     missing = seg.missing_sources()
-    if seg.by_geometry:
+    misfit = [
+        i
+        for i in sorted(resolved_files)
+        if (catalog.header(i).rows, catalog.header(i).columns) != (seg.rows, seg.columns)
+    ]
+    if misfit:
+        h = catalog.header(misfit[0])
+        eligible = False
+        why = (
+            f"the SEG's frames are {seg.rows}x{seg.columns} but its source file "
+            f"{misfit[0]} is {h.rows}x{h.columns}"
+        )
+    elif seg.by_geometry:
         eligible, why = True, "frames are placed by Frame of Reference and plane position"
     elif missing:
         eligible = False
