@@ -9,8 +9,13 @@ import type {
   AnnotationsJson,
   FileInfo,
   FilesResponse,
+  GraphicAnnotations,
   Health,
   PixelReadout,
+  ReferencesResponse,
+  RtContoursResponse,
+  SemanticContext,
+  ValueLegend,
   SeriesResponse,
   TagNode,
 } from "./types";
@@ -146,6 +151,40 @@ export class ApiClient {
       blob: await resp.blob(),
       window: windowFromPngHeaders(h.get("x-frame-window-applied"), h.get("x-frame-window-center"), h.get("x-frame-window-width")),
     };
+  }
+
+  references(index: number): Promise<ReferencesResponse> {
+    return this.json(`/api/file/${index}/references`);
+  }
+
+  semanticContext(index: number): Promise<SemanticContext> {
+    return this.json(`/api/file/${index}/semantic-context`);
+  }
+
+  /** The RGBA PNG of SEG file `seg` on an image frame (the SDK's segment colours). */
+  async segmentationOverlay(index: number, frame: number, seg: number, signal?: AbortSignal): Promise<Blob> {
+    return (await this.request(`/api/file/${index}/frame/${frame}/segmentation-overlay?seg=${seg}`, signal ? { signal } : {})).blob();
+  }
+
+  async doseOverlay(index: number, frame: number, dose: number, signal?: AbortSignal): Promise<Blob> {
+    return (await this.request(`/api/file/${index}/frame/${frame}/dose-overlay?dose=${dose}`, signal ? { signal } : {})).blob();
+  }
+
+  async parametricMapOverlay(index: number, frame: number, map: number, signal?: AbortSignal): Promise<Blob> {
+    return (await this.request(`/api/file/${index}/frame/${frame}/parametric-map-overlay?map=${map}`, signal ? { signal } : {})).blob();
+  }
+
+  valueLegend(index: number, frame: number, of: { dose: number } | { map: number }): Promise<ValueLegend> {
+    const q = "dose" in of ? `dose=${of.dose}` : `map=${of.map}`;
+    return this.json(`/api/file/${index}/frame/${frame}/value-legend?${q}`);
+  }
+
+  graphicAnnotations(index: number, frame: number, state: number): Promise<GraphicAnnotations> {
+    return this.json(`/api/file/${index}/frame/${frame}/graphic-annotations?state=${state}`);
+  }
+
+  rtContours(index: number, frame: number, structureSet: number): Promise<RtContoursResponse> {
+    return this.json(`/api/file/${index}/frame/${frame}/rt-contours?structure_set=${structureSet}`);
   }
 
   async exportCsv(): Promise<Blob> {
