@@ -9,32 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import importlib.util
 import os
-import sys
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
-from types import ModuleType
 
 import httpx
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.bench_tools import load
 
-
-def _load() -> ModuleType:
-    # benchmarks/ is a folder of scripts, not a package: load the module by path.
-    spec = importlib.util.spec_from_file_location("throttle", REPO / "benchmarks" / "throttle.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["throttle"] = module  # dataclasses look the module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-throttle = _load()
+throttle = load("throttle")
 PAYLOAD = os.urandom(2_000_000)
 
 

@@ -13,10 +13,9 @@ import pytest
 
 import dcmview.client
 from dcmview.client import AsyncClient, Client
-from dcmview.server.derived import ROUTES as DERIVED_ROUTES
-from dcmview.server.routes import ROUTES as BASE_ROUTES
+from dcmview.server.app import API_ROUTES
 
-ROUTES = [*BASE_ROUTES, *DERIVED_ROUTES]
+ROUTES = list(API_ROUTES)
 DOC = Path(__file__).resolve().parents[2] / "docs" / "http-api.md"
 
 

@@ -19,6 +19,7 @@ import pytest
 from pydicom.uid import JPEG2000Lossless, generate_uid
 
 import dcmview.sdk as sdk
+from tests.bench_tools import load
 from tests.dicom_factory import make_dataset, write
 from tests.e2e.helpers import (
     Server,
@@ -219,6 +220,47 @@ def test_stepping_a_big_file_shows_levels_and_the_readout_stays_full_resolution(
         assert v.errors == []
     finally:
         v.page.context.close()
+
+
+def test_over_a_slow_link_the_refinement_is_the_png_at_the_window(
+    browser: Any, big_server: Server
+) -> None:
+    # 50 Mbit/s each way and 20 ms one way: an SSH forward (benchmarks/throttle.py).
+    throttle = load("throttle")
+    port = urlparse(big_server.base_url).port
+    with throttle.throttled(port, throttle.Link(rate_mbit=50, delay_ms=20)) as proxy:
+        v = open_viewer(browser, big_server.url.replace(f":{port}/", f":{proxy.port}/"))
+        try:
+            with big_server.client() as api:
+                f = find_file(api, "big_dbt_j2k.dcm")
+                i = f["index"]
+                wait_shown(v, i, 0, level=None)
+                wait_shown(v, i, 0)
+                # The first look asked a level and told the server full resolution was next ...
+                asked = frame_requests(v, i, 0)
+                assert len(asked) == 1, asked
+                assert asked[0].get("then") == ["full"]
+                # ... and refined with the PNG at the file's window, not 16-bit samples.
+                pngs = [
+                    parse_qs(urlparse(u).query)
+                    for u in v.requests
+                    if urlparse(u).path == f"/api/file/{i}/frame/0"
+                ]
+                assert pngs == [{"wc": ["2048"], "ww": ["4096"]}], pngs
+                assert_matches_server(v, api, i, 0, "?wc=2048&ww=4096")
+                # The readout still reads the full-resolution stored value (from the server).
+                point_at_image(v, 0.52, 0.46)
+                v.page.wait_for_function(
+                    "() => /stored -?\\d/.test(document.querySelector("
+                    "'[data-testid=\"readout\"]')?.textContent ?? '')"
+                )
+                got = readout(v)
+                assert got is not None
+                row, column, stored = got
+                assert stored == int(sdk.open(f["path"]).frame(0).array()[row, column])
+            assert v.errors == []
+        finally:
+            v.page.context.close()
 
 
 # -- the ci corpus ------------------------------------------------------------------------

@@ -21,9 +21,8 @@ from pydicom.uid import JPEG2000Lossless, RLELossless
 
 from dcmview.sdk import support
 from dcmview.server import schemas
-from dcmview.server.derived import ROUTES as DERIVED_ROUTES
+from dcmview.server.app import API_ROUTES
 from dcmview.server.openapi import build_openapi
-from dcmview.server.routes import ROUTES as BASE_ROUTES
 from tests.dicom_factory import make_dataset, make_dicom, write
 from tests.reliability.budget import SCALE
 from tests.reliability.server import Server, running
@@ -38,7 +37,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     status_code_conformance,
 )
 
-ROUTES = [*BASE_ROUTES, *DERIVED_ROUTES]
+ROUTES = list(API_ROUTES)
 DOCUMENT = build_openapi()
 SCHEMA = schemathesis.openapi.from_dict(DOCUMENT)
 if not any(route.path == "/api/openapi.json" for route in ROUTES):

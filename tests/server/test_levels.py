@@ -170,6 +170,33 @@ def test_a_full_frame_in_the_cache_serves_levels_without_decoding(http, catalog_
     assert (png.headers["x-cache"], png.headers["x-cache-frame"]) == ("MISS", "HIT")
 
 
+@pytest.mark.parametrize("route", ["raw", "png"])
+def test_then_full_decodes_the_full_frame_after_a_level(http, catalog_of, route: str) -> None:
+    catalog = catalog_of(http)
+    i = index_of(catalog, "j2k.dcm")
+    frame = catalog[i].frame(1)
+    path = f"/api/file/{i}/frame/1" + ("/raw" if route == "raw" else "")
+    assert http.get(f"{path}?level=2", headers=IDENTITY).status_code == 200
+    assert not frame.is_cached()  # without the hint, a level decodes only the level
+    r = http.get(f"{path}?level=1&then=full", headers=IDENTITY)
+    assert r.headers["x-frame-level"] == "1"
+    # The test client runs the response's background task before it returns.
+    assert frame.is_cached()
+    full = http.get(f"/api/file/{i}/frame/1/raw", headers=IDENTITY)
+    assert full.headers["x-cache"] == "HIT"
+    np.testing.assert_array_equal(_samples(full), frame.array())
+
+
+def test_then_full_is_full_or_400(http, catalog_of) -> None:
+    i = index_of(catalog_of(http), "j2k.dcm")
+    r = http.get(f"/api/file/{i}/frame/0/raw?level=1&then=later")
+    assert r.status_code == 400
+    assert r.json()["code"] == "invalid_query"
+    assert "then must be 'full'" in r.json()["error"]
+    # At level 0 there is nothing to guess: the answer is the frame.
+    assert http.get(f"/api/file/{i}/frame/0?then=full").status_code == 200
+
+
 def test_preview_renders_the_same_png_without_keeping_it(http, catalog_of) -> None:
     i = index_of(catalog_of(http), "native.dcm")
     preview = http.get(f"/api/file/{i}/frame/0?preview=true&wc=100&ww=500")
@@ -230,6 +257,7 @@ def test_openapi_documents_the_level_parameters(http) -> None:
         p["name"] for p in doc["paths"]["/api/file/{index}/frame/{frame}/raw"]["get"]["parameters"]
     }
     assert {"level", "max_size", "preview"} <= png
-    assert {"level", "max_size"} <= raw
+    assert {"level", "max_size", "then"} <= raw
+    assert "then" in png
     assert "cine_rate" in doc["components"]["schemas"]["InfoBody"]["properties"]
     assert "cine_rate" in doc["components"]["schemas"]["FileSummary"]["properties"]

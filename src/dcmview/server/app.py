@@ -33,6 +33,7 @@ from dcmview.sdk.threads import thread_limit, usable_cores
 from dcmview.server.assets import ViewerFiles
 from dcmview.server.derived import ROUTES as DERIVED_ROUTES
 from dcmview.server.errors import HttpError, exception_handlers
+from dcmview.server.frames import ROUTES as FRAME_ROUTES
 from dcmview.server.routes import ROUTES
 from dcmview.server.security import Activity, SecurityMiddleware
 
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from dcmview.sdk.catalog import Catalog
     from dcmview.sdk.roi import RoiSet
 
-__all__ = ["STATIC_DIR", "DecodePool", "ServerState", "create_app", "warm_up"]
+__all__ = ["API_ROUTES", "STATIC_DIR", "DecodePool", "ServerState", "create_app", "warm_up"]
 
 T = TypeVar("T")
 
@@ -58,6 +59,11 @@ installation. Build it once from a source checkout:</p>
 <code>/api/</code> works without it; see docs/http-api.md.</p>
 </body></html>
 """
+
+
+#: Every API route, matched in order (the static viewer is mounted after them): the
+#: catalog, tags and annotations, the frames, the derived objects.
+API_ROUTES: tuple[BaseRoute, ...] = (*ROUTES, *FRAME_ROUTES, *DERIVED_ROUTES)
 
 
 class DecodePool:
@@ -83,6 +89,7 @@ class DecodePool:
         self.cores = usable_cores()
         self.workers = max(1, workers or self.cores)
         self.running = 0
+        self.speculating = False
         self._limiter: anyio.CapacityLimiter | None = None
 
     async def run(self, request: Request | None, fn: Callable[..., T], *args: Any) -> T:
@@ -106,6 +113,26 @@ class DecodePool:
                 return await anyio.to_thread.run_sync(_limited, threads, fn, *args)
             finally:
                 self.running -= 1
+
+    async def speculate(self, fn: Callable[..., object], *args: Any) -> None:
+        """Run ``fn(*args)`` for a request that has not come yet, when no such job runs.
+
+        The viewer's first image of a file is a reduced level; the full-resolution
+        refinement follows a moment later. Decoding it meanwhile (the cache is
+        single-flight, so the request waits for this job instead of decoding again)
+        hides most of the decode behind the first image's transfer. One such job at
+        a time: a user stepping through frames must not queue a decode per frame.
+        Its errors are dropped: the real request, if it comes, reports them.
+        """
+        if self.speculating:
+            return
+        self.speculating = True
+        try:
+            await self.run(None, fn, *args)
+        except Exception:
+            pass
+        finally:
+            self.speculating = False
 
 
 def _limited(threads: int, fn: Callable[..., T], *args: Any) -> T:
@@ -217,7 +244,7 @@ def create_app(
         activity=activity if activity is not None else Activity(),
         tunnel_host=tunnel_host,
     )
-    routes: list[BaseRoute] = [*ROUTES, *DERIVED_ROUTES]
+    routes: list[BaseRoute] = list(API_ROUTES)
     static = Path(static_dir) if static_dir is not None else STATIC_DIR
     if (static / "index.html").is_file():
         # StaticFiles (ViewerFiles' base) resolves every path inside `static` (no

@@ -170,6 +170,12 @@ def _document(version: str) -> dict[str, Any]:
             "pick the least-work level whose larger side is still at least this many "
             "pixels (beyond; not with level)",
         ),
+        _query(
+            "then",
+            {"enum": ["full"]},
+            "after answering a reduced level, decode the full frame into the cache: the "
+            "full-resolution request is expected next (beyond)",
+        ),
     ]
     binary = {"type": "string", "format": "binary"}
     png = {"description": "PNG (RGBA)", "content": {"image/png": {"schema": binary}}}

@@ -49,6 +49,8 @@ class ViewerBody(TypedDict):
 
     name: str
     version: str
+    build_target: str  # the platform and Python the server runs on: "linux-x86_64-cpython-3.11"
+    build_profile: str  # "release", or "dev" for a development version
 
 
 class HealthBody(TypedDict):

@@ -56,6 +56,8 @@ class ChunkedResponse(Response):
             await send(
                 {"type": "http.response.body", "body": body[start:end], "more_body": end < size}
             )
+        if self.background is not None:
+            await self.background()
 
 
 def choose_encoding(accept_encoding: str | None) -> str | None:

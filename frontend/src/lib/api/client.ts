@@ -3,6 +3,7 @@
  * dcmview.client.Client in camelCase. Every request carries the bearer token; every
  * response's X-Server-Instance is reported so the page notices a restarted server.
  */
+import { LinkMeter } from "../model/link";
 import { parseRawFrame, type RawFrame } from "../render/raw";
 import { pngWindowQuery, windowFromPngHeaders, type WindowLevel } from "../render/window";
 import type {
@@ -52,6 +53,8 @@ export interface ClientHooks {
 export class ApiClient {
   /** Ask for byte-plane raw bodies (our server only; they compress ~30 % smaller). */
   shuffle = false;
+  /** The link's speed, measured on the frame bodies this client reads. */
+  readonly link = new LinkMeter();
 
   constructor(
     private readonly base: string,
@@ -134,13 +137,30 @@ export class ApiClient {
    * `level` (0, full resolution, asks without the parameter, as any server understands).
    * The answer's X-Frame-Level says which level came: a server without levels sends 0.
    */
-  async frameRaw(index: number, frame: number, opts: { level?: number; signal?: AbortSignal } = {}): Promise<RawFrame> {
+  async frameRaw(
+    index: number,
+    frame: number,
+    opts: { level?: number; thenFull?: boolean; signal?: AbortSignal } = {},
+  ): Promise<RawFrame> {
     const q = new URLSearchParams();
     if (opts.level) q.set("level", String(opts.level));
+    // The full frame is asked next: the server may decode it while this level travels.
+    if (opts.level && opts.thenFull) q.set("then", "full");
     if (this.shuffle) q.set("shuffle", "bytes");
     const qs = q.toString();
     const resp = await this.request(`/api/file/${index}/frame/${frame}/raw${qs ? `?${qs}` : ""}`, opts.signal ? { signal: opts.signal } : {});
-    return parseRawFrame(resp.headers, await resp.arrayBuffer());
+    const body = await this.timed(resp, () => resp.arrayBuffer());
+    return parseRawFrame(resp.headers, body);
+  }
+
+  /** Read a frame body, recording its size on the wire and its transfer time in `link`. */
+  private async timed<T extends ArrayBuffer | Blob>(resp: Response, read: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    const body = await read();
+    const length = Number(resp.headers.get("content-length"));
+    const bytes = Number.isFinite(length) && length > 0 ? length : body instanceof Blob ? body.size : body.byteLength;
+    this.link.record(bytes, performance.now() - start);
+    return body;
   }
 
   /** The server-rendered PNG; `window` null = the server's default, "full" = full dynamic. */
@@ -148,7 +168,7 @@ export class ApiClient {
     const resp = await this.request(`/api/file/${index}/frame/${frame}${pngWindowQuery(window)}`, signal ? { signal } : {});
     const h = resp.headers;
     return {
-      blob: await resp.blob(),
+      blob: await this.timed(resp, () => resp.blob()),
       window: windowFromPngHeaders(h.get("x-frame-window-applied"), h.get("x-frame-window-center"), h.get("x-frame-window-width")),
     };
   }

@@ -33,6 +33,7 @@ interface Call {
   index: number;
   frame: number;
   level: number;
+  thenFull: boolean;
   signal: AbortSignal | undefined;
   resolve: (r: RawFrame) => void;
   reject: (e: unknown) => void;
@@ -42,9 +43,10 @@ interface Call {
 function fakeApi() {
   const calls: Call[] = [];
   const api = {
-    frameRaw(index: number, frame: number, opts: { level?: number; signal?: AbortSignal } = {}) {
+    link: { slow: false },
+    frameRaw(index: number, frame: number, opts: { level?: number; thenFull?: boolean; signal?: AbortSignal } = {}) {
       return new Promise<RawFrame>((resolve, reject) => {
-        const call: Call = { index, frame, level: opts.level ?? 0, signal: opts.signal, resolve, reject };
+        const call: Call = { index, frame, level: opts.level ?? 0, thenFull: opts.thenFull ?? false, signal: opts.signal, resolve, reject };
         opts.signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
         calls.push(call);
       });
@@ -171,6 +173,28 @@ describe("FrameStore", () => {
   });
 });
 
+describe("FrameStore first look", () => {
+  it("asks the server to decode the full frame after the first level of a file it opens", () => {
+    const { api, calls } = fakeApi();
+    const s = new FrameStore(api, 1e9, 10);
+    void s.load(3, 0, null, false, false, 2); // a prefetch: no guess
+    void s.load(0, 0, null, true, false, 2); // the first look at file 0
+    void s.load(0, 1, null, true, false, 2); // stepping on: no more guesses
+    void s.load(1, 0, null, true, false, 0); // full resolution asked at once: nothing to guess
+    void s.load(1, 1, null, true, false, 2);
+    const asked = calls.map((c) => `${c.index}:${c.frame}:${c.thenFull}`);
+    expect(asked.sort()).toEqual(["0:0:true", "0:1:false", "1:0:false", "1:1:false", "3:0:false"]);
+  });
+
+  it("says whether the link is slow from the client's meter", () => {
+    const { api } = fakeApi();
+    const s = new FrameStore(api, 1e9);
+    expect(s.slowLink).toBe(false);
+    (api as unknown as { link: { slow: boolean } }).link.slow = true;
+    expect(s.slowLink).toBe(true);
+  });
+});
+
 describe("ApiClient.frameRaw", () => {
   it("asks a level with ?level=n and reads the level headers", async () => {
     const urls: string[] = [];
@@ -198,6 +222,10 @@ describe("ApiClient.frameRaw", () => {
       api.shuffle = false;
       await api.frameRaw(4, 5).catch(() => undefined);
       expect(urls[1]).toBe("/api/file/4/frame/5/raw");
+      await api.frameRaw(4, 5, { level: 1, thenFull: true }).catch(() => undefined);
+      expect(urls[2]).toBe("/api/file/4/frame/5/raw?level=1&then=full");
+      await api.frameRaw(4, 5, { thenFull: true }).catch(() => undefined);
+      expect(urls[3]).toBe("/api/file/4/frame/5/raw"); // level 0: nothing to guess
     } finally {
       globalThis.fetch = real;
     }

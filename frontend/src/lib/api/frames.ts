@@ -62,6 +62,8 @@ export class FrameStore {
   serverLevels: boolean | null = null;
   private pinned = new Set<string>();
   private listeners = new Set<(key: string) => void>();
+  /** Files asked for the frame on screen at least once. */
+  private opened = new Set<number>();
   /** Loads sent to the server, and those aborted (instrumentation). */
   readonly counts = { sent: 0, aborted: 0 };
 
@@ -93,6 +95,11 @@ export class FrameStore {
 
   has(key: string): boolean {
     return this.cache.has(key);
+  }
+
+  /** Whether the link to the server is measured slow (an SSH forward, not loopback). */
+  get slowLink(): boolean {
+    return this.api.link.slow;
   }
 
   /** Whether a file's frames can be asked at a reduced level. */
@@ -234,7 +241,10 @@ export class FrameStore {
       const key = levelKey(fileIndex, frame, n);
       const hit = this.get(key);
       if (hit) return Promise.resolve(hit);
-      return this.enqueue(key, (signal) => this.fetchRaw(fileIndex, frame, png, n, signal), urgent);
+      // The first look at a file: its full resolution is wanted right after this level.
+      const thenFull = urgent && n > 0 && !this.opened.has(fileIndex);
+      if (urgent) this.opened.add(fileIndex);
+      return this.enqueue(key, (signal) => this.fetchRaw(fileIndex, frame, png, n, signal, thenFull), urgent);
     }
     const key = frameKey(fileIndex, frame, png);
     const hit = this.get(key);
@@ -242,10 +252,17 @@ export class FrameStore {
     return this.enqueue(key, (signal) => this.fetchPng(fileIndex, frame, png, signal), urgent);
   }
 
-  private async fetchRaw(fileIndex: number, frame: number, png: PngWindow, level: number, signal: AbortSignal): Promise<Loaded> {
+  private async fetchRaw(
+    fileIndex: number,
+    frame: number,
+    png: PngWindow,
+    level: number,
+    signal: AbortSignal,
+    thenFull = false,
+  ): Promise<Loaded> {
     const key = levelKey(fileIndex, frame, level);
     try {
-      const raw = await this.api.frameRaw(fileIndex, frame, { level, signal });
+      const raw = await this.api.frameRaw(fileIndex, frame, { level, thenFull, signal });
       if (level > 0) {
         // A server without levels answers full resolution (no X-Frame-Level): keep it as that.
         if (raw.level === 0) this.serverLevels = false;

@@ -7,17 +7,19 @@
  * Progressive frames: a frame is first asked at the resolution level that fits the
  * viewport (model/levels.ts) and refined to full resolution when the user stops on it
  * (model/refine.ts); cine and the prefetch use fitting levels only. Whatever level is
- * drawn, the image's geometry is the full-resolution size (imageSize()).
+ * drawn, the image's geometry is the full-resolution size (imageSize()). Over a slow
+ * link the refinement is the server's PNG at the window in effect (refineWindow()).
  */
 import type { ApiClient } from "../api/client";
 import { FrameStore, frameKey, levelKey, type Loaded, type PngWindow } from "../api/frames";
 import type { StackItem } from "../model/catalog";
 import { framesInBudget, prefetchPlan } from "../model/cine";
 import { fitLevel, levelBytes } from "../model/levels";
-import { pngWindow } from "../model/preset";
+import { pngWindow, windowFor } from "../model/preset";
 import { RefineScheduler } from "../model/refine";
 import { needsServerWindow, type RawFrame } from "../render/raw";
 import { fitView, type Size } from "../render/transform";
+import type { WindowLevel } from "../render/window";
 import { catalog } from "./catalog.svelte";
 import { cine, type CineSource } from "./cine.svelte";
 import { tabs, type Tab } from "./tabs.svelte";
@@ -117,6 +119,23 @@ interface Want {
   good: boolean;
 }
 
+/**
+ * The window to refine `item` with a server PNG, or null to refine with raw samples.
+ * Over a slow link (an SSH forward) the full-resolution 16-bit samples are several
+ * times the size of the frame windowed to 8 bits and PNG-compressed: refine with the
+ * PNG at the window in effect (the exact numbers the level's samples are drawn with,
+ * so the image does not change but for its detail). A W/L drag draws the level's
+ * samples again and refines at the new window once it stops (refineKey() includes it);
+ * the readout asks the server (full resolution) when no full samples are cached.
+ */
+function refineWindow(tab: Tab, item: StackItem): WindowLevel | null {
+  const s = store;
+  if (!s?.slowLink || s.has(levelKey(item.fileIndex, item.frame, 0))) return null;
+  const best = s.finest(item.fileIndex, item.frame);
+  if (best?.kind !== "raw" || best.raw.level === 0 || best.raw.samplesPerPixel !== 1) return null;
+  return windowFor(tab, best);
+}
+
 function want(tab: Tab, item: StackItem, full: boolean): Want {
   const png = pngWindow(tab);
   const s = store;
@@ -126,6 +145,13 @@ function want(tab: Tab, item: StackItem, full: boolean): Want {
     const key = frameKey(item.fileIndex, item.frame, png);
     const best = s.get(key);
     return { best, key, level: 0, viaPng, png, good: best !== undefined };
+  }
+  const win = full ? refineWindow(tab, item) : null;
+  if (win) {
+    const key = frameKey(item.fileIndex, item.frame, win);
+    const refined = s.get(key);
+    const best = refined ?? s.finest(item.fileIndex, item.frame);
+    return { best, key, level: 0, viaPng: true, png: win, good: refined !== undefined };
   }
   const level = full ? 0 : fittingLevel(tab, item);
   const best = s.finest(item.fileIndex, item.frame);
@@ -153,7 +179,9 @@ export function ensureFrames(): Loaded | null {
   // Until the viewport is laid out the fitting level is unknown: asking now would ask
   // full resolution. The viewport's effect calls again when its size arrives.
   if (viewport.size.width <= 0 || viewport.size.height <= 0) return store.finest(item.fileIndex, item.frame) ?? null;
-  const pos = `${tab.key}|${item.fileIndex}:${item.frame}`;
+  // Over a slow link the refinement is a PNG at the window: a new window is a new
+  // refinement, due after the same pause (a W/L drag never asks a PNG per move).
+  const pos = `${tab.key}|${item.fileIndex}:${item.frame}` + (store.slowLink ? `|${tab.preset}|${JSON.stringify(tab.custom)}` : "");
   refiner.playing(cine.playing);
   // Zooming in past the drawn level's 1:1 needs the full samples now, not after a pause.
   const full = fullSize(item);
@@ -233,10 +261,24 @@ export function showFrame(hit: Loaded | null): void {
 /** Record that `shown` was drawn (the viewport calls this once per new key). */
 export function noteDrawn(shown: Loaded): void {
   stats.framesShown++;
-  if (shown.kind !== "raw") return;
+  if (shown.kind === "error") return;
   const id = shown.key.split(":").slice(0, 2).join(":");
   const list = stats.levels[id] ?? (Object.keys(stats.levels).length < 2000 ? (stats.levels[id] = []) : null);
-  list?.push(shown.raw.level);
+  // A server PNG is full resolution.
+  list?.push(shown.kind === "raw" ? shown.raw.level : 0);
+}
+
+/**
+ * The raw samples behind what is on screen: the frame's own when raw, else (a PNG that
+ * refined it over a slow link) the finest cached level's. A W/L drag starts from them.
+ */
+export function shownRaw(): RawFrame | null {
+  const s = display.shown;
+  if (s?.kind === "raw") return s.raw;
+  if (s?.kind !== "png" || !store) return null;
+  const [file, frame] = s.key.split(":").map(Number);
+  const best = file !== undefined && frame !== undefined ? store.finest(file, frame) : undefined;
+  return best?.kind === "raw" ? best.raw : null;
 }
 
 /** The level of what is on screen (0: full resolution, or a PNG). */

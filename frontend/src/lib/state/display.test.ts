@@ -52,7 +52,14 @@ interface Call {
 }
 
 const calls: Call[] = [];
+/** The PNGs asked: frame and window query. */
+const pngCalls: Array<{ frame: number; window: unknown; resolve: (p: { blob: Blob; window: unknown }) => void }> = [];
+const link = { slow: false };
 const api = {
+  link,
+  framePng(_index: number, frame: number, window: unknown) {
+    return new Promise((resolve) => pngCalls.push({ frame, window, resolve }));
+  },
   frameRaw(_index: number, frame: number, opts: { level?: number; signal?: AbortSignal } = {}) {
     return new Promise<RawFrame>((resolve, reject) => {
       opts.signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
@@ -202,5 +209,51 @@ describe("progressive frames", () => {
     // Full resolution goes first once a prefetch in flight frees a slot.
     await answer(4, 1);
     expect(asked().at(-1)).toBe("3@0");
+  });
+
+  it("over a slow link refines with the server's PNG at the window in effect, again after a W/L change", async () => {
+    link.slow = true;
+    const tab = tabs.current;
+    if (!tab) throw new Error("no tab");
+    // createImageBitmap is the browser's; here a stand-in of the full size.
+    vi.stubGlobal("createImageBitmap", () => Promise.resolve({ width: COLS, height: ROWS, close() {} }));
+    try {
+      setPos(30);
+      frame();
+      await flush();
+      await answer(30, 1);
+      expect(frame()?.key).toBe("0:30:L1");
+      vi.advanceTimersByTime(300);
+      frame();
+      await flush();
+      // Free the two slots the neighbours' prefetches hold (answering twice is a no-op).
+      for (const c of calls) if (!c.signal?.aborted) c.resolve(raw(c.level));
+      await flush();
+      // The level's own window (autoWindow here), as exact numbers: not 16-bit samples.
+      expect(pngCalls.map((c) => [c.frame, c.window])).toEqual([[30, { center: 500, width: 1000 }]]);
+      expect(calls.some((c) => c.frame === 30 && c.level === 0)).toBe(false);
+      pngCalls[0]?.resolve({ blob: new Blob([]), window: { center: 500, width: 1000 } });
+      await flush();
+      const shown = frame();
+      expect(shown?.kind).toBe("png");
+      expect(imageSize()).toEqual({ width: COLS, height: ROWS });
+      // A W/L drag draws the level's samples at once and asks no PNG until it stops.
+      tab.preset = "custom";
+      tab.custom = { center: 400, width: 800 };
+      expect(frame()?.key).toBe("0:30:L1");
+      vi.advanceTimersByTime(299);
+      frame();
+      await flush();
+      expect(pngCalls).toHaveLength(1);
+      vi.advanceTimersByTime(1);
+      frame();
+      await flush();
+      for (const c of calls) if (!c.signal?.aborted) c.resolve(raw(c.level));
+      await flush();
+      expect(pngCalls.map((c) => c.window)).toEqual([{ center: 500, width: 1000 }, { center: 400, width: 800 }]);
+    } finally {
+      vi.unstubAllGlobals();
+      link.slow = false;
+    }
   });
 });

@@ -4,7 +4,7 @@
  */
 import { windowFor } from "../model/preset";
 import { dragWindow, type WindowLevel } from "../render/window";
-import { display } from "./display.svelte";
+import { display, shownRaw } from "./display.svelte";
 import { tabs } from "./tabs.svelte";
 
 export function setPreset(id: string): void {
@@ -18,10 +18,10 @@ export function setPreset(id: string): void {
 export function dragWindowBy(start: WindowLevel, dx: number, dy: number): void {
   const tab = tabs.current;
   if (!tab) return;
-  const s = display.shown;
+  const raw = shownRaw();
   let span = 4096;
-  if (s?.kind === "raw") {
-    const full = windowFor({ preset: "full", custom: null }, s);
+  if (raw) {
+    const full = windowFor({ preset: "full", custom: null }, { kind: "raw", key: "", raw, bytes: 0 });
     span = full.width;
   }
   tab.preset = "custom";
