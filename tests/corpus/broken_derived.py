@@ -2,7 +2,7 @@
 
 Three binary SEGs of a disc on the UTF-8 MR slice of ``edge/`` (an image nothing else
 derives from, so the good derived objects' answers do not change), each broken one
-way (written under ``broken_derived/``, expect ``broken_derived``):
+way (written under ``derived_broken/``, expect ``broken_derived``):
 
 - ``SEG_missing_source.dcm``: every reference names an instance that is not in the
   corpus (a fresh UID): the SEG has no image to be drawn on;
@@ -27,7 +27,7 @@ from tests.corpus.builder import Corpus
 from tests.corpus.derived import _pin, _segment, _segmentation
 from tests.corpus.manifest import Record, manifest_row
 
-B = "broken_derived"
+B = "derived_broken"
 SOURCE = "edge/utf8_patient_name.dcm"
 EXPECT = "broken_derived"
 SEG_CLASS = "1.2.840.10008.5.1.4.1.1.66.4"

@@ -192,8 +192,8 @@ def test_broken_segs_give_a_message_and_the_image_still_shows(
 ) -> None:
     v = page_viewer
     mr = find_file(api, "edge/utf8_patient_name.dcm")
-    geometry = find_file(api, "broken_derived/SEG_wrong_geometry.dcm")
-    encoding = find_file(api, "broken_derived/SEG_broken_encoding.dcm")
+    geometry = find_file(api, "derived_broken/SEG_wrong_geometry.dcm")
+    encoding = find_file(api, "derived_broken/SEG_broken_encoding.dcm")
     open_file(v, mr)
     for broken, words in ((geometry, "does not fit this image"), (encoding, "cannot be decoded")):
         _toggle(v, broken["index"])
@@ -205,7 +205,7 @@ def test_broken_segs_give_a_message_and_the_image_still_shows(
     shot = np.asarray(Image.open(io.BytesIO(v.page.locator(".viewport canvas").first.screenshot())))
     assert shot[..., :3].max() > 50
 
-    missing = find_file(api, "broken_derived/SEG_missing_source.dcm")
+    missing = find_file(api, "derived_broken/SEG_missing_source.dcm")
     open_file(v, missing)
     self_message = v.page.wait_for_selector('[data-testid="overlay-self"] [role="alert"]')
     assert self_message is not None
