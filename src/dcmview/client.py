@@ -352,8 +352,12 @@ class BaseClient:
         path = f"/api/file/{_file_index(index)}/references"
         return _Call("GET", path, _json_parser(schemas.ReferencesBody))
 
-    def _segmentation_overlay(self, index: int, frame: int, seg: int | None) -> _Call[bytes]:
-        params = None if seg is None else {"seg": str(_file_index(seg))}
+    def _segmentation_overlay(
+        self, index: int, frame: int, seg: int | None, segments: Iterable[int] | None = None
+    ) -> _Call[bytes]:
+        params = {} if seg is None else {"seg": str(_file_index(seg))}
+        if segments is not None:
+            params["segments"] = ",".join(str(_index(n, "a Segment Number")) for n in segments)
         path = self._frame_path(index, frame) + "/segmentation-overlay"
         return _Call("GET", path, _bytes, params)
 
@@ -772,12 +776,20 @@ class Client(BaseClient):
         """
         return self._run(self._references(index))
 
-    def segmentation_overlay(self, index: int, frame: int = 0, *, seg: int | None = None) -> bytes:
+    def segmentation_overlay(
+        self,
+        index: int,
+        frame: int = 0,
+        *,
+        seg: int | None = None,
+        segments: Iterable[int] | None = None,
+    ) -> bytes:
         """``GET /api/file/:i/frame/:f/segmentation-overlay``: RGBA PNG bytes.
 
         The segmentations (SEG files of the catalog) on frame `frame` of image file
         `index`, as :func:`dcmview.sdk.seg_overlays.segmentation_overlay` draws them;
-        `seg`: only the SEG that is that file index.
+        `seg`: only the SEG that is that file index; `segments`: only those Segment
+        Numbers.
 
         Raises
         ------
@@ -785,7 +797,7 @@ class Client(BaseClient):
             No SEG has masks for the frame (or no such file); FrameIndexError for a
             frame out of range.
         """
-        return self._run(self._segmentation_overlay(index, frame, seg))
+        return self._run(self._segmentation_overlay(index, frame, seg, segments))
 
     def semantic_context(self, index: int) -> schemas.SemanticContextBody:
         """``GET /api/file/:i/semantic-context``: what a SEG, RT Dose, map or state means.
@@ -1083,10 +1095,15 @@ class AsyncClient(BaseClient):
         return await self._run(self._references(index))
 
     async def segmentation_overlay(
-        self, index: int, frame: int = 0, *, seg: int | None = None
+        self,
+        index: int,
+        frame: int = 0,
+        *,
+        seg: int | None = None,
+        segments: Iterable[int] | None = None,
     ) -> bytes:
         """See :meth:`Client.segmentation_overlay`."""
-        return await self._run(self._segmentation_overlay(index, frame, seg))
+        return await self._run(self._segmentation_overlay(index, frame, seg, segments))
 
     async def semantic_context(self, index: int) -> schemas.SemanticContextBody:
         """See :meth:`Client.semantic_context`."""

@@ -80,11 +80,16 @@ def _sampled(v: Viewer, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray,
     return canvas[inside], py[inside].astype(int), px[inside].astype(int)
 
 
-def _assert_seg_drawn(v: Viewer, image_path: str, seg_path: str) -> None:
+def _assert_seg_drawn(
+    v: Viewer, image_path: str, seg_path: str, hidden: tuple[int, ...] = ()
+) -> None:
     """The overlay canvas shows the SEG's segments in their colours on exactly its mask."""
     image = sdk.open(image_path)
     seg = read_segmentation(sdk.open(seg_path))
     mask = seg.mask(image, 0)  # (rows, columns, segments) on this image's pixels
+    for k, s in enumerate(seg.segments):
+        if s.number in hidden:
+            mask[..., k] = False
     assert mask.any(), "the chosen frame has no mask: pick another"
     got, rows, cols = _sampled(v, (image.rows, image.columns))
     want = mask[rows, cols]  # (n, segments)
@@ -118,7 +123,7 @@ def test_seg_is_drawn_on_its_mask_through_flip_and_frame_step(
     open_file(v, ct)
     v.page.wait_for_selector(f'[data-testid=overlay-item][data-object="{seg["index"]}"]')
     _toggle(v, seg["index"])
-    _wait_drawn(v, f"seg:{seg['index']}", ct["index"])
+    _wait_drawn(v, f"seg:{seg['index']}:{ct['index']}:0", ct["index"])
     _assert_seg_drawn(v, ct["path"], seg["path"])
     # segments listed with their colours
     v.page.wait_for_selector("text=liver")
@@ -136,9 +141,14 @@ def test_seg_is_drawn_on_its_mask_through_flip_and_frame_step(
     )
     nxt = int(v.page.get_attribute(".viewport", "data-file") or -1)
     wait_shown(v, nxt, 0)
-    _wait_drawn(v, f"seg:{seg['index']}", nxt)
+    _wait_drawn(v, f"seg:{seg['index']}:{nxt}:0", nxt)
     path = next(f["path"] for f in api.get("/api/files").json()["files"] if f["index"] == nxt)
     _assert_seg_drawn(v, path, seg["path"])
+
+    # one segment switched off: the others stay, on their pixels
+    v.page.click(f'[data-testid="segment-toggle-{seg["index"]}-1"]')
+    _wait_drawn(v, f"seg:{seg['index']}:{nxt}:0:-1", nxt)
+    _assert_seg_drawn(v, path, seg["path"], hidden=(1,))
 
     _toggle(v, seg["index"])  # off
     v.page.wait_for_selector('[data-testid=overlay-canvas][data-drawn=""]')
@@ -183,8 +193,36 @@ def test_dose_shows_a_legend_in_gray(page_viewer: Viewer, api: Any) -> None:
     text = legend.inner_text()
     assert "Gy" in text
     assert "60 Gy" in text
-    _wait_drawn(v, f"dose:{dose['index']}", ct["index"])
+    _wait_drawn(v, f"dose:{dose['index']}:{ct['index']}:0", ct["index"])
     assert _overlay_canvas(v)[..., 3].max() > 0
+    # the dose under the pointer, as the server computed it (3 significant digits)
+    values = np.frombuffer(
+        api.get(
+            f"/api/file/{ct['index']}/frame/0/dose-overlay/values?dose={dose['index']}"
+        ).content,
+        "<f4",
+    ).reshape(ct["rows"], ct["columns"])
+    row, column = np.unravel_index(np.nanargmax(values), values.shape)
+    view = view_state(v)
+    box = v.page.evaluate(
+        "() => { const r = document.querySelector('.viewport').getBoundingClientRect(); "
+        "return [r.left, r.top, r.width, r.height]; }"
+    )
+    assert view["rotation"] == 0
+    assert not view["flipH"]
+    assert not view["flipV"]
+    sx = box[2] / 2 + view["panX"] + view["zoom"] * (column + 0.5 - ct["columns"] / 2)
+    sy = box[3] / 2 + view["panY"] + view["zoom"] * (row + 0.5 - ct["rows"] / 2)
+    v.page.mouse.move(box[0] + sx, box[1] + sy)
+    at = v.page.wait_for_selector(f'[data-testid="overlay-value-{dose["index"]}"]')
+    assert at is not None
+    want = f"{float(np.float32(values[row, column])):.3g}"
+    v.page.wait_for_function(
+        f"() => document.querySelector('[data-testid=\"overlay-value-{dose['index']}\"]')"
+        f".textContent.includes('({row}, {column})')"
+    )
+    text = at.inner_text()
+    assert f"{float(want)} Gy" in text or f"{want} Gy" in text, (text, want)
 
 
 def test_broken_segs_give_a_message_and_the_image_still_shows(

@@ -247,3 +247,22 @@ def test_files_list_each_files_kind_and_links(client: Any, names: dict[str, int]
     assert ct in files[seg]["refers_to"]
     assert files[gsps]["refers_to"] == [mg] or mg in files[gsps]["refers_to"]
     assert gsps in files[mg]["referenced_by"]
+
+
+def test_segmentation_overlay_of_chosen_segments(
+    client: Any, derived_catalog: Catalog, names: dict[str, int]
+) -> None:
+    from dcmview.sdk.segmentation import read_segmentation
+
+    ct, seg = names[CT], names["SEG_binary_organs.dcm"]
+    mask = read_segmentation(derived_catalog[seg], derived_catalog).mask(derived_catalog[ct], 0)
+    shown = [k for k in range(mask.shape[2]) if mask[..., k].any()]
+    assert len(shown) >= 2
+    number = shown[0] + 1  # the corpus numbers its segments 1..n in order
+    url = f"/api/file/{ct}/frame/0/segmentation-overlay?seg={seg}&segments={number}"
+    rgba = _rgba(client.get(url).content)
+    np.testing.assert_array_equal(rgba[..., 3] > 0, mask[..., shown[0]])
+    none = _rgba(client.get(f"{url.split('&')[0]}&segments=").content)
+    assert not none[..., 3].any()
+    bad = client.get(f"{url.split('&')[0]}&segments=a,1")
+    assert (bad.status_code, bad.json()["code"]) == (400, "invalid_query")

@@ -7,7 +7,7 @@ the derived objects is file I/O and pixel work, so it runs off the event loop (t
 bitmaps and values in the decode pool, like a frame). :mod:`dcmview.server.app`
 mounts these beside :data:`dcmview.server.routes.ROUTES`.
 
-Cache keys: ``("seg-overlay", path, frame, segmentation)``, kept only once the
+Cache keys: ``("seg-overlay", path, frame, segmentation, segments)``, kept only once the
 scan is complete (a SEG found later would change the answer);
 ``("dose-overlay" | "dose-values" | "pmap-overlay" | "pmap-values", path, frame,
 object path)`` and ``("presentation-layer", path, frame)``, which depend on the
@@ -108,24 +108,43 @@ async def references(request: Request) -> Response:
     )
 
 
-async def segmentation_overlay(request: Request) -> Response:
-    """``GET /api/file/:i/frame/:f/segmentation-overlay[?seg=J]``: RGBA PNG of the SEGs on it.
+def _segments(request: Request) -> frozenset[int] | None:
+    """``segments=1,3``: Segment Numbers to draw (*beyond*); None when absent."""
+    text = request.query_params.get("segments")
+    if text is None:
+        return None
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not all(p.isascii() and p.isdigit() and len(p) <= 6 for p in parts):
+        raise InvalidInputError(
+            f"invalid query: segments must be Segment Numbers separated by commas, got {text!r}"
+        )
+    return frozenset(int(p) for p in parts)
 
-    ``i`` is the image, ``f`` its frame; ``seg`` keeps only the SEG that is file J.
+
+async def segmentation_overlay(request: Request) -> Response:
+    """``GET /api/file/:i/frame/:f/segmentation-overlay[?seg=J&segments=N,M]``: RGBA PNG.
+
+    ``i`` is the image, ``f`` its frame; ``seg`` keeps only the SEG that is file J,
+    ``segments`` only those Segment Numbers.
     """
     state = _state(request)
     index = _path_int(request, "index")
     frame = _path_int(request, "frame")
     seg = _non_negative(request, "seg")
+    segments = _segments(request)
     catalog = state.catalog
     path = catalog.header(index).path
-    key = ("seg-overlay", path, frame, seg)
+    chosen = None if segments is None else tuple(sorted(segments))
+    key = ("seg-overlay", path, frame, seg, chosen)
     body = state.cache.get(key)
     hit = "HIT"
     if body is None:
         hit = "MISS"
         body = await state.pool.run(
-            request, lambda: segmentation_overlay_png(catalog, index, frame, segmentation=seg)
+            request,
+            lambda: segmentation_overlay_png(
+                catalog, index, frame, segmentation=seg, segments=segments
+            ),
         )
         if catalog.complete:
             state.cache.put(key, body)

@@ -287,6 +287,11 @@ def _document(version: str) -> dict[str, Any]:
                     {"type": "integer", "minimum": 0},
                     "only the SEG that is this file index (beyond; all SEGs when absent)",
                 ),
+                _query(
+                    "segments",
+                    {"type": "string", "pattern": "^[0-9,]*$"},
+                    "only these Segment Numbers, comma-separated (beyond; all when absent)",
+                ),
             ],
         ),
         "/api/file/{index}/semantic-context": _get(

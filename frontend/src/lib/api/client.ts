@@ -181,17 +181,25 @@ export class ApiClient {
     return this.json(`/api/file/${index}/semantic-context`);
   }
 
-  /** The RGBA PNG of SEG file `seg` on an image frame (the SDK's segment colours). */
-  async segmentationOverlay(index: number, frame: number, seg: number, signal?: AbortSignal): Promise<Blob> {
-    return (await this.request(`/api/file/${index}/frame/${frame}/segmentation-overlay?seg=${seg}`, signal ? { signal } : {})).blob();
+  /** The RGBA PNG of SEG file `seg` on an image frame (the SDK's colours); `segments`: only those. */
+  async segmentationOverlay(index: number, frame: number, seg: number, segments?: readonly number[]): Promise<Blob> {
+    const only = segments ? `&segments=${segments.join(",")}` : "";
+    return (await this.request(`/api/file/${index}/frame/${frame}/segmentation-overlay?seg=${seg}${only}`)).blob();
   }
 
-  async doseOverlay(index: number, frame: number, dose: number, signal?: AbortSignal): Promise<Blob> {
-    return (await this.request(`/api/file/${index}/frame/${frame}/dose-overlay?dose=${dose}`, signal ? { signal } : {})).blob();
+  async doseOverlay(index: number, frame: number, dose: number): Promise<Blob> {
+    return (await this.request(`/api/file/${index}/frame/${frame}/dose-overlay?dose=${dose}`)).blob();
   }
 
-  async parametricMapOverlay(index: number, frame: number, map: number, signal?: AbortSignal): Promise<Blob> {
-    return (await this.request(`/api/file/${index}/frame/${frame}/parametric-map-overlay?map=${map}`, signal ? { signal } : {})).blob();
+  async parametricMapOverlay(index: number, frame: number, map: number): Promise<Blob> {
+    return (await this.request(`/api/file/${index}/frame/${frame}/parametric-map-overlay?map=${map}`)).blob();
+  }
+
+  /** Dose (Gy) or map values on the image frame's pixels, row-major (NaN where none). */
+  async overlayValues(index: number, frame: number, of: { dose: number } | { map: number }): Promise<Float32Array> {
+    const path = "dose" in of ? `dose-overlay/values?dose=${of.dose}` : `parametric-map-overlay/values?map=${of.map}`;
+    const buf = await (await this.request(`/api/file/${index}/frame/${frame}/${path}`)).arrayBuffer();
+    return new Float32Array(buf);
   }
 
   valueLegend(index: number, frame: number, of: { dose: number } | { map: number }): Promise<ValueLegend> {

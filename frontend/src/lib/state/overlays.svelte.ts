@@ -14,6 +14,8 @@ export interface Layer {
   bitmap?: ImageBitmap;
   contours?: ImageContour[];
   annotations?: GraphicAnnotations;
+  /** Dose / map values on the image's pixels, row-major (value under the cursor). */
+  values?: Float32Array;
   message?: string;
 }
 
@@ -30,6 +32,8 @@ class OverlayState {
   contexts = $state.raw<Record<number, SemanticContext | { failed: string }>>({});
   /** Image file index -> derived objects found by Frame of Reference (/references). */
   extra = $state.raw<Record<number, number[]>>({});
+  /** SEG file index -> Segment Numbers switched off. */
+  hiddenSegments = $state<Record<number, number[]>>({});
 }
 
 export const overlays = new OverlayState();
@@ -37,8 +41,23 @@ export const overlays = new OverlayState();
 const KEEP = 96; // layers kept; bitmaps beyond are closed (oldest first)
 const order: string[] = [];
 
-export function layerKey(object: number, image: number, frame: number): string {
-  return `${object}:${image}:${frame}`;
+/** The key of what `entry` draws on a frame (a SEG's key names its hidden segments). */
+export function layerKey(entry: Pick<DerivedEntry, "index" | "kind">, image: number, frame: number): string {
+  const hidden = entry.kind === "seg" ? (overlays.hiddenSegments[entry.index] ?? []) : [];
+  return `${entry.index}:${image}:${frame}${hidden.length ? `:-${hidden.join(",")}` : ""}`;
+}
+
+/** The Segment Numbers of a SEG from its semantic context (empty until it is loaded). */
+function segmentNumbers(seg: number): number[] {
+  const c = overlays.contexts[seg];
+  return c && "context" in c ? (c.context.segments ?? []).map((s) => s.number) : [];
+}
+
+export function toggleSegment(seg: number, number: number): void {
+  const hidden = new Set(overlays.hiddenSegments[seg] ?? []);
+  if (hidden.has(number)) hidden.delete(number);
+  else hidden.add(number);
+  overlays.hiddenSegments[seg] = [...hidden].sort((a, b) => a - b);
 }
 
 export function toggleOverlay(object: number, on?: boolean): void {
@@ -72,17 +91,26 @@ function failed(entry: DerivedEntry, exc: unknown): Layer {
   return { status: "error", message: overlayMessage(entry, "internal", String(exc)) };
 }
 
-async function fetchLayer(entry: DerivedEntry, image: number, frame: number): Promise<Layer> {
+/** Values are fetched beside the wash up to this many pixels (16 MiB of float32). */
+const MAX_VALUE_PIXELS = 4 * 1024 * 1024;
+
+async function fetchLayer(entry: DerivedEntry, image: number, frame: number, pixels: number): Promise<Layer> {
   const api = client();
   if (!api) return { status: "error", message: "not connected" };
   if (isBitmap(entry.kind)) {
+    const hidden = overlays.hiddenSegments[entry.index] ?? [];
+    const only = hidden.length ? segmentNumbers(entry.index).filter((n) => !hidden.includes(n)) : undefined;
     const blob =
       entry.kind === "seg"
-        ? await api.segmentationOverlay(image, frame, entry.index)
+        ? await api.segmentationOverlay(image, frame, entry.index, only)
         : entry.kind === "dose"
           ? await api.doseOverlay(image, frame, entry.index)
           : await api.parametricMapOverlay(image, frame, entry.index);
-    return { status: "ready", bitmap: await createImageBitmap(blob) };
+    const bitmap = await createImageBitmap(blob);
+    if (entry.kind === "seg" || pixels > MAX_VALUE_PIXELS) return { status: "ready", bitmap };
+    const of = entry.kind === "dose" ? { dose: entry.index } : { map: entry.index };
+    const values = await api.overlayValues(image, frame, of).catch(() => undefined);
+    return values ? { status: "ready", bitmap, values } : { status: "ready", bitmap };
   }
   if (entry.kind === "rtstruct") {
     const body = await api.rtContours(image, frame, entry.index);
@@ -93,14 +121,17 @@ async function fetchLayer(entry: DerivedEntry, image: number, frame: number): Pr
   return annotations.graphics.length || annotations.texts.length ? { status: "ready", annotations } : { status: "empty" };
 }
 
-/** Load what the switched-on `entries` draw on frame `frame` of image `image` (once each). */
-export function ensureLayers(image: number, frame: number, entries: readonly DerivedEntry[]): void {
+/**
+ * Load what the switched-on `entries` draw on frame `frame` of image `image` (once each);
+ * `pixels`: the image's size, to decide whether dose / map values come along.
+ */
+export function ensureLayers(image: number, frame: number, entries: readonly DerivedEntry[], pixels = 0): void {
   for (const entry of entries) {
     if (!overlays.enabled[entry.index]) continue;
-    const key = layerKey(entry.index, image, frame);
+    const key = layerKey(entry, image, frame);
     if (overlays.layers[key]) continue;
     put(key, { status: "loading" });
-    fetchLayer(entry, image, frame)
+    fetchLayer(entry, image, frame, pixels)
       .then((layer) => put(key, layer))
       .catch((exc: unknown) => put(key, failed(entry, exc)));
     if ((entry.kind === "dose" || entry.kind === "pmap") && !overlays.legends[entry.index]) ensureLegend(entry, image, frame);
