@@ -485,8 +485,8 @@ def catalog_links(catalog: Catalog) -> dict[int, tuple[tuple[int, ...], tuple[in
 
     Examples
     --------
-    >>> import dcmview.sdk as sdk
-    >>> catalog_links(sdk.scan([]))
+    >>> import dcmview.sdk as sdk, pydicom.examples
+    >>> catalog_links(sdk.scan(pydicom.examples.get_path("ct")))  # an image, no derived object
     {}
     """
     idx = _index(catalog)
