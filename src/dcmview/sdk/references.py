@@ -328,9 +328,14 @@ def _index(catalog: Catalog) -> _Index:
             continue
         try:
             ds = catalog[i].dataset
+            refs = outgoing(ds)
         except DcmviewError:  # unreadable since the scan: it refers to nothing now
             continue
-        derived[i] = (outgoing(ds), _text(ds.get("FrameOfReferenceUID")), h.sop_class_uid)
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            # pydicom parses sequences when they are walked: a corrupt one in one
+            # derived object must not take every listing of the catalog down with it.
+            continue
+        derived[i] = (refs, _text(ds.get("FrameOfReferenceUID")), h.sop_class_uid)
     index = _Index(len(headers), by_uid, derived)
     with _INDEX_LOCK:
         _INDEXES[catalog] = index
