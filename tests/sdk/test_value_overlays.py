@@ -116,3 +116,41 @@ def test_semantic_context_and_value_mapping(catalog: Catalog, names: dict[str, i
     vm = value_mapping(catalog, names["PMAP_T1.dcm"], 0)
     assert vm["stored_value_type"] == "float32"
     assert vm["real_world"][0]["transform"] == {"kind": "linear", "slope": 1.0, "intercept": 0.0}
+
+
+def test_catalog_links_and_file_kinds(catalog: Catalog, names: dict[str, int]) -> None:
+    from dcmview.sdk.references import catalog_links, file_kind, find_references
+
+    links = catalog_links(catalog)
+    ct, seg = names["IM00020.dcm"], names["SEG_binary_organs.dcm"]
+    refers_to, referenced_by = links[ct]
+    assert refers_to == ()
+    # by UID, the same objects find_references lists for the image
+    by_uid = {
+        r.index
+        for r in find_references(catalog, ct).referenced_by
+        if r.via != "FrameOfReferenceUID"
+    }
+    assert set(referenced_by) == by_uid
+    assert seg in referenced_by
+    assert ct in links[seg][0]
+    assert list(links[seg][0]) == sorted(links[seg][0])
+    kinds = {
+        n: file_kind(catalog.header(names[n]))
+        for n in (
+            "IM00020.dcm",
+            "SEG_binary_organs.dcm",
+            "RTDOSE_plan.dcm",
+            "RTSTRUCT_organs.dcm",
+            "GSPS_L_CC_findings.dcm",
+            "PMAP_T1.dcm",
+        )
+    }
+    assert kinds == {
+        "IM00020.dcm": "IMAGE",
+        "SEG_binary_organs.dcm": "SEG",
+        "RTDOSE_plan.dcm": "RTDOSE",
+        "RTSTRUCT_organs.dcm": "RTSTRUCT",
+        "GSPS_L_CC_findings.dcm": "GSPS",
+        "PMAP_T1.dcm": "PMAP",
+    }
