@@ -352,6 +352,10 @@ class BaseClient:
         path = f"/api/file/{_file_index(index)}/references"
         return _Call("GET", path, _json_parser(schemas.ReferencesBody))
 
+    def _document(self, index: int) -> _Call[schemas.DocumentBody]:
+        path = f"/api/file/{_file_index(index)}/document"
+        return _Call("GET", path, _json_parser(schemas.DocumentBody))
+
     def _segmentation_overlay(
         self, index: int, frame: int, seg: int | None, segments: Iterable[int] | None = None
     ) -> _Call[bytes]:
@@ -776,6 +780,21 @@ class Client(BaseClient):
         """
         return self._run(self._references(index))
 
+    def document(self, index: int) -> schemas.DocumentBody:
+        """``GET /api/file/:i/document``: the file as a document (an SR's content tree).
+
+        :meth:`dcmview.sdk.document.Document.to_json`: title, SOP Class, the SR's
+        completion and verification flags, and ``items`` (relationship, value type,
+        concept, value as text, children); an object without a Content Sequence
+        has no items.
+
+        Raises
+        ------
+        NotFoundError
+            No file has this index.
+        """
+        return self._run(self._document(index))
+
     def segmentation_overlay(
         self,
         index: int,
@@ -1093,6 +1112,10 @@ class AsyncClient(BaseClient):
     async def references(self, index: int) -> schemas.ReferencesBody:
         """See :meth:`Client.references`."""
         return await self._run(self._references(index))
+
+    async def document(self, index: int) -> schemas.DocumentBody:
+        """See :meth:`Client.document`."""
+        return await self._run(self._document(index))
 
     async def segmentation_overlay(
         self,

@@ -95,3 +95,39 @@ def test_async_twins_answer_the_same(
     body, png = asyncio.run(run())
     assert body == sync_client.references(seg)
     assert png == sync_client.segmentation_overlay(ct, 0, seg=seg)
+
+
+def test_document(sync_client: Client, catalog: Catalog, corpus_ci: Path) -> None:
+    # The route answers the SDK's document, for an object without pixels or any other.
+    names = _names(catalog)
+    gsps = names["GSPS_L_CC_findings.dcm"]
+    body = sync_client.document(gsps)
+    assert body["sop_class_uid"] == "1.2.840.10008.5.1.4.1.1.11.1"
+    assert body["items"] == []
+    image = sync_client.document(names["L_CC_explicit_le.dcm"])
+    assert image["sop_class_name"] == "Digital Mammography X-Ray Image Storage - For Presentation"
+    with pytest.raises(NotFoundError):
+        sync_client.document(len(catalog))
+
+
+def test_document_of_an_sr(corpus_ci: Path) -> None:
+    import warnings
+
+    catalog = scan(corpus_ci / "edge")
+    catalog.wait()
+    app = create_app(catalog, token=TOKEN)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+    sr = next(i for i, h in enumerate(catalog.headers) if h.modality == "SR")
+    with TestClient(app) as http, Client(URL, http=http) as c:
+        body = c.document(sr)
+    assert body["title"] == "Diagnostic imaging report"
+    assert [i["concept"] for i in body["items"]][:3] == ["History", "Finding", "Impression"]
+
+    async def twin() -> Any:
+        transport = httpx.ASGITransport(app=app)
+        async with AsyncClient(URL, http=httpx.AsyncClient(transport=transport)) as ac:
+            return await ac.document(sr)
+
+    assert asyncio.run(twin()) == body

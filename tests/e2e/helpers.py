@@ -118,9 +118,17 @@ class Viewer:
     requests: list[str]
 
 
-def open_viewer(browser: Browser, url: str, setup: Callable[[Page], None] | None = None) -> Viewer:
-    """Open the viewer at `url`; `setup` runs on the page first (e.g. to route requests)."""
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+def open_viewer(
+    browser: Browser,
+    url: str,
+    setup: Callable[[Page], None] | None = None,
+    size: ViewportSize | None = None,
+) -> Viewer:
+    """Open the viewer at `url` in a window of `size` (default VIEWPORT); `setup` runs first.
+
+    `setup` runs on the page before it loads (e.g. to route requests).
+    """
+    context = browser.new_context(viewport=size or VIEWPORT, accept_downloads=True)
     page = context.new_page()
     if setup is not None:
         setup(page)
@@ -213,26 +221,86 @@ def server_png(api: httpx.Client, index: int, frame: int, query: str = "") -> np
     return np.asarray(Image.open(io.BytesIO(resp.content)).convert("RGB")).astype(int)
 
 
+def overlay_mask(v: Viewer, shape: tuple[int, int], pane: str = ".viewport") -> np.ndarray:
+    """True where no overlay text or marker of `pane` (its ``div`` children) is drawn."""
+    boxes = v.page.evaluate(
+        """(sel) => { const vp = document.querySelector(sel).getBoundingClientRect();
+        return [...document.querySelectorAll(sel + ' > div')].map((e) => {
+          const r = e.getBoundingClientRect();
+          return [r.left - vp.left, r.top - vp.top, r.right - vp.left, r.bottom - vp.top];
+        }); }""",
+        pane,
+    )
+    keep = np.ones(shape, dtype=bool)
+    for x0, y0, x1, y1 in boxes:
+        top, left = max(0, int(y0) - 3), max(0, int(x0) - 3)
+        keep[top : max(0, int(y1) + 4), left : max(0, int(x1) + 4)] = False
+    return keep
+
+
+def area_reference(
+    want: np.ndarray, view: dict[str, Any], size: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """What an area-filtered draw of `want` shows on a screen of `size` (rows, columns).
+
+    Each screen pixel is the mean of the image pixels whose centres fall in its footprint
+    ``[x0, x1) × [y0, y1)`` (Pillow's BOX rule, computed exactly with an integral image).
+    Returns the reference (float, rows × columns × channels) and where it is defined (the
+    footprint lies inside the image). For an unrotated, unflipped view at ratio 1.
+    """
+    vh, vw = size
+    h, w = want.shape[:2]
+    x0, _ = screen_to_image(view, (h, w), size, np.arange(vw, dtype=float), 0.0)
+    x1, _ = screen_to_image(view, (h, w), size, np.arange(vw, dtype=float) + 1, 0.0)
+    _, y0 = screen_to_image(view, (h, w), size, 0.0, np.arange(vh, dtype=float))
+    _, y1 = screen_to_image(view, (h, w), size, 0.0, np.arange(vh, dtype=float) + 1)
+
+    def span(lo: np.ndarray, hi: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        return (
+            np.clip(np.ceil(lo - 0.5), 0, n).astype(int),
+            np.clip(np.ceil(hi - 0.5), 0, n).astype(int),
+        )
+
+    i0, i1 = span(x0, x1, w)
+    j0, j1 = span(y0, y1, h)
+    count = (j1 - j0)[:, None] * (i1 - i0)[None, :]
+    ref = np.zeros((vh, vw, want.shape[2]))
+    for c in range(want.shape[2]):
+        s = np.zeros((h + 1, w + 1))
+        s[1:, 1:] = want[..., c].astype(float).cumsum(0).cumsum(1)
+        total = s[j1][:, i1] - s[j1][:, i0] - s[j0][:, i1] + s[j0][:, i0]
+        ref[..., c] = total / np.maximum(count, 1)
+    inside = ((x0 >= 0) & (x1 <= w))[None, :] & ((y0 >= 0) & (y1 <= h))[:, None] & (count > 0)
+    return ref, inside
+
+
 def assert_matches_server(
     v: Viewer, api: httpx.Client, index: int, frame: int, query: str = ""
 ) -> None:
-    """Every safely sampled viewport pixel equals the server PNG within ±2.
+    """The viewport shows the server PNG: exactly at 1:1 and above, area-filtered below.
 
-    A screen pixel is compared when its center falls well inside an image pixel (not
-    within 15 % of a pixel edge, where nearest-neighbour sampling may pick either side)
-    and away from the corner overlay text.
+    At a zoom of 1 or more every safely sampled viewport pixel equals the server PNG
+    within ±2: a screen pixel is compared when its center falls well inside an image
+    pixel (not within 15 % of a pixel edge, where nearest-neighbour sampling may pick
+    either side) and away from the overlay text. Below 1:1 the viewer averages the image
+    pixels under each screen pixel (render/gl.ts), so the screen is compared with that
+    average of the server PNG (:func:`area_reference`).
     """
     want = server_png(api, index, frame, query)
     shot = viewport_pixels(v).astype(int)
     view = view_state(v)
     vh, vw = shot.shape[:2]
     ys, xs = np.mgrid[0:vh, 0:vw]
+    if view["zoom"] < 1:
+        assert_area_matches(v, want, shot, view)
+        return
     px, py = screen_to_image(view, want.shape[:2], (vh, vw), xs + 0.5, ys + 0.5)
     h, w = want.shape[:2]
     fx, fy = px % 1, py % 1
     mask = (px >= 0) & (py >= 0) & (px < w) & (py < h)
     mask &= (fx > 0.15) & (fx < 0.85) & (fy > 0.15) & (fy < 0.85)
     mask &= (xs > vw * 0.2) & (xs < vw * 0.8) & (ys > vh * 0.12) & (ys < vh * 0.88)
+    mask &= overlay_mask(v, (vh, vw))
     assert mask.sum() > 2000, "too few pixels to compare: is the image on screen?"
     got = shot[mask]
     ref = want[py[mask].astype(int), px[mask].astype(int)]
@@ -244,3 +312,46 @@ def assert_matches_server(
     )
     # And the picture is not trivially blank.
     assert got.std() > 5
+
+
+def assert_area_matches(
+    v: Viewer, want: np.ndarray, shot: np.ndarray, view: dict[str, Any], pane: str = ".viewport"
+) -> None:
+    """Below 1:1: the screen `shot` of `pane` is the area average of the server PNG `want`.
+
+    Flips are undone first: a mirrored screen of a flipped view is the unflipped view
+    with the pan mirrored.
+
+    WebGL2: nearly every pixel within ±2 (a texel centre on a footprint's edge may fall
+    either side in the shader's float32 arithmetic, so a few pixels may differ more).
+    The 2D-canvas fallback downscales with the browser's high-quality smoothing, close to
+    the area average but not the same rule: there the mean difference is what is held.
+    """
+    vh, vw = shot.shape[:2]
+    keep = overlay_mask(v, (vh, vw), pane)
+    if view["flipH"]:
+        shot, keep, view = (
+            shot[:, ::-1],
+            keep[:, ::-1],
+            {**view, "flipH": False, "panX": -view["panX"]},
+        )
+    if view["flipV"]:
+        view = {**view, "flipV": False, "panY": -view["panY"]}
+        shot, keep = shot[::-1], keep[::-1]
+    ref, inside = area_reference(want, view, (vh, vw))
+    ys, xs = np.mgrid[0:vh, 0:vw]
+    mask = inside & keep
+    mask &= (xs > vw * 0.05) & (xs < vw * 0.95) & (ys > vh * 0.05) & (ys < vh * 0.95)
+    assert mask.sum() > 2000, "too few pixels to compare: is the image on screen?"
+    diff = np.abs(shot[mask] - ref[mask]).max(axis=1)
+    share = float((diff <= 2).mean())
+    if v.page.get_attribute(pane, "data-renderer") == "canvas2d":
+        assert float(diff.mean()) < 1.5, f"mean difference {diff.mean():.2f}"
+        assert share >= 0.85, f"only {share:.2%} within 2"
+        return
+    assert share >= 0.995, (
+        f"only {share:.2%} of {len(diff)} pixels are within 2 of the area-filtered server PNG "
+        f"(mean difference {diff.mean():.2f}, max {diff.max():.0f})"
+    )
+    assert float(diff.mean()) < 0.6
+    assert shot[mask].std() > 5

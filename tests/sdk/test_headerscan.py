@@ -476,6 +476,44 @@ def test_truncated_pixel_data_is_listed(tmp_path):
     h = hs.read_header(str(tmp_path / "t.dcm"))
     assert isinstance(h, Header)
     assert h.has_pixels
+    # ... and notes that the value runs past the end of the file, as pydicom's reader does.
+    assert h.pixel_data_truncated
+    assert assert_same_as_pydicom(str(tmp_path / "t.dcm")).pixel_data_truncated
+    whole = hs.read_header(get_testdata_file("CT_small.dcm", download=False))
+    assert isinstance(whole, Header)
+    assert not whole.pixel_data_truncated
+
+
+@pytest.mark.corpus
+def test_truncated_encapsulated_pixel_data(tmp_path):
+    # A JPEG 2000 mammogram cut inside its last fragment: both readers see it.
+    src = next(r["abspath"] for r in manifest() if r["path"].endswith("L_CC_j2k_lossless.dcm"))
+    data = Path(src).read_bytes()
+    (tmp_path / "cut.dcm").write_bytes(data[: len(data) - 5000])
+    cut = assert_same_as_pydicom(str(tmp_path / "cut.dcm"))
+    assert isinstance(cut, HeaderRecord)
+    assert cut.pixel_data_truncated
+    # Cut exactly before the Sequence Delimitation Item: the end comes first.
+    (tmp_path / "nodelim.dcm").write_bytes(data[:-8])
+    assert hs.read_header(str(tmp_path / "nodelim.dcm")).pixel_data_truncated
+    # Whole, and whole with Data Set Trailing Padding after the delimiter.
+    assert not assert_same_as_pydicom(src).pixel_data_truncated
+    padded = data + b"\xfc\xff\xfc\xff" + b"OB\x00\x00" + (4).to_bytes(4, "little") + bytes(4)
+    (tmp_path / "padded.dcm").write_bytes(padded)
+    assert not hs.read_header(str(tmp_path / "padded.dcm")).pixel_data_truncated
+
+
+@pytest.mark.corpus
+def test_laterality_and_view_of_a_mammogram():
+    rows = {r["path"].rsplit("/", 1)[-1]: r["abspath"] for r in manifest()}
+    for name, want in {
+        "L_CC_explicit_le.dcm": ("L", "CC"),
+        "R_MLO_normal_j2k_lossless.dcm": ("R", "MLO"),
+        "DBT_L_CC_12f_j2k_lossless.dcm": ("L", "CC"),
+    }.items():
+        h = hs.read_header(rows[name])
+        assert isinstance(h, Header)
+        assert (h.image_laterality, h.view_position) == want, name
 
 
 def test_unreadable_file(tmp_path):

@@ -422,6 +422,11 @@ CORPUS_EXPECTED: dict[str, dict[str, object]] = {
     # The predecessor: unsupported, transfer_syntax.not_supported; decoded here.
     "mg/CORPUS-MG0001/20240117_MAMMO/L_CC_j2k_lossy.dcm": {"support_state": "renderable"},
     "mg/CORPUS-MG0001/20240117_MAMMO/L_CC_jpeg_extended_12bit.dcm": {"support_state": "renderable"},
+    # Beyond the predecessor (which calls it renderable): the file ends inside Pixel Data.
+    "edge/truncated_pixel_data.dcm": {
+        "support_state": "unsupported",
+        "support_reason": "pixel_data.truncated",
+    },
     # Derived objects (tests/corpus/derived.py).
     "derived/ct/RTDOSE_plan.dcm": {"object_kind": "radiation_therapy"},
     "derived/ct/RTSTRUCT_organs.dcm": {

@@ -144,9 +144,16 @@ def test_info(http, catalog_of) -> None:
     assert body["has_pixels"] is True
     # The window of the shared functional groups, not the (absent) top level.
     assert body["default_window"] == {"center": 1600.0, "width": 1600.0}
+    # What the viewer measures and orients with (sdk.calibration), from the shared groups.
+    assert body["pixel_spacing"] == [0.1, 0.1]
+    assert body["imager_pixel_spacing"] is None
+    assert body["image_orientation_patient"] == [0, 1, 0, 0, 0, -1]
+    assert body["patient_orientation"] is None
+    assert body["laterality"] == "L"
     sr = http.get(f"/api/file/{index_of(catalog, 'sr_no_pixels.dcm')}/info").json()
     assert sr["has_pixels"] is False
     assert sr["default_window"] is None
+    assert sr["pixel_spacing"] is sr["laterality"] is None
 
 
 def _png(r) -> np.ndarray:
@@ -597,8 +604,9 @@ def test_files_carry_the_sdk_classification(http, catalog_of) -> None:
     # Breast tomosynthesis: Pixel Spacing only in the shared functional groups.
     assert fields("DBT_L_CC.dcm")[:3] == ("enhanced_image", "renderable", None)
     assert fields("DBT_L_CC.dcm")[-1] == 1.0
-    # The header is whole, the pixel data is not: only decoding finds out (500).
-    assert fields("truncated.dcm")[1] == "renderable"
+    # The header is whole, the pixel data is not: the scan sees the file end before the
+    # value does (decoding it still answers 500).
+    assert fields("truncated.dcm")[1:3] == ("unsupported", "pixel_data.truncated")
 
 
 def test_info_carries_kind_and_support(http, catalog_of) -> None:

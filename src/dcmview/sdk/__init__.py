@@ -48,6 +48,7 @@ from dcmview.sdk.errors import (
 if TYPE_CHECKING:
     from dcmview.sdk.cache import ByteCache
     from dcmview.sdk.catalog import Catalog, ScanProgress, SkippedFile, scan
+    from dcmview.sdk.document import Document, DocumentItem, read_document
     from dcmview.sdk.dose import DoseGrid, DosePlane, read_dose
     from dcmview.sdk.frame import Frame
     from dcmview.sdk.geometry import Plane, Volume
@@ -76,6 +77,9 @@ _LAZY: dict[str, str] = {
     "SkippedFile": "catalog",
     "Study": "grouping",
     "scan": "catalog",
+    "Document": "document",
+    "DocumentItem": "document",
+    "read_document": "document",
     "DoseGrid": "dose",
     "DosePlane": "dose",
     "read_dose": "dose",
@@ -118,6 +122,8 @@ __all__ = [
     "DecodeError",
     "DecoderUnavailableError",
     "DerivedObjectError",
+    "Document",
+    "DocumentItem",
     "DoseGrid",
     "DoseGridError",
     "DosePlane",
@@ -169,6 +175,7 @@ __all__ = [
     "WrongObjectKindError",
     "classify",
     "open",
+    "read_document",
     "read_dose",
     "read_overlays",
     "read_parametric_map",

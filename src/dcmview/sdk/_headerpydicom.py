@@ -15,6 +15,7 @@ this module but pays for pydicom only when a file needs it.
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 from typing import TYPE_CHECKING, Any, Final
@@ -35,6 +36,7 @@ from dcmview.sdk._headerrecord import (
     HeaderRecord,
     SkipRecord,
     dicomdir_skip,
+    encapsulated_truncated,
     join_values,
     make_record,
     pread,
@@ -111,11 +113,14 @@ def record_from_pydicom(
     import pydicom.filereader  # deferred: only unusual files pay for importing pydicom
 
     found_pixels = False
+    value_at, value_length = -1, 0  # where the Pixel Data value starts in the file, its length
 
     def at_pixel_data(tag: int, vr: str | None, length: int) -> bool:
-        nonlocal found_pixels
+        nonlocal found_pixels, value_at, value_length
         if tag in PIXEL_TAGS:
             found_pixels = True
+            # pydicom asks with the file at the start of the value.
+            value_at, value_length = fh.tell(), length
             return True
         return False
 
@@ -127,6 +132,14 @@ def record_from_pydicom(
             ds = pydicom.filereader.read_partial(fh, stop_when=at_pixel_data, force=True)
             # pydicom converts values lazily: convert them here, inside the try.
             rec = record_from_dataset(ds, path, has_pixels=found_pixels, extra=extra)
+            # A deflated data set is read from an inflated copy: positions are not the file's.
+            if value_at >= 0 and rec.transfer_syntax_uid != _DEFLATED_UID.decode():
+                size = os.fstat(fh.fileno()).st_size
+                if value_length == 0xFFFFFFFF:
+                    truncated = encapsulated_truncated(fh.fileno(), value_at, size)
+                else:
+                    truncated = value_at + value_length > size
+                rec = rec._replace(pixel_data_truncated=truncated)
             media_class = str(ds.file_meta.get("MediaStorageSOPClassUID", ""))
     except OSError as exc:
         return SkipRecord(path, "unreadable", f"cannot read: {exc.strerror or exc}")

@@ -73,6 +73,10 @@ class HeaderRecord(NamedTuple):
     cine_rate: float | None
     frame_time: float | None
     recommended_display_frame_rate: float | None
+    image_laterality: str
+    laterality: str
+    view_position: str
+    pixel_data_truncated: bool
     extra: dict[str, str]
 
 
@@ -120,6 +124,10 @@ ABSENT: Final = HeaderRecord(
     cine_rate=None,
     frame_time=None,
     recommended_display_frame_rate=None,
+    image_laterality="",
+    laterality="",
+    view_position="",
+    pixel_data_truncated=False,
     extra={},  # never used: every record is given its own
 )
 _FIELD_DEFAULTS: Final = tuple(zip(HeaderRecord._fields, ABSENT, strict=True))
@@ -185,12 +193,15 @@ FIELDS: Final[dict[int, tuple[str, str, str]]] = {
     0x00180040: ("cine_rate", "IS", "float"),
     0x00181063: ("frame_time", "DS", "float"),
     0x00181164: ("imager_pixel_spacing", "DS", "floats"),
+    0x00185101: ("view_position", "CS", "str"),
     0x0020000D: ("study_instance_uid", "UI", "str"),
     0x0020000E: ("series_instance_uid", "UI", "str"),
     0x00200011: ("series_number", "IS", "int"),
     0x00200013: ("instance_number", "IS", "int"),
     0x00200032: ("image_position_patient", "DS", "floats"),
     0x00200037: ("image_orientation_patient", "DS", "floats"),
+    0x00200060: ("laterality", "CS", "str"),
+    0x00200062: ("image_laterality", "CS", "str"),
     0x00280002: ("samples_per_pixel", "US", "int"),
     0x00280004: ("photometric_interpretation", "CS", "str"),
     0x00280008: ("number_of_frames", "IS", "int"),
@@ -270,3 +281,37 @@ def pread(fd: int, n: int, offset: int) -> bytes:
         return os.pread(fd, n, offset)
     os.lseek(fd, offset, os.SEEK_SET)
     return os.read(fd, n)
+
+
+# PS3.5 A.4: encapsulated Pixel Data is a sequence of items (FFFE,E000), each with an
+# explicit length, closed by a Sequence Delimitation Item (FFFE,E0DD) of length 0.
+_ITEM: Final = b"\xfe\xff\x00\xe0"
+_SEQUENCE_END: Final = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
+# Item headers read at most: a scan must not walk a file of a million tiny fragments.
+MAX_ITEMS_WALKED: Final = 4096
+
+
+def encapsulated_truncated(fd: int, start: int, size: int) -> bool:
+    """Whether encapsulated Pixel Data whose first item starts at `start` is cut short.
+
+    A file whose last 8 bytes are the Sequence Delimitation Item is whole (one read,
+    the usual case). Otherwise the item headers are walked, at most
+    :data:`MAX_ITEMS_WALKED`: True when an item runs past the end of the file, or the
+    file ends before the delimiter; False when the delimiter is found, or on anything
+    unexpected (decoding will say what is wrong).
+    """
+    if size - start >= 8 and pread(fd, 8, size - 8) == _SEQUENCE_END:
+        return False
+    pos = start
+    for _ in range(MAX_ITEMS_WALKED):
+        head = pread(fd, 8, pos)
+        if len(head) < 8:
+            return True  # the file ends where an item or the delimiter should be
+        if head == _SEQUENCE_END:
+            return False
+        if head[:4] != _ITEM:
+            return False
+        pos += 8 + int.from_bytes(head[4:], "little")
+        if pos > size:
+            return True
+    return False

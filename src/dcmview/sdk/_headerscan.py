@@ -45,6 +45,7 @@ from dcmview.sdk._headerrecord import (
     HeaderRecord,
     SkipRecord,
     dicomdir_skip,
+    encapsulated_truncated,
     join_values,
     make_record,
     parse_floats,
@@ -395,6 +396,14 @@ def _lean(fd: int, buf: bytes, path: str, extra: tuple[ExtraTag, ...]) -> Header
             else:
                 if tagsw in _SW_PIXEL:
                     has_pixels = True
+                    # A native value states its length: a file that ends first was cut
+                    # short; encapsulated items are checked up to their delimiter.
+                    start = base + off + hdr
+                    if length == undefined:
+                        cut = encapsulated_truncated(span.fd, start, span.size)
+                    else:
+                        cut = start + length > span.size
+                    fields["pixel_data_truncated"] = cut
                     break
                 if length == undefined:
                     raise _Doubt("undefined length where a value is expected")

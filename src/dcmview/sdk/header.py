@@ -87,6 +87,15 @@ class Header:
     cine_rate, frame_time, recommended_display_frame_rate : float or None
         Cine Rate (0018,0040), Frame Time (0018,1063) in ms and Recommended Display
         Frame Rate (0008,2144): how fast a multi-frame file asks to be played.
+    image_laterality, laterality, view_position : str
+        Image Laterality (0020,0062), Laterality (0020,0060) of the series and View
+        Position (0018,5101): which breast (``"L"``, ``"R"``) and view (``"CC"``,
+        ``"MLO"``) a mammogram shows, for labels and hangings.
+    pixel_data_truncated : bool
+        Whether the file ends before its Pixel Data does (a copy cut short): native
+        Pixel Data shorter than its stated length, or encapsulated fragments that
+        run past the end of the file or miss their Sequence Delimitation Item. Its
+        frames (some or all) cannot be read.
     extra : dict of str to str
         Further keywords read for filters (``{"BodyPartExamined": "BREAST"}``).
     """
@@ -125,6 +134,10 @@ class Header:
     cine_rate: float | None = None
     frame_time: float | None = None
     recommended_display_frame_rate: float | None = None
+    image_laterality: str = ""
+    laterality: str = ""
+    view_position: str = ""
+    pixel_data_truncated: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -145,6 +145,8 @@ _SAMPLES_NOT_SUPPORTED: Final = "pixel_layout.samples_per_pixel_not_supported"
 _PHOTOMETRIC_NOT_SUPPORTED: Final = "pixel_layout.photometric_interpretation_not_supported"
 # Beyond the predecessor's vocabulary: this SDK's own limit (ImageTooLargeError).
 _TOO_LARGE: Final = "pixel_layout.image_too_large"
+# Beyond too: the file ends inside its Pixel Data (Header.pixel_data_truncated).
+_TRUNCATED: Final = "pixel_data.truncated"
 # Why raw samples cannot reproduce the server's grey levels (beyond: the predecessor
 # answers raw_windowing_compatible true for every file).
 _MODALITY_LUT_NOT_IN_RAW: Final = "modality_lut.table_not_in_raw"
@@ -208,6 +210,8 @@ def _support(h: Header) -> tuple[SupportState, str | None]:
         return "unsupported", _TS_NOT_SUPPORTED
     if h.rows <= 0 or h.columns <= 0:
         return "unsupported", _INVALID_GEOMETRY
+    if h.pixel_data_truncated:
+        return "unsupported", _TRUNCATED
     bits = h.bits_allocated
     if bits not in _BITS_ALLOCATED:
         return "unsupported", _PRECISION_NOT_SUPPORTED

@@ -32,6 +32,7 @@ from dcmview.sdk.cache import DEFAULT_BUDGET, ByteCache
 from dcmview.sdk.threads import thread_limit, usable_cores
 from dcmview.server.assets import ViewerFiles
 from dcmview.server.derived import ROUTES as DERIVED_ROUTES
+from dcmview.server.document import ROUTES as DOCUMENT_ROUTES
 from dcmview.server.errors import HttpError, exception_handlers
 from dcmview.server.frames import ROUTES as FRAME_ROUTES
 from dcmview.server.routes import ROUTES
@@ -62,8 +63,8 @@ installation. Build it once from a source checkout:</p>
 
 
 #: Every API route, matched in order (the static viewer is mounted after them): the
-#: catalog, tags and annotations, the frames, the derived objects.
-API_ROUTES: tuple[BaseRoute, ...] = (*ROUTES, *FRAME_ROUTES, *DERIVED_ROUTES)
+#: catalog, tags and annotations, the frames, the derived objects, the documents.
+API_ROUTES: tuple[BaseRoute, ...] = (*ROUTES, *FRAME_ROUTES, *DERIVED_ROUTES, *DOCUMENT_ROUTES)
 
 
 class DecodePool:

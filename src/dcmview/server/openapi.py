@@ -387,6 +387,12 @@ def _document(version: str) -> dict[str, Any]:
                 ),
             ],
         ),
+        "/api/file/{index}/document": _get(
+            "Beyond: the object as a document (an SR's content tree as text items)",
+            _json(ref(schemas.DocumentBody)),
+            (*_FILE, 500),
+            parameters=[_INDEX],
+        ),
         "/api/annotations/export.csv": _get(
             "Every annotation as an EMBED CSV (the input CSV is never written)",
             {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}},

@@ -18,7 +18,7 @@ import json
 import sys
 import sysconfig
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import anyio.to_thread
 from starlette.requests import Request
@@ -26,6 +26,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from dcmview import __version__
+from dcmview.sdk.calibration import calibration
 from dcmview.sdk.cine import cine_rate
 from dcmview.sdk.errors import InvalidInputError, InvalidPathError
 from dcmview.sdk.references import catalog_links, file_kind
@@ -100,6 +101,10 @@ def _opt_str(value: int | None) -> str | None:
     return None if value is None else str(value)
 
 
+def _opt_list(value: tuple[Any, ...] | None) -> list[Any] | None:
+    return None if value is None else list(value)
+
+
 _NO_LINKS: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
 
 
@@ -144,6 +149,9 @@ def _summary(
         "transfer_syntax_uid": h.transfer_syntax_uid,
         "default_window": cast("schemas.WindowBody | None", default),
         "cine_rate": cine_rate(h),
+        "image_laterality": h.image_laterality,
+        "laterality": h.laterality,
+        "view_position": h.view_position,
         "kind": file_kind(h),
         "refers_to": list(links[0]),
         "referenced_by": list(links[1]),
@@ -275,6 +283,7 @@ def _info(instance: Instance) -> schemas.InfoBody:
     h = instance.header
     default = instance.frame(0).default_window() if h.has_pixels and h.number_of_frames else None
     kind = classify(h)
+    cal = calibration(instance.dataset)
     return {
         "frame_count": h.number_of_frames,
         "rows": h.rows,
@@ -290,6 +299,11 @@ def _info(instance: Instance) -> schemas.InfoBody:
         "bits_allocated": h.bits_allocated,
         "default_window": _window_body(default),
         "cine_rate": instance.cine_rate,
+        "pixel_spacing": _opt_list(cal.pixel_spacing),
+        "imager_pixel_spacing": _opt_list(cal.imager_pixel_spacing),
+        "image_orientation_patient": _opt_list(cal.image_orientation_patient),
+        "patient_orientation": _opt_list(cal.patient_orientation),
+        "laterality": cal.laterality,
     }
 
 

@@ -15,6 +15,8 @@ from dcmview.sdk.support import ObjectKind, SupportState
 __all__ = [
     "AnnotationsBody",
     "DiscoveryEntry",
+    "DocumentBody",
+    "DocumentItem",
     "ErrorBody",
     "FileSummary",
     "FilesBody",
@@ -111,6 +113,9 @@ class FileSummary(TypedDict):
     transfer_syntax_uid: str
     default_window: WindowBody | None
     cine_rate: float | None  # beyond: frames per second (Cine Rate, Frame Time, ...)
+    image_laterality: str  # beyond: (0020,0062), "L", "R", "B", "U" or ""
+    laterality: str  # beyond: (0020,0060), the series' laterality
+    view_position: str  # beyond: (0018,5101), "CC", "MLO", ... or ""
     # beyond: sdk.references.file_kind ("IMAGE", "SEG", "RTSTRUCT", "RTDOSE", "PMAP",
     # "GSPS", "SR", ..., "OTHER") and sdk.references.catalog_links (file indexes)
     kind: str
@@ -159,6 +164,12 @@ class InfoBody(TypedDict):
     bits_allocated: int  # beyond
     default_window: WindowBody | None
     cine_rate: float | None  # beyond: frames per second (Cine Rate, Frame Time, ...)
+    # beyond: frame 0's dcmview.sdk.calibration (measuring and orientation markers)
+    pixel_spacing: list[float] | None
+    imager_pixel_spacing: list[float] | None
+    image_orientation_patient: list[float] | None
+    patient_orientation: list[str] | None
+    laterality: str | None
 
 
 class InstanceRef(TypedDict):
@@ -370,3 +381,25 @@ class RtContoursBody(TypedDict):
     file_index: int
     frame_index: int
     structure_sets: list[StructureSetContours]
+
+
+class DocumentItem(TypedDict):
+    """One content item of ``GET /api/file/:i/document`` (:class:`dcmview.sdk.DocumentItem`)."""
+
+    relationship: str
+    value_type: str
+    concept: str
+    value: str
+    children: list[DocumentItem]
+
+
+class DocumentBody(TypedDict):
+    """``GET /api/file/:i/document`` (beyond): an SR's content tree, or what the object is."""
+
+    sop_class_uid: str
+    sop_class_name: str
+    title: str
+    completion_flag: str
+    verification_flag: str
+    items: list[DocumentItem]
+    truncated: bool

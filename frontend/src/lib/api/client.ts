@@ -8,6 +8,7 @@ import { parseRawFrame, type RawFrame } from "../render/raw";
 import { pngWindowQuery, windowFromPngHeaders, type WindowLevel } from "../render/window";
 import type {
   AnnotationsJson,
+  DocumentJson,
   FileInfo,
   FilesResponse,
   GraphicAnnotations,
@@ -213,6 +214,20 @@ export class ApiClient {
 
   rtContours(index: number, frame: number, structureSet: number): Promise<RtContoursResponse> {
     return this.json(`/api/file/${index}/frame/${frame}/rt-contours?structure_set=${structureSet}`);
+  }
+
+  /** GET /api/file/:i/document: the file as text (an SR's content tree). */
+  document(index: number): Promise<DocumentJson> {
+    return this.json(`/api/file/${index}/document`);
+  }
+
+  /**
+   * A small PNG of a frame (the navigator's thumbnails): the server renders the level
+   * that still fills `maxSize` pixels with the file's own window.
+   */
+  async thumbnail(index: number, frame: number, maxSize: number, signal?: AbortSignal): Promise<Blob> {
+    const resp = await this.request(`/api/file/${index}/frame/${frame}?max_size=${maxSize}`, signal ? { signal } : {});
+    return resp.blob();
   }
 
   async exportCsv(): Promise<Blob> {

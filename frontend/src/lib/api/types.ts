@@ -41,6 +41,23 @@ export interface FileSummary {
   refers_to?: number[];
   /** Indexes of the derived objects that name this file. */
   referenced_by?: number[];
+  /** What can be shown (`renderable`, `unsupported`, `metadata_only`) and why not. */
+  support_state?: string;
+  support_reason?: string | null;
+  object_kind?: string;
+  samples_per_pixel?: number;
+  photometric_interpretation?: string;
+  /** Image Laterality, Laterality (of the series) and View Position: "" when absent. */
+  image_laterality?: string;
+  laterality?: string;
+  view_position?: string;
+}
+
+/** A path the scan did not list, and why (FilesResponse.discovery). */
+export interface SkippedPath {
+  path: string;
+  reason: string;
+  detail?: string;
 }
 
 export interface FilesResponse {
@@ -50,7 +67,7 @@ export interface FilesResponse {
   skipped?: number;
   filtered?: number;
   server_start_ms?: number;
-  discovery?: Array<{ path: string; reason: string }>;
+  discovery?: SkippedPath[];
 }
 
 export interface Health {
@@ -69,6 +86,16 @@ export interface FileInfo {
   has_pixels: boolean;
   default_window?: WindowJson | null;
   cine_rate?: number | null;
+  /** Frame 0's Pixel Spacing [row, column] in mm (absent from an older server). */
+  pixel_spacing?: number[] | null;
+  /** Imager Pixel Spacing [row, column] in mm, at the detector. */
+  imager_pixel_spacing?: number[] | null;
+  /** Image Orientation (Patient): row then column direction cosines, LPS. */
+  image_orientation_patient?: number[] | null;
+  /** Patient Orientation letters of the rows and the columns (["A", "R"]). */
+  patient_orientation?: string[] | null;
+  /** R, L, U or B (Image Laterality, Frame Laterality or Laterality). */
+  laterality?: string | null;
 }
 
 export type TagValue =
@@ -205,4 +232,24 @@ export interface SemanticContext {
     segments?: { number: number; label: string; display_color: [number, number, number] }[];
     error?: { code: string; error: string };
   };
+}
+
+/** One content item of GET /api/file/:i/document. */
+export interface DocumentItemJson {
+  relationship: string;
+  value_type: string;
+  concept: string;
+  value: string;
+  children: DocumentItemJson[];
+}
+
+/** GET /api/file/:i/document: an SR's content tree, or what an object without pixels is. */
+export interface DocumentJson {
+  sop_class_uid: string;
+  sop_class_name: string;
+  title: string;
+  completion_flag: string;
+  verification_flag: string;
+  items: DocumentItemJson[];
+  truncated: boolean;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FileSummary, SeriesResponse } from "../api/types";
-import { fileStack, flattenTree, stackForFile, stackPosition, tabLabel, treeFromFiles, treeFromSeries } from "./catalog";
+import { allKeys, fileStack, fileStatus, isColourFile, filterCounts, flattenTree, neighbourFile, stackForFile, stackPosition, statusBadge, tabLabel, treeFromFiles, treeFromSeries } from "./catalog";
 
 function file(index: number, over: Partial<FileSummary> = {}): FileSummary {
   return {
@@ -129,5 +129,65 @@ describe("tabLabel", () => {
 
   it("skips missing parts", () => {
     expect(tabLabel(file(0, { patient_id: null, study_date: "" }))).toBe("CT");
+  });
+});
+
+describe("files that cannot be drawn", () => {
+  // A good mammogram and a copy of it cut short inside Pixel Data, one series.
+  const good = file(0, { series_instance_uid: "7.7", modality: "MG" });
+  const cut = file(1, { series_instance_uid: "7.7", modality: "MG", support_state: "unsupported", support_reason: "pixel_data.truncated" });
+  const sr = file(2, { series_instance_uid: "8.8", modality: "SR", has_pixels: false, frame_count: 0, support_state: "metadata_only" });
+  const tree = treeFromFiles([cut, good, sr]);
+
+  it("never join a series' stack", () => {
+    const s = stackForFile(tree, 0, 1);
+    expect(s.items).toEqual([{ fileIndex: 0, frame: 0 }]);
+    // Opened on its own, the broken file is a stack of itself.
+    expect(stackForFile(tree, 1, 1).key).toBe("file:1");
+  });
+
+  it("carry a status for the navigator's badge", () => {
+    expect(fileStatus(cut)).toBe("broken");
+    expect(fileStatus(sr)).toBe("document");
+    expect(fileStatus(good)).toBe("ok");
+    expect(fileStatus(file(3, { support_state: "unsupported", support_reason: "transfer_syntax.not_supported" }))).toBe("unsupported");
+    expect(statusBadge("broken")).toBe("broken");
+    const rows = flattenTree(tree, new Set(allKeys(tree)), "");
+    const srRow = rows.find((r) => r.kind === "series" && r.label.startsWith("SR"));
+    expect(srRow?.status).toBe("document");
+    expect(srRow?.thumb).toBeNull();
+    const mgRow = rows.find((r) => r.kind === "series" && r.label.startsWith("MG"));
+    expect(mgRow?.thumb).toEqual({ fileIndex: 0, frame: 0 });
+  });
+});
+
+describe("filter counts and keyboard order", () => {
+  const many = [file(0), file(1), file(2), file(3, { series_instance_uid: "9.9", series_description: "COR", instance_number: "1" })];
+  const tree = treeFromFiles(many);
+
+  it("counts the files a filter keeps", () => {
+    expect(filterCounts(tree, "")).toEqual({ shown: 4, total: 4 });
+    expect(filterCounts(tree, "cor")).toEqual({ shown: 1, total: 4 });
+    expect(filterCounts(tree, "IM0001")).toEqual({ shown: 1, total: 4 });
+  });
+
+  it("↑/↓ walk the files, PgUp/PgDn the series, within the filter", () => {
+    expect(neighbourFile(tree, "", 0, 1, "file")).toBe(1);
+    expect(neighbourFile(tree, "", 2, 1, "file")).toBe(3);
+    expect(neighbourFile(tree, "", 3, 1, "file")).toBeNull();
+    expect(neighbourFile(tree, "", 0, -1, "file")).toBeNull();
+    expect(neighbourFile(tree, "", null, 1, "file")).toBe(0);
+    expect(neighbourFile(tree, "", 1, 1, "series")).toBe(3);
+    expect(neighbourFile(tree, "", 3, -1, "series")).toBe(0);
+    expect(neighbourFile(tree, "cor", null, 1, "file")).toBe(3);
+  });
+});
+
+describe("colour files", () => {
+  it("palette colour and RGB have no window to show; grey files do", () => {
+    expect(isColourFile(file(0, { photometric_interpretation: "PALETTE COLOR", samples_per_pixel: 1 }))).toBe(true);
+    expect(isColourFile(file(0, { photometric_interpretation: "RGB", samples_per_pixel: 3 }))).toBe(true);
+    expect(isColourFile(file(0, { photometric_interpretation: "MONOCHROME1", samples_per_pixel: 1 }))).toBe(false);
+    expect(isColourFile(file(0))).toBe(false);
   });
 });

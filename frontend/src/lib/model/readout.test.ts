@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseRawFrame } from "../render/raw";
-import { formatNum, pixelReadout, placeholderReadout, rawReadout } from "./readout";
+import { formatNum, pixelReadout, placeholderReadout, rawReadout, readoutText } from "./readout";
 
 function raw(extra: Record<string, string>, body: ArrayBuffer) {
   const h: Record<string, string> = {
@@ -49,5 +49,13 @@ describe("pixelReadout", () => {
 describe("placeholderReadout", () => {
   it("carries only the position and the text", () => {
     expect(placeholderReadout({ row: 1, column: 2 }, "…")).toEqual({ row: 1, column: 2, stored: "…", modality: "", unit: "" });
+  });
+});
+
+describe("readout text", () => {
+  it("puts a space on both sides of the separator", () => {
+    expect(readoutText({ row: 3, column: 4, stored: "1049", modality: "25", unit: "HU" })).toBe("(3, 4) stored 1049 · 25 HU");
+    expect(readoutText({ row: 3, column: 4, stored: "7", modality: "7", unit: "" })).toBe("(3, 4) stored 7 · 7");
+    expect(readoutText({ row: 0, column: 1, stored: "1, 2, 3", modality: "", unit: "" })).toBe("(0, 1) stored 1, 2, 3");
   });
 });

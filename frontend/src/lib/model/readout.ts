@@ -48,3 +48,10 @@ export function pixelReadout(p: PixelReadout): Readout {
 export function placeholderReadout(at: PixelPos, stored: string): Readout {
   return { row: at.row, column: at.column, stored, modality: "", unit: "" };
 }
+
+/** The readout line: `(row, column) stored S · M unit` (the modality part only when known). */
+export function readoutText(r: Readout): string {
+  const head = `(${r.row}, ${r.column}) stored ${r.stored}`;
+  if (r.modality === "") return head;
+  return `${head} · ${[r.modality, r.unit].filter(Boolean).join(" ")}`;
+}

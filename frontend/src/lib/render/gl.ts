@@ -8,6 +8,14 @@
  * interpolated bilinearly (on the samples, before the same window), so the geometry and
  * the window are those of the full-resolution frame whatever level is drawn. A W/L drag is therefore one uniform change and one draw of canvas-sized work,
  * never a server request.
+ *
+ * Below 1:1 (more than one texel under a device pixel) each canvas pixel is the mean of
+ * the windowed texels whose centres fall in its footprint: an area (box) filter, the same
+ * rule as Pillow's BOX resampling, so a fitted mammogram does not alias. Integer textures
+ * cannot be filtered or mipmapped by the GPU, and a mipmap of the samples would average
+ * before the window; the box is computed in the shader instead (at most MAX_TAPS² texels,
+ * spread evenly over larger footprints). At 1:1 and above it stays nearest-neighbour,
+ * so zoomed views show the stored pixels exactly.
  * Fallback (no WebGL2): the same math on the CPU into a 2D canvas.
  */
 import type { RawFrame } from "./raw";
@@ -15,6 +23,18 @@ import { SIGMOID_CLAMP, windowToRgba, type VoiFunction, type WindowLevel } from 
 
 /** u_func of the shader for each VOI function. */
 const FUNC_CODE: Record<VoiFunction, number> = { LINEAR: 0, LINEAR_EXACT: 1, SIGMOID: 2 };
+
+/** Texels per axis the area filter averages at most (spread evenly beyond that). */
+export const MAX_TAPS = 16;
+
+/**
+ * Texels under one device pixel along the texture's x and y: the area filter is used
+ * when either is above 1. `affine` is screen (CSS px) → image, `scale` texture / image.
+ */
+export function footprint(affine: readonly number[], scale: [number, number], dpr: number): [number, number] {
+  const [a = 1, b = 0, c = 0, d = 1] = affine;
+  return [((Math.abs(a) + Math.abs(c)) * scale[0]) / dpr, ((Math.abs(b) + Math.abs(d)) * scale[1]) / dpr];
+}
 
 /** What the viewport asks to draw. `image` is raw samples or a server-rendered bitmap. */
 export type Source =
@@ -33,6 +53,8 @@ export interface DrawParams {
 
 export interface Renderer {
   readonly kind: "webgl2" | "canvas2d";
+  /** Whether the last draw was minified with an area filter (instrumentation for the tests). */
+  readonly lastArea: boolean;
   draw(src: Source | null, p: DrawParams): void;
   dispose(): void;
 }
@@ -53,13 +75,9 @@ function fragSource(kind: ProgramKind): string {
 bool isPad(float v) { return u_hasPad && v >= u_padLo && v <= u_padHi; }`;
   const shade =
     kind === "rgba"
-      ? `vec3 c = at(t);
-  if (u_smooth) c = bilinear(q);
-  outColor = vec4(c, 1.0);`
-      : `float v = at(t);
-  // Pixel padding (PS3.3 C.7.5.1.1.2) is not image: black, as the server renders it.
-  if (isPad(v)) { outColor = vec4(0.0, 0.0, 0.0, 1.0); return; }
-  if (u_smooth) v = bilinear(q);
+      ? `vec3 shadeAt(ivec2 t) { return at(t); }
+vec3 shadePoint(vec2 q) { return u_smooth ? bilinear(q) : at(ivec2(floor(q))); }`
+      : `float voi(float v) {
   float m = v * u_slope + u_intercept;
   float y;
   if (u_func == 2) {
@@ -74,7 +92,15 @@ bool isPad(float v) { return u_hasPad && v >= u_padLo && v <= u_padHi; }`;
                        : clamp((m - (u_center - 0.5)) / (u_width - 1.0) + 0.5, 0.0, 1.0);
   }
   if (u_invert) y = 1.0 - y;
-  outColor = vec4(y, y, y, 1.0);`;
+  return y;
+}
+// Pixel padding (PS3.3 C.7.5.1.1.2) is not image: black, as the server renders it.
+vec3 shadeAt(ivec2 t) { float v = at(t); return isPad(v) ? vec3(0.0) : vec3(voi(v)); }
+vec3 shadePoint(vec2 q) {
+  float v = at(ivec2(floor(q)));
+  if (isPad(v)) return vec3(0.0);
+  return vec3(voi(u_smooth ? bilinear(q) : v));
+}`;
   const type = kind === "rgba" ? "vec3" : "float";
   // Bilinear interpolation of the samples before the window (integer textures cannot be
   // filtered by the GPU); next to padding, the nearest sample is kept.
@@ -109,9 +135,37 @@ uniform bool u_invert;
 uniform bool u_hasPad;
 uniform float u_padLo;
 uniform float u_padHi;
+uniform bool u_area;
 out vec4 outColor;
 ${color}
 ${bilinear}
+${shade}
+// The texels [i0, i0 + n) along one axis whose centres lie in [lo, hi).
+ivec2 span(float lo, float hi, int size) {
+  int i0 = max(int(ceil(lo - 0.5)), 0);
+  int i1 = min(int(ceil(hi - 0.5)), size);
+  return ivec2(i0, i1 - i0);
+}
+// Mean of the shaded texels whose centres fall in the footprint [lo, hi) (texture coords).
+vec3 area(vec2 lo, vec2 hi, vec2 q) {
+  ivec2 sx = span(lo.x, hi.x, int(u_texSize.x));
+  ivec2 sy = span(lo.y, hi.y, int(u_texSize.y));
+  if (sx.y <= 0 || sy.y <= 0) return shadePoint(q);
+  int nx = min(sx.y, ${MAX_TAPS});
+  int ny = min(sy.y, ${MAX_TAPS});
+  float stepX = float(sx.y) / float(nx);
+  float stepY = float(sy.y) / float(ny);
+  vec3 sum = vec3(0.0);
+  for (int j = 0; j < ${MAX_TAPS}; j++) {
+    if (j >= ny) break;
+    int ty = sy.x + int((float(j) + 0.5) * stepY);
+    for (int i = 0; i < ${MAX_TAPS}; i++) {
+      if (i >= nx) break;
+      sum += shadeAt(ivec2(sx.x + int((float(i) + 0.5) * stepX), ty));
+    }
+  }
+  return sum / float(nx * ny);
+}
 void main() {
   // gl_FragCoord is in device pixels from the bottom-left; the affine expects CSS px from the top-left.
   vec2 s = vec2(gl_FragCoord.x, u_canvasH - gl_FragCoord.y) / u_dpr;
@@ -120,8 +174,16 @@ void main() {
   if (p.x < 0.0 || p.y < 0.0 || p.x >= u_size.x || p.y >= u_size.y) { outColor = vec4(0.0, 0.0, 0.0, 1.0); return; }
   // q: texture coordinates; a reduced level is stretched over the full image's rectangle.
   vec2 q = p * (u_texSize / u_size);
-  ivec2 t = ivec2(floor(q));
-  ${shade}
+  if (u_area) {
+    // The device pixel's footprint: its corners mapped like its centre.
+    vec2 s0 = vec2(gl_FragCoord.x - 0.5, u_canvasH - gl_FragCoord.y - 0.5) / u_dpr;
+    vec2 s1 = vec2(gl_FragCoord.x + 0.5, u_canvasH - gl_FragCoord.y + 0.5) / u_dpr;
+    vec2 q0 = (u_affine * vec3(s0, 1.0)).xy * (u_texSize / u_size);
+    vec2 q1 = (u_affine * vec3(s1, 1.0)).xy * (u_texSize / u_size);
+    outColor = vec4(area(min(q0, q1), max(q0, q1), q), 1.0);
+    return;
+  }
+  outColor = vec4(shadePoint(q), 1.0);
 }`;
 }
 
@@ -132,7 +194,7 @@ interface Prog {
   loc: Record<string, WebGLUniformLocation | null>;
 }
 
-const UNIFORMS = ["u_tex", "u_affine", "u_size", "u_texSize", "u_smooth", "u_canvasH", "u_dpr", "u_slope", "u_intercept", "u_center", "u_width", "u_func", "u_invert", "u_hasPad", "u_padLo", "u_padHi"];
+const UNIFORMS = ["u_tex", "u_affine", "u_size", "u_texSize", "u_smooth", "u_area", "u_canvasH", "u_dpr", "u_slope", "u_intercept", "u_center", "u_width", "u_func", "u_invert", "u_hasPad", "u_padLo", "u_padHi"];
 
 function compile(gl: WebGL2RenderingContext, kind: ProgramKind): Prog {
   const mk = (type: number, src: string): WebGLShader => {
@@ -178,6 +240,8 @@ export class WebGL2Renderer implements Renderer {
   /** The full-resolution size the texture is stretched over (its own size but for a reduced level). */
   private imageSize: [number, number] = [0, 0];
   private texLevel = 0;
+  /** Whether the last draw used the area filter (instrumentation). */
+  lastArea = false;
   private vao: WebGLVertexArrayObject;
   readonly maxTextureSize: number;
 
@@ -275,6 +339,11 @@ export class WebGL2Renderer implements Renderer {
     gl.uniform2f(l.u_texSize ?? null, this.texSize[0], this.texSize[1]);
     // A reduced level is interpolated (it is stretched); full resolution stays nearest-neighbour.
     gl.uniform1i(l.u_smooth ?? null, this.texLevel > 0 ? 1 : 0);
+    // Minified: the area filter (at 1:1 and above, nearest or the level's bilinear).
+    const [fx, fy] = footprint(p.affine, [this.texSize[0] / this.imageSize[0], this.texSize[1] / this.imageSize[1]], p.dpr);
+    const minified = Math.max(fx, fy) > 1 + 1e-6;
+    gl.uniform1i(l.u_area ?? null, minified ? 1 : 0);
+    this.lastArea = minified;
     gl.uniform1f(l.u_canvasH ?? null, p.height);
     gl.uniform1f(l.u_dpr ?? null, p.dpr);
     if (src.kind === "raw" && this.texKind !== "rgba") {
@@ -306,6 +375,7 @@ export class Canvas2DRenderer implements Renderer {
   private ctx: CanvasRenderingContext2D;
   private scratch = document.createElement("canvas");
   private scratchKey = "";
+  lastArea = false;
 
   constructor(ctx: CanvasRenderingContext2D) {
     this.ctx = ctx;
@@ -358,9 +428,15 @@ export class Canvas2DRenderer implements Renderer {
     const id = a / det;
     const ie = -(ia * e + ic * f);
     const iff = -(ib * e + id * f);
-    // A reduced level is stretched over the full image's rectangle, smoothed; full resolution is not.
+    // A reduced level is stretched over the full image's rectangle, smoothed; full resolution
+    // is not, unless minified (the browser's high-quality downscaling then stands in for
+    // the WebGL path's area filter).
     const level = src.kind === "raw" ? src.raw.level : 0;
-    ctx.imageSmoothingEnabled = level > 0;
+    const scale: [number, number] = src.kind === "raw" ? [src.raw.columns / src.raw.fullColumns, src.raw.rows / src.raw.fullRows] : [1, 1];
+    const [fx, fy] = footprint(p.affine, scale, p.dpr);
+    this.lastArea = Math.max(fx, fy) > 1 + 1e-6;
+    ctx.imageSmoothingEnabled = level > 0 || this.lastArea;
+    ctx.imageSmoothingQuality = "high";
     ctx.setTransform(ia * p.dpr, ib * p.dpr, ic * p.dpr, id * p.dpr, ie * p.dpr, iff * p.dpr);
     if (src.kind === "raw") ctx.drawImage(img, 0, 0, src.raw.columns, src.raw.rows, 0, 0, src.raw.fullColumns, src.raw.fullRows);
     else ctx.drawImage(img, 0, 0);

@@ -2,8 +2,8 @@
  * The catalog the server scanned: files by index, scan progress, and the navigator's
  * patient → study → series → instance tree with its filter and open nodes.
  */
-import type { FileSummary } from "../api/types";
-import { allKeys, flattenTree, pathToFile, treeFromFiles, treeFromSeries, type NavRow, type NavTree } from "../model/catalog";
+import type { FileSummary, SkippedPath } from "../api/types";
+import { allKeys, filterCounts, flattenTree, pathToFile, treeFromFiles, treeFromSeries, type NavRow, type NavTree } from "../model/catalog";
 import { client } from "./connection.svelte";
 
 class CatalogState {
@@ -16,10 +16,14 @@ class CatalogState {
   scanComplete = $state(false);
   scanned = $state(0);
   skipped = $state(0);
+  /** Each skipped path with its reason (an older server sends none). */
+  discovery = $state.raw<SkippedPath[]>([]);
   filtered = $state(0);
   loadError = $state<string | null>(null);
   rows = $derived<NavRow[]>(flattenTree(this.tree, this.expanded, this.filter));
   instanceCount = $derived(this.files.length);
+  /** Files the navigator's filter keeps, of all in the tree ("12 of 88 files"). */
+  counts = $derived(filterCounts(this.tree, this.filter));
 }
 
 export const catalog = new CatalogState();
@@ -41,6 +45,7 @@ export async function loadCatalog(): Promise<boolean> {
     catalog.scanComplete = resp.scan_complete ?? true;
     catalog.scanned = resp.scanned ?? files.length;
     catalog.skipped = resp.skipped ?? 0;
+    catalog.discovery = resp.discovery ?? [];
     catalog.filtered = resp.filtered ?? 0;
     catalog.loadError = null;
   } catch (exc) {

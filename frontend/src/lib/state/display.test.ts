@@ -7,8 +7,8 @@ import { fitView } from "../render/transform";
 import { catalog } from "./catalog.svelte";
 import { cine } from "./cine.svelte";
 import { cineSource, display, ensureFrames, fullFrame, imageSize, showFrame, startFrames } from "./display.svelte";
+import { activePane, setPaneSize } from "./panes.svelte";
 import { openFile, setPos, tabs } from "./tabs.svelte";
-import { setViewport } from "./viewport.svelte";
 
 // The tomosynthesis: 60 frames of 2048×1664, drawn in an 800×600 viewport at
 // ≈ 600×488 device pixels, so level 1 (1024×832) is the one that fits.
@@ -90,7 +90,7 @@ beforeAll(() => {
   catalog.files = [f];
   catalog.byIndex = new Map([[0, f]]);
   catalog.tree = treeFromFiles([f]);
-  setViewport({ width: 800, height: 600 }, 1);
+  setPaneSize(activePane(), { width: 800, height: 600 }, 1);
   startFrames(api);
   openFile(0);
 });
@@ -110,14 +110,14 @@ function frame(): ReturnType<typeof ensureFrames> {
 describe("progressive frames", () => {
   it("asks the frame on screen at the fitting level first, and its neighbours next, two at a time", async () => {
     expect(frame()).toBeNull();
-    expect(display.loading).toBe(true);
+    expect(activePane().loading).toBe(true);
     expect(asked()).toEqual(["0@1", "1@1"]);
     await answer(0, 1);
     const shown = frame();
     expect(shown?.key).toBe("0:0:L1");
     // The geometry is the full image's whatever the level.
     expect(imageSize()).toEqual({ width: COLS, height: ROWS });
-    expect(display.loading).toBe(false);
+    expect(activePane().loading).toBe(false);
     // The readout never reads a level.
     expect(fullFrame({ fileIndex: 0, frame: 0 })).toBeNull();
     expect(asked()).toEqual(["0@1", "1@1", "2@1"]);

@@ -3,15 +3,19 @@
  */
 import { PRESETS } from "../render/window";
 import { togglePlay } from "./cine.svelte";
-import { deleteSelected, select } from "./rois.svelte";
-import { setPos, stackLength, step } from "./tabs.svelte";
-import { setTool, toggleHelp, toggleNav, toggleTags, ui } from "./ui.svelte";
+import { hangMammograms } from "./hanging.svelte";
+import { cycleLayout, toggleSync } from "./layout.svelte";
+import { deleteSelected, redoRoi, select, undoRoi } from "./rois.svelte";
+import { openNeighbour, setPos, stackLength, step } from "./tabs.svelte";
+import { setTool, toggleHelp, toggleNav, toggleRois, toggleTags, ui } from "./ui.svelte";
 import { flipH, flipV, resetView, rotate } from "./view.svelte";
 import { setPreset } from "./window.svelte";
 
 export const SHORTCUTS: ReadonlyArray<[string, string]> = [
   ["← / →, [ / ]", "previous / next frame"],
-  ["PageUp / PageDown", "10 frames back / forward"],
+  ["Shift + ← / →", "10 frames back / forward"],
+  ["↑ / ↓", "previous / next file in the navigator"],
+  ["PageUp / PageDown", "previous / next series in the navigator"],
   ["Home / End", "first / last frame"],
   ["Space", "play / pause cine"],
   ["W", "window/level tool (drag: right widens, down raises the center)"],
@@ -20,12 +24,19 @@ export const SHORTCUTS: ReadonlyArray<[string, string]> = [
   ["S", "scroll tool (drag through frames)"],
   ["R", "ROI tool: drag to draw, drag a box to move, drag a handle to resize"],
   ["Delete / Backspace", "delete the selected ROI"],
+  ["Ctrl/Cmd + Z", "undo the last ROI edit (draw, move, resize, delete, frame scope)"],
+  ["Ctrl/Cmd + Shift + Z, Ctrl + Y", "redo"],
+  ["B", "show or hide the ROI list"],
+  ["M", "length tool: drag to measure (mm from Pixel Spacing or Imager Pixel Spacing, else px); drag an end to move it"],
   ["Esc", "deselect / close this help"],
   ["H / V", "flip horizontally / vertically"],
   ["Q / E", "rotate 90° left / right"],
   ["0, double-click", "reset the view"],
   ...PRESETS.map((p): [string, string] => [p.key ?? "", `window: ${p.label}${p.window ? ` (C ${p.window.center} / W ${p.window.width})` : ""}`]),
   ["N / T", "show or hide the navigator / the tag panel"],
+  ["L", "layout: 1×1 → 1×2 → 2×2 (click a pane to make it the active one)"],
+  ["Y", "synchronise scroll, zoom and pan of the panes"],
+  ["G", "hang the mammography study (R left, L right, CC above MLO)"],
   ["?", "this help"],
   ["right-drag", "zoom (always)"],
   ["middle-drag", "pan (always)"],
@@ -37,6 +48,12 @@ export const SHORTCUTS: ReadonlyArray<[string, string]> = [
 export function handleKey(e: KeyboardEvent): boolean {
   const t = e.target as HTMLElement | null;
   if (t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA" || t.isContentEditable)) return false;
+  if ((e.ctrlKey || e.metaKey) && !e.altKey) {
+    const k = e.key.toLowerCase();
+    if (k === "z") return e.shiftKey ? redoRoi() : undoRoi();
+    if (k === "y" && !e.shiftKey) return redoRoi();
+    return false;
+  }
   if (e.altKey || e.ctrlKey || e.metaKey) return false;
   if (ui.help && e.key !== "?" && e.key !== "Escape") return false;
   const preset = PRESETS.find((p) => p.key === e.key);
@@ -47,17 +64,23 @@ export function handleKey(e: KeyboardEvent): boolean {
   switch (e.key) {
     case "ArrowLeft":
     case "[":
-      step(-1);
+      step(e.shiftKey && e.key === "ArrowLeft" ? -10 : -1);
       return true;
     case "ArrowRight":
     case "]":
-      step(1);
+      step(e.shiftKey && e.key === "ArrowRight" ? 10 : 1);
+      return true;
+    case "ArrowUp":
+      openNeighbour(-1, "file");
+      return true;
+    case "ArrowDown":
+      openNeighbour(1, "file");
       return true;
     case "PageUp":
-      step(-10);
+      openNeighbour(-1, "series");
       return true;
     case "PageDown":
-      step(10);
+      openNeighbour(1, "series");
       return true;
     case "Home":
       setPos(0);
@@ -98,6 +121,12 @@ export function handleKey(e: KeyboardEvent): boolean {
     case "r":
       setTool("roi");
       return true;
+    case "m":
+      setTool("length");
+      return true;
+    case "b":
+      toggleRois();
+      return true;
     case "h":
       flipH();
       return true;
@@ -115,6 +144,15 @@ export function handleKey(e: KeyboardEvent): boolean {
       return true;
     case "t":
       toggleTags();
+      return true;
+    case "l":
+      cycleLayout();
+      return true;
+    case "y":
+      toggleSync();
+      return true;
+    case "g":
+      void hangMammograms();
       return true;
   }
   return false;

@@ -14,11 +14,14 @@
 import type { PixelReadout } from "../api/types";
 import { placeholderReadout, pixelReadout, rawReadout, type PixelPos, type Readout } from "../model/readout";
 import { client } from "./connection.svelte";
-import { display, fullFrame } from "./display.svelte";
-import { tabs } from "./tabs.svelte";
+import { fullFrame } from "./display.svelte";
+import type { Pane } from "./panes.svelte";
+import { tabOf } from "./tabs.svelte";
 
 class ReadoutState {
   value = $state<Readout | null>(null);
+  /** The pane the pointer is over (the readout shows there). */
+  pane = $state<number | null>(null);
 }
 
 export const readout = new ReadoutState();
@@ -38,15 +41,22 @@ let wanted: Ask | null = null;
 /** What the readout shows the server's answer for. */
 let answered: Ask | null = null;
 let asking = false;
+/** The file the readout is of. */
+let readoutFile: number | null = null;
 
 function same(a: Ask | null, b: Ask | null): boolean {
   return a !== null && b !== null && a.fileIndex === b.fileIndex && a.frame === b.frame && a.row === b.row && a.column === b.column;
 }
 
-/** Update the pixel readout for image pixel (row, column) of the frame the tab is on, or clear it (null). */
-export function readoutAt(pix: PixelPos | null): void {
-  const item = tabs.item;
-  const s = display.shown;
+/**
+ * Update the pixel readout for image pixel (row, column) of the frame `pane`'s tab is on,
+ * or clear it (null).
+ */
+export function readoutAt(pix: PixelPos | null, pane: Pane): void {
+  const tab = tabOf(pane);
+  const item = tab ? (tab.stack.items[tab.pos] ?? null) : null;
+  const s = pane.shown;
+  readout.pane = pane.id;
   const failed = s?.kind === "error" && s.key.split(":").slice(0, 2).join(":") === `${item?.fileIndex}:${item?.frame}`;
   if (!pix || !item || failed) {
     wanted = null;
@@ -54,6 +64,7 @@ export function readoutAt(pix: PixelPos | null): void {
     readout.value = null;
     return;
   }
+  readoutFile = item.fileIndex;
   const full = fullFrame(item);
   // Through a Modality LUT Sequence only the server knows the modality values.
   if (full && !full.modalityLut) {
@@ -104,7 +115,7 @@ function fetchUnit(fileIndex: number, frame: number, pix: PixelPos): void {
     .then((p) => {
       const unit = p.unit ?? "";
       units.set(fileIndex, unit);
-      if (readout.value && tabs.item?.fileIndex === fileIndex) readout.value = { ...readout.value, unit };
+      if (readout.value && readoutFile === fileIndex) readout.value = { ...readout.value, unit };
     })
     .catch(() => {
       // Keep "" (no unit) rather than ask again on every pointer move.

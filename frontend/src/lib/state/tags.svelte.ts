@@ -14,7 +14,7 @@ class TagState {
   filter = $state("");
   expanded = $state.raw<Set<string>>(new Set());
   /** Widths in px of the tag, VR and keyword columns (the value column takes the rest). */
-  widths = $state<[number, number, number]>([84, 30, 124]);
+  widths = $state<[number, number, number]>([108, 30, 124]);
   rows = $derived<TagRow[]>(tagRows(this.nodes, this.expanded, this.filter));
 }
 

@@ -3,7 +3,7 @@
  * status-bar toast (one toast() for every message), plus copying to the clipboard.
  */
 
-export type Tool = "wl" | "pan" | "zoom" | "scroll" | "roi";
+export type Tool = "wl" | "pan" | "zoom" | "scroll" | "roi" | "length";
 
 export const TOOLS: ReadonlyArray<{ id: Tool; label: string; key: string }> = [
   { id: "wl", label: "Window/level", key: "W" },
@@ -11,14 +11,32 @@ export const TOOLS: ReadonlyArray<{ id: Tool; label: string; key: string }> = [
   { id: "zoom", label: "Zoom", key: "Z" },
   { id: "scroll", label: "Scroll", key: "S" },
   { id: "roi", label: "ROI", key: "R" },
+  { id: "length", label: "Length", key: "M" },
 ];
+
+/** The navigator's width the user dragged to, kept across visits (localStorage). */
+const NAV_WIDTH_KEY = "dcmview.navWidth";
+export const NAV_WIDTH_MIN = 160;
+export const NAV_WIDTH_MAX = 640;
+
+function storedNavWidth(): number | null {
+  try {
+    const v = Number(localStorage.getItem(NAV_WIDTH_KEY));
+    return Number.isFinite(v) && v >= NAV_WIDTH_MIN ? Math.min(NAV_WIDTH_MAX, v) : null;
+  } catch {
+    return null; // storage blocked: the stylesheet's width
+  }
+}
 
 class UiState {
   tool = $state<Tool>("wl");
   help = $state(false);
   showTags = $state(true);
   showNav = $state(true);
+  showRois = $state(true);
   toast = $state("");
+  /** The navigator's width in CSS px; null: the stylesheet's (--nav-width). */
+  navWidth = $state<number | null>(storedNavWidth());
 }
 
 export const ui = new UiState();
@@ -44,6 +62,10 @@ export function toggleTags(): void {
   ui.showTags = !ui.showTags;
 }
 
+export function toggleRois(): void {
+  ui.showRois = !ui.showRois;
+}
+
 export function toggleNav(): void {
   ui.showNav = !ui.showNav;
 }
@@ -63,4 +85,16 @@ export async function copyText(text: string): Promise<void> {
     ta.remove();
   }
   toast(`Copied: ${text.length > 60 ? `${text.slice(0, 60)}…` : text}`);
+}
+
+/** Set (and remember) the navigator's width; at most 45 % of the window. */
+export function setNavWidth(px: number): void {
+  const cap = Math.max(NAV_WIDTH_MIN, Math.min(NAV_WIDTH_MAX, Math.round(window.innerWidth * 0.45)));
+  const w = Math.round(Math.min(cap, Math.max(NAV_WIDTH_MIN, px)));
+  ui.navWidth = w;
+  try {
+    localStorage.setItem(NAV_WIDTH_KEY, String(w));
+  } catch {
+    // Storage blocked: the width holds for this page.
+  }
 }

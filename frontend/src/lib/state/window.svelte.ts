@@ -1,10 +1,11 @@
 /**
- * The active tab's window: choosing a preset, dragging a custom window, and the window
+ * The active pane's window: choosing a preset, dragging a custom window, and the window
  * in effect for what is shown (model/preset.ts says what each choice means).
  */
 import { windowFor } from "../model/preset";
 import { dragWindow, type WindowLevel } from "../render/window";
-import { display, shownRaw } from "./display.svelte";
+import { shownRaw } from "./display.svelte";
+import { activePane } from "./panes.svelte";
 import { tabs } from "./tabs.svelte";
 
 export function setPreset(id: string): void {
@@ -31,5 +32,5 @@ export function dragWindowBy(start: WindowLevel, dx: number, dy: number): void {
 /** The window in effect on the active tab, or null without one. */
 export function currentWindow(): WindowLevel | null {
   const tab = tabs.current;
-  return tab ? windowFor(tab, display.shown) : null;
+  return tab ? windowFor(tab, activePane().shown) : null;
 }
