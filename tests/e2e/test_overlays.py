@@ -176,8 +176,9 @@ def test_rtstruct_outline_is_drawn_where_the_sdk_places_it(page_viewer: Viewer, 
     image = sdk.open(ct["path"])
     px, py = _screen_to_image(view, (image.rows, image.columns), tuple(size), sx, sy)
     row, column = liver.points[0]
-    assert math.isclose(px, column + 0.5, abs_tol=0.02)
-    assert math.isclose(py, row + 0.5, abs_tol=0.02)
+    # Within a tenth of a pixel: the pane's size is whole pixels, its box may not be.
+    assert math.isclose(px, column + 0.5, abs_tol=0.1)
+    assert math.isclose(py, row + 0.5, abs_tol=0.1)
     assert v.page.locator("path.contour").count() >= 3
 
 
