@@ -201,6 +201,15 @@ def _text(headers: httpx.Headers, chunks: list[bytes]) -> str:
     return _bytes(headers, chunks).decode("utf-8")
 
 
+def _values(headers: httpx.Headers, chunks: list[bytes]) -> npt.NDArray[Any]:
+    """A ``/values`` answer: little-endian float32, shaped by ``X-Frame-Rows``/``-Columns``."""
+    import numpy as np
+
+    data = np.frombuffer(_bytes(headers, chunks), dtype="<f4")
+    rows, columns = int(headers.get("X-Frame-Rows", 0)), int(headers.get("X-Frame-Columns", 0))
+    return data.reshape(rows, columns) if rows * columns == data.size else data
+
+
 def _rois(headers: httpx.Headers, chunks: list[bytes]) -> tuple[Roi, ...]:
     from dcmview.sdk.roi import rois_from_json
 
@@ -383,10 +392,59 @@ class BaseClient:
         path = f"/api/file/{_file_index(index)}/document"
         return _Call("GET", path, _json_parser(schemas.DocumentBody))
 
-    def _segmentation_overlay(self, index: int, frame: int, seg: int | None) -> _Call[bytes]:
-        params = None if seg is None else {"seg": str(_file_index(seg))}
+    def _segmentation_overlay(
+        self, index: int, frame: int, seg: int | None, segments: Iterable[int] | None = None
+    ) -> _Call[bytes]:
+        params = {} if seg is None else {"seg": str(_file_index(seg))}
+        if segments is not None:
+            params["segments"] = ",".join(str(_index(n, "a Segment Number")) for n in segments)
         path = self._frame_path(index, frame) + "/segmentation-overlay"
         return _Call("GET", path, _bytes, params)
+
+    def _semantic_context(self, index: int) -> _Call[schemas.SemanticContextBody]:
+        path = f"/api/file/{_file_index(index)}/semantic-context"
+        return _Call("GET", path, _json_parser(schemas.SemanticContextBody))
+
+    def _value_layer(
+        self, index: int, frame: int, route: str, param: str, obj: int, values: bool
+    ) -> _Call[Any]:
+        path = self._frame_path(index, frame) + route + ("/values" if values else "")
+        parse: Callable[[httpx.Headers, list[bytes]], Any] = _values if values else _bytes
+        return _Call("GET", path, parse, {param: str(_file_index(obj))})
+
+    def _value_legend(
+        self, index: int, frame: int, dose: int | None, pmap: int | None
+    ) -> _Call[schemas.ValueLegendBody]:
+        if (dose is None) == (pmap is None):
+            raise InvalidInputError("give one of dose or pmap (a file index)")
+        params = {"dose": str(_file_index(dose))} if dose is not None else {}
+        if pmap is not None:
+            params["map"] = str(_file_index(pmap))
+        path = self._frame_path(index, frame) + "/value-legend"
+        return _Call("GET", path, _json_parser(schemas.ValueLegendBody), params)
+
+    def _graphic_annotations(
+        self, index: int, frame: int, state: int
+    ) -> _Call[schemas.GraphicAnnotationsBody]:
+        path = self._frame_path(index, frame) + "/graphic-annotations"
+        params = {"state": str(_file_index(state))}
+        return _Call("GET", path, _json_parser(schemas.GraphicAnnotationsBody), params)
+
+    def _presentation_layer(self, index: int, frame: int) -> _Call[bytes]:
+        return _Call("GET", self._frame_path(index, frame) + "/presentation-layer", _bytes)
+
+    def _value_mapping(self, index: int, frame: int) -> _Call[schemas.ValueMappingBody]:
+        path = self._frame_path(index, frame) + "/value-mapping"
+        return _Call("GET", path, _json_parser(schemas.ValueMappingBody))
+
+    def _rt_contours(
+        self, index: int, frame: int, structure_set: int | None
+    ) -> _Call[schemas.RtContoursBody]:
+        params = (
+            None if structure_set is None else {"structure_set": str(_file_index(structure_set))}
+        )
+        path = self._frame_path(index, frame) + "/rt-contours"
+        return _Call("GET", path, _json_parser(schemas.RtContoursBody), params)
 
     def _annotations(self, index: int) -> _Call[tuple[Roi, ...]]:
         return _Call("GET", f"/api/file/{_file_index(index)}/annotations", _rois)
@@ -848,12 +906,20 @@ class Client(BaseClient):
         """
         return self._run(self._document(index))
 
-    def segmentation_overlay(self, index: int, frame: int = 0, *, seg: int | None = None) -> bytes:
+    def segmentation_overlay(
+        self,
+        index: int,
+        frame: int = 0,
+        *,
+        seg: int | None = None,
+        segments: Iterable[int] | None = None,
+    ) -> bytes:
         """``GET /api/file/:i/frame/:f/segmentation-overlay``: RGBA PNG bytes.
 
         The segmentations (SEG files of the catalog) on frame `frame` of image file
         `index`, as :func:`dcmview.sdk.seg_overlays.segmentation_overlay` draws them;
-        `seg`: only the SEG that is that file index.
+        `seg`: only the SEG that is that file index; `segments`: only those Segment
+        Numbers.
 
         Raises
         ------
@@ -861,7 +927,73 @@ class Client(BaseClient):
             No SEG has masks for the frame (or no such file); FrameIndexError for a
             frame out of range.
         """
-        return self._run(self._segmentation_overlay(index, frame, seg))
+        return self._run(self._segmentation_overlay(index, frame, seg, segments))
+
+    def semantic_context(self, index: int) -> schemas.SemanticContextBody:
+        """``GET /api/file/:i/semantic-context``: what a SEG, RT Dose, map or state means.
+
+        As :func:`dcmview.sdk.semantic.semantic_context`, with the ``/references``
+        entries (``context["kind"]`` is ``"not_applicable"`` for other files).
+        """
+        return self._run(self._semantic_context(index))
+
+    def dose_overlay(self, index: int, frame: int, dose: int) -> bytes:
+        """``GET /api/file/:i/frame/:f/dose-overlay?dose=J``: the dose colour wash, RGBA PNG.
+
+        Raises
+        ------
+        WrongObjectKindError
+            File `dose` is not an RT Dose.
+        GeometryMismatchError, ImageGeometryError
+            The frame is not in the dose grid's Frame of Reference, or has no plane.
+        """
+        call = self._value_layer(index, frame, "/dose-overlay", "dose", dose, False)
+        return cast(bytes, self._run(call))
+
+    def dose_values(self, index: int, frame: int, dose: int) -> npt.NDArray[Any]:
+        """``GET .../dose-overlay/values?dose=J``: dose in Gy on the frame's pixels.
+
+        float32 (rows, columns), NaN outside the grid
+        (:func:`dcmview.sdk.value_overlays.dose_on_frame`).
+        """
+        call = self._value_layer(index, frame, "/dose-overlay", "dose", dose, True)
+        return cast("npt.NDArray[Any]", self._run(call))
+
+    def parametric_map_overlay(self, index: int, frame: int, pmap: int) -> bytes:
+        """``GET /api/file/:i/frame/:f/parametric-map-overlay?map=J``: RGBA PNG (viridis)."""
+        call = self._value_layer(index, frame, "/parametric-map-overlay", "map", pmap, False)
+        return cast(bytes, self._run(call))
+
+    def parametric_map_values(self, index: int, frame: int, pmap: int) -> npt.NDArray[Any]:
+        """``GET .../parametric-map-overlay/values?map=J``: values, float32 (rows, columns)."""
+        call = self._value_layer(index, frame, "/parametric-map-overlay", "map", pmap, True)
+        return cast("npt.NDArray[Any]", self._run(call))
+
+    def value_legend(
+        self, index: int, frame: int, *, dose: int | None = None, pmap: int | None = None
+    ) -> schemas.ValueLegendBody:
+        """``GET /api/file/:i/frame/:f/value-legend``: the colour scale of a dose or map overlay."""
+        return self._run(self._value_legend(index, frame, dose, pmap))
+
+    def graphic_annotations(
+        self, index: int, frame: int, state: int
+    ) -> schemas.GraphicAnnotationsBody:
+        """``GET /api/file/:i/frame/:f/graphic-annotations?state=J``: GSPS graphics, texts."""
+        return self._run(self._graphic_annotations(index, frame, state))
+
+    def presentation_layer(self, index: int, frame: int = 0) -> bytes:
+        """``GET /api/file/:i/frame/:f/presentation-layer``: the Overlay Planes (60xx), RGBA PNG."""
+        return self._run(self._presentation_layer(index, frame))
+
+    def value_mapping(self, index: int, frame: int = 0) -> schemas.ValueMappingBody:
+        """``GET /api/file/:i/frame/:f/value-mapping``: rescale, real-world mappings, VOI LUT."""
+        return self._run(self._value_mapping(index, frame))
+
+    def rt_contours(
+        self, index: int, frame: int = 0, *, structure_set: int | None = None
+    ) -> schemas.RtContoursBody:
+        """``GET /api/file/:i/frame/:f/rt-contours``: RTSTRUCT polygons as ``[row, column]``."""
+        return self._run(self._rt_contours(index, frame, structure_set))
 
     def annotations(self, index: int) -> tuple[Roi, ...]:
         """``GET /api/file/:i/annotations``: the file's ROIs (as ``RoiSet.for_instance``)."""
@@ -1159,10 +1291,65 @@ class AsyncClient(BaseClient):
         return await self._run(self._document(index))
 
     async def segmentation_overlay(
-        self, index: int, frame: int = 0, *, seg: int | None = None
+        self,
+        index: int,
+        frame: int = 0,
+        *,
+        seg: int | None = None,
+        segments: Iterable[int] | None = None,
     ) -> bytes:
         """See :meth:`Client.segmentation_overlay`."""
-        return await self._run(self._segmentation_overlay(index, frame, seg))
+        return await self._run(self._segmentation_overlay(index, frame, seg, segments))
+
+    async def semantic_context(self, index: int) -> schemas.SemanticContextBody:
+        """See :meth:`Client.semantic_context`."""
+        return await self._run(self._semantic_context(index))
+
+    async def dose_overlay(self, index: int, frame: int, dose: int) -> bytes:
+        """See :meth:`Client.dose_overlay`."""
+        call = self._value_layer(index, frame, "/dose-overlay", "dose", dose, False)
+        return cast(bytes, await self._run(call))
+
+    async def dose_values(self, index: int, frame: int, dose: int) -> npt.NDArray[Any]:
+        """See :meth:`Client.dose_values`."""
+        call = self._value_layer(index, frame, "/dose-overlay", "dose", dose, True)
+        return cast("npt.NDArray[Any]", await self._run(call))
+
+    async def parametric_map_overlay(self, index: int, frame: int, pmap: int) -> bytes:
+        """See :meth:`Client.parametric_map_overlay`."""
+        call = self._value_layer(index, frame, "/parametric-map-overlay", "map", pmap, False)
+        return cast(bytes, await self._run(call))
+
+    async def parametric_map_values(self, index: int, frame: int, pmap: int) -> npt.NDArray[Any]:
+        """See :meth:`Client.parametric_map_values`."""
+        call = self._value_layer(index, frame, "/parametric-map-overlay", "map", pmap, True)
+        return cast("npt.NDArray[Any]", await self._run(call))
+
+    async def value_legend(
+        self, index: int, frame: int, *, dose: int | None = None, pmap: int | None = None
+    ) -> schemas.ValueLegendBody:
+        """See :meth:`Client.value_legend`."""
+        return await self._run(self._value_legend(index, frame, dose, pmap))
+
+    async def graphic_annotations(
+        self, index: int, frame: int, state: int
+    ) -> schemas.GraphicAnnotationsBody:
+        """See :meth:`Client.graphic_annotations`."""
+        return await self._run(self._graphic_annotations(index, frame, state))
+
+    async def presentation_layer(self, index: int, frame: int = 0) -> bytes:
+        """See :meth:`Client.presentation_layer`."""
+        return await self._run(self._presentation_layer(index, frame))
+
+    async def value_mapping(self, index: int, frame: int = 0) -> schemas.ValueMappingBody:
+        """See :meth:`Client.value_mapping`."""
+        return await self._run(self._value_mapping(index, frame))
+
+    async def rt_contours(
+        self, index: int, frame: int = 0, *, structure_set: int | None = None
+    ) -> schemas.RtContoursBody:
+        """See :meth:`Client.rt_contours`."""
+        return await self._run(self._rt_contours(index, frame, structure_set))
 
     async def annotations(self, index: int) -> tuple[Roi, ...]:
         """See :meth:`Client.annotations`."""

@@ -49,6 +49,8 @@ EXPECT = {
     "not_dicom": "must be rejected (empty, HTML, text ...)",
     "derived": "a derived object (SEG, RTSTRUCT, RTDOSE, parametric map, presentation state) "
     "that references source images of the corpus",
+    "broken_derived": "a derived object broken on purpose (source missing, wrong geometry, "
+    "broken encoding): readers refuse it with a typed error",
     "bomb": "declares far more pixels than it holds or inflates to: refuse without allocating",
 }
 

@@ -18,6 +18,7 @@ from pydicom import uid as U
 
 from tests.corpus import derived
 from tests.corpus.bombs import memory_bombs
+from tests.corpus.broken_derived import broken_derived_objects
 from tests.corpus.builder import Corpus
 from tests.corpus.ct import ct_dataset, ct_series
 from tests.corpus.edge import edge_cases
@@ -109,6 +110,8 @@ def build_ci(c: Corpus) -> None:
         tomo=tomo,
         tomo_path=f"{mg_root}/DBT_L_CC_12f_j2k_lossless.dcm",
     )
+    # ... and SEGs broken on purpose (source missing, wrong geometry, broken encoding).
+    broken_derived_objects(c)
 
 
 def build_bench(c: Corpus) -> None:

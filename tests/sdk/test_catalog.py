@@ -413,7 +413,9 @@ def test_corpus_filters(corpus_ci):
     assert len(mg) > 0
     assert {h.modality for h in mg.headers} == {"MG"}
     utf8 = scan(corpus_ci, filters={"PatientName": "zoë"})
-    assert [h.patient_name for h in utf8.headers] == ["Müller^Zoë=山田^太郎=やまだ^たろう"]
+    assert {h.patient_name for h in utf8.headers} == {"Müller^Zoë=山田^太郎=やまだ^たろう"}
+    # the MR slice and the three SEGs broken on purpose over it (derived_broken/)
+    assert sorted(h.modality for h in utf8.headers) == ["MR", "SEG", "SEG", "SEG"]
     edge = scan(corpus_ci / "edge", recursive=False)
     assert all(os.path.dirname(h.path) == str(corpus_ci / "edge") for h in edge.headers)
     assert len(scan(corpus_ci / "edge").headers) == len(edge) + 6  # the no-extension folder

@@ -446,6 +446,10 @@ CORPUS_EXPECTED: dict[str, dict[str, object]] = {
         "pixel_aspect_ratio": None,
     },
     "derived/mr/PMAP_T1.dcm": {"object_kind": "parametric_map"},
+    # SEGs broken on purpose (tests/corpus/broken_derived.py): still SEGs with pixels.
+    "derived_broken/SEG_missing_source.dcm": {"object_kind": "segmentation"},
+    "derived_broken/SEG_wrong_geometry.dcm": {"object_kind": "segmentation"},
+    "derived_broken/SEG_broken_encoding.dcm": {"object_kind": "segmentation"},
 }
 
 

@@ -314,6 +314,12 @@ class Instance:
             return self._header.has_pixels
         return self._pixel_index() is not None
 
+    @property
+    def pixel_keyword(self) -> str | None:
+        """``"PixelData"``, ``"FloatPixelData"`` or ``"DoubleFloatPixelData"``; None without."""
+        px = self._pixel_index()
+        return px.keyword if px is not None else None
+
     def tags(self, **options: Any) -> Any:
         """Return the JSON-ready tag tree of the header (see :func:`dcmview.sdk.tags.tag_tree`).
 

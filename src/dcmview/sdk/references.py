@@ -45,6 +45,8 @@ __all__ = [
     "DERIVED_KINDS",
     "Reference",
     "References",
+    "catalog_links",
+    "file_kind",
     "find_references",
     "object_kind",
     "instance_references",
@@ -326,9 +328,14 @@ def _index(catalog: Catalog) -> _Index:
             continue
         try:
             ds = catalog[i].dataset
+            refs = outgoing(ds)
         except DcmviewError:  # unreadable since the scan: it refers to nothing now
             continue
-        derived[i] = (outgoing(ds), _text(ds.get("FrameOfReferenceUID")), h.sop_class_uid)
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            # pydicom parses sequences when they are walked: a corrupt one in one
+            # derived object must not take every listing of the catalog down with it.
+            continue
+        derived[i] = (refs, _text(ds.get("FrameOfReferenceUID")), h.sop_class_uid)
     index = _Index(len(headers), by_uid, derived)
     with _INDEX_LOCK:
         _INDEXES[catalog] = index
@@ -452,6 +459,52 @@ def _places_by_geometry(refs: list[Reference], header: Any) -> bool:
     """
     series = header.series_instance_uid
     return not any(r.series_instance_uid == series and r.sop_instance_uid for r in refs)
+
+
+_IMAGE_FAMILIES = ("classic_image", "enhanced_image", "whole_slide_microscopy", "unknown")
+
+
+def file_kind(header: Any) -> str:
+    """:func:`object_kind` of a scanned file, ``"OTHER"`` for a non-image object it does not name.
+
+    From the SOP Class alone (an encapsulated PDF, a registration, a waveform are
+    ``"OTHER"``; an image class the SDK does not know, with pixel data, ``"IMAGE"``).
+    """
+    from dcmview.sdk.support import object_kind as family
+
+    cls = header.sop_class_uid
+    if cls in DERIVED_KINDS:
+        return DERIVED_KINDS[cls]
+    if family(cls) in _IMAGE_FAMILIES and (header.has_pixels or family(cls) != "unknown"):
+        return "IMAGE"
+    return "OTHER"
+
+
+def catalog_links(catalog: Catalog) -> dict[int, tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Who refers to whom in a catalog by SOP Instance UID: index -> (refers_to, referenced_by).
+
+    Only files with a link are keys. The derived objects' headers are read once
+    (as :func:`find_references` does, no pixel data); images are not opened, so
+    objects that place themselves by Frame of Reference alone are not linked
+    here (:func:`find_references` finds those for one file).
+
+    Examples
+    --------
+    >>> import dcmview.sdk as sdk, pydicom.examples
+    >>> catalog_links(sdk.scan(pydicom.examples.get_path("ct")))  # an image, no derived object
+    {}
+    """
+    idx = _index(catalog)
+    out: dict[int, tuple[list[int], list[int]]] = {}
+    for j in sorted(idx.derived):
+        refs, _, _ = idx.derived[j]
+        targets = sorted({i for r in refs if (i := idx.by_uid.get(r.sop_instance_uid)) is not None})
+        for i in targets:
+            if i == j:
+                continue
+            out.setdefault(j, ([], []))[0].append(i)
+            out.setdefault(i, ([], []))[1].append(j)
+    return {i: (tuple(a), tuple(b)) for i, (a, b) in sorted(out.items())}
 
 
 def instance_references(ds: Dataset, header: Any) -> References:

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -30,6 +31,7 @@ def segmentation_overlay(
     *,
     segmentation: int | None = None,
     opacity: float = 0.5,
+    segments: Collection[int] | None = None,
 ) -> ArrayU8:
     """The RGBA overlay of the catalog's SEGs on frame `frame` of image file `index`.
 
@@ -53,6 +55,8 @@ def segmentation_overlay(
         Draw only the SEG that is file `segmentation` of the catalog.
     opacity : float
         As :meth:`Segmentation.overlay`.
+    segments : collection of int, optional
+        Only these Segment Numbers (of every SEG drawn); all when None.
 
     Returns
     -------
@@ -81,7 +85,7 @@ def segmentation_overlay(
         seg = read_segmentation(catalog[j], catalog)
         if not seg.frames_for(source, frame):
             continue
-        layer = seg.overlay(source, frame, opacity).astype(np.float32) / 255
+        layer = seg.overlay(source, frame, opacity, segments).astype(np.float32) / 255
         a = layer[..., 3]
         # Premultiplied "over": the layer on top of what is drawn so far.
         rgb = layer[..., :3] * a[..., None] + rgb * (1 - a[..., None])
@@ -105,10 +109,13 @@ def segmentation_overlay_png(
     *,
     segmentation: int | None = None,
     opacity: float = 0.5,
+    segments: Collection[int] | None = None,
 ) -> bytes:
     """:func:`segmentation_overlay` encoded as an RGBA PNG (the HTTP answer)."""
     from dcmview.sdk._png import encode_png
 
     return encode_png(
-        segmentation_overlay(catalog, index, frame, segmentation=segmentation, opacity=opacity)
+        segmentation_overlay(
+            catalog, index, frame, segmentation=segmentation, opacity=opacity, segments=segments
+        )
     )

@@ -499,13 +499,17 @@ class Segmentation:
             out[inside] = s.number
         return out
 
-    def overlay(self, source: Instance | str, frame: int = 0, opacity: float = 0.5) -> ArrayU8:
+    def overlay(
+        self, source: Instance | str, frame: int = 0, opacity: float = 0.5, segments: Any = None
+    ) -> ArrayU8:
         """An RGBA image (uint8, rows x columns x 4) of the segments in their colours.
 
-        Fractional values scale the opacity; transparent where no segment is.
-        Composite it over the source frame's rendering.
-        """
-        return self._rgba(self.mask(source, frame).astype(np.float32), opacity)
+        Fractional values scale the opacity; transparent where no segment is. Composite
+        it over the source frame. `segments`: only these Segment Numbers (all: None)."""
+        masks = self.mask(source, frame).astype(np.float32)
+        if segments is not None:
+            masks[:, :, [i for i, s in enumerate(self.segments) if s.number not in segments]] = 0
+        return self._rgba(masks, opacity)
 
     def frame_overlay(self, k: int, opacity: float = 0.5) -> ArrayU8:
         """The RGBA image of the SEG's own frame `k` (0-based), as :meth:`overlay` draws it.

@@ -1,26 +1,34 @@
 """ROUTES of the derived objects (SEG, RT, maps, presentation states): references, overlays.
 
-Each endpoint parses, makes one SDK call (:func:`dcmview.sdk.references.find_references`,
-:func:`dcmview.sdk.seg_overlays.segmentation_overlay_png`) and answers; reading the
-derived objects is file I/O and pixel work, so it runs off the event loop (the
-overlay in the decode pool, like a frame). :mod:`dcmview.server.app` mounts these
-beside :data:`dcmview.server.routes.ROUTES`.
+Each endpoint parses, makes one SDK call (:mod:`dcmview.sdk.references`,
+:mod:`dcmview.sdk.seg_overlays`, :mod:`dcmview.sdk.value_overlays`,
+:mod:`dcmview.sdk.image_layers`, :mod:`dcmview.sdk.semantic`) and answers; reading
+the derived objects is file I/O and pixel work, so it runs off the event loop (the
+bitmaps and values in the decode pool, like a frame). :mod:`dcmview.server.app`
+mounts these beside :data:`dcmview.server.routes.ROUTES`.
 
-Cache key: ``("seg-overlay", path, frame, segmentation)``: the PNG, kept only once
-the scan is complete (a SEG found later would change the answer).
+Cache keys: ``("seg-overlay", path, frame, segmentation, segments)``, kept only once the
+scan is complete (a SEG found later would change the answer);
+``("dose-overlay" | "dose-values" | "pmap-overlay" | "pmap-values", path, frame,
+object path)`` and ``("presentation-layer", path, frame)``, which depend on the
+two files only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from dcmview.sdk.errors import InvalidInputError
+from dcmview.sdk.image_layers import graphic_annotations, presentation_layer_png, rt_contours
 from dcmview.sdk.references import find_references
 from dcmview.sdk.seg_overlays import segmentation_overlay_png
+from dcmview.sdk.semantic import semantic_context, value_mapping
+from dcmview.sdk.value_overlays import ValueLayer, dose_on_frame, parametric_map_on_frame
 from dcmview.server import schemas
 from dcmview.server.privacy import mask_paths
 from dcmview.server.routes import _json_offloaded, _non_negative, _path_int, _state
@@ -30,7 +38,7 @@ if TYPE_CHECKING:
     from dcmview.sdk.catalog import Catalog
     from dcmview.sdk.references import Reference, References
 
-__all__ = ["ROUTES", "references_body"]
+__all__ = ["ROUTES", "references_body", "semantic_body"]
 
 
 def references_body(catalog: Catalog, index: int, refs: References) -> schemas.ReferencesBody:
@@ -103,35 +111,201 @@ async def references(request: Request) -> Response:
     return await _json_offloaded(request, body)
 
 
-async def segmentation_overlay(request: Request) -> Response:
-    """``GET /api/file/:i/frame/:f/segmentation-overlay[?seg=J]``: RGBA PNG of the SEGs on it.
+def _segments(request: Request) -> frozenset[int] | None:
+    """``segments=1,3``: Segment Numbers to draw (*beyond*); None when absent."""
+    text = request.query_params.get("segments")
+    if text is None:
+        return None
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not all(p.isascii() and p.isdigit() and len(p) <= 6 for p in parts):
+        raise InvalidInputError(
+            f"invalid query: segments must be Segment Numbers separated by commas, got {text!r}"
+        )
+    return frozenset(int(p) for p in parts)
 
-    ``i`` is the image, ``f`` its frame; ``seg`` keeps only the SEG that is file J.
+
+async def segmentation_overlay(request: Request) -> Response:
+    """``GET /api/file/:i/frame/:f/segmentation-overlay[?seg=J&segments=N,M]``: RGBA PNG.
+
+    ``i`` is the image, ``f`` its frame; ``seg`` keeps only the SEG that is file J,
+    ``segments`` only those Segment Numbers.
     """
     state = _state(request)
     index = _path_int(request, "index")
     frame = _path_int(request, "frame")
     seg = _non_negative(request, "seg")
+    segments = _segments(request)
     catalog = state.catalog
     path = catalog.header(index).path
-    key = ("seg-overlay", path, frame, seg)
+    chosen = None if segments is None else tuple(sorted(segments))
+    key = ("seg-overlay", path, frame, seg, chosen)
     body = state.cache.get(key)
     hit = "HIT"
     if body is None:
         hit = "MISS"
         body = await state.pool.run(
-            request, lambda: segmentation_overlay_png(catalog, index, frame, segmentation=seg)
+            request,
+            lambda: segmentation_overlay_png(
+                catalog, index, frame, segmentation=seg, segments=segments
+            ),
         )
         if catalog.complete:
             state.cache.put(key, body)
     return ChunkedResponse(body, headers={"X-Cache": hit}, media_type="image/png")
 
 
+def semantic_body(catalog: Catalog, index: int) -> dict[str, object]:
+    """``GET /api/file/:i/semantic-context``: the SDK's context and the ``/references`` entries."""
+    body = semantic_context(catalog, index)
+    context = body["context"]
+    if context["kind"] != "not_applicable":
+        entries = references_body(catalog, index, find_references(catalog, index))["references"]
+        key = "source_references" if context["kind"] == "parametric_map" else "references"
+        context[key] = entries
+    return body
+
+
+async def semantic(request: Request) -> Response:
+    """``GET /api/file/:i/semantic-context``: what a SEG, dose, map or state means."""
+    state = _state(request)
+    index = _path_int(request, "index")
+    catalog = state.catalog
+    catalog.header(index)  # 404 for an index out of range, before the thread
+    return await _json_offloaded(request, lambda: semantic_body(catalog, index))
+
+
+def _required(request: Request, name: str) -> int:
+    """A file index named by a query parameter the route cannot do without."""
+    value = _non_negative(request, name)
+    if value is None:
+        raise InvalidInputError(f"invalid query: missing field `{name}` (a file index)")
+    return value
+
+
+async def _cached_bytes(
+    request: Request,
+    key: tuple[object, ...],
+    make: Callable[[], bytes],
+    media_type: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    state = _state(request)
+    body = state.cache.get(key)
+    hit = "HIT"
+    if body is None:
+        hit = "MISS"
+        body = await state.pool.run(request, make)
+        state.cache.put(key, body)
+    return ChunkedResponse(body, headers={"X-Cache": hit, **(headers or {})}, media_type=media_type)
+
+
+def _value_route(kind: str, param: str, values: bool) -> Callable[[Request], Awaitable[Response]]:
+    """The four value-overlay endpoints: dose or map, RGBA PNG or float32 values."""
+    reader: Callable[..., ValueLayer] = dose_on_frame if kind == "dose" else parametric_map_on_frame
+
+    async def endpoint(request: Request) -> Response:
+        state = _state(request)
+        index = _path_int(request, "index")
+        frame = _path_int(request, "frame")
+        obj = _required(request, param)
+        catalog = state.catalog
+        name = f"{kind}-{'values' if values else 'overlay'}"
+        key = (name, catalog.header(index).path, frame, catalog.header(obj).path)
+
+        def make() -> bytes:
+            layer = reader(catalog, index, frame, obj)
+            return layer.values_bytes() if values else layer.png()
+
+        if not values:
+            return await _cached_bytes(request, key, make, "image/png")
+        # beyond the predecessor: the shape, so a client needs no /info call
+        h = catalog.header(index)
+        shape = {"X-Frame-Rows": str(h.rows), "X-Frame-Columns": str(h.columns)}
+        return await _cached_bytes(request, key, make, "application/octet-stream", shape)
+
+    return endpoint
+
+
+async def value_legend(request: Request) -> Response:
+    """``GET /api/file/:i/frame/:f/value-legend?dose=J|map=J``: the colour scale (*beyond*)."""
+    state = _state(request)
+    index = _path_int(request, "index")
+    frame = _path_int(request, "frame")
+    dose = _non_negative(request, "dose")
+    pmap = _non_negative(request, "map")
+    if (dose is None) == (pmap is None):
+        raise InvalidInputError("invalid query: give one of dose or map (a file index)")
+    catalog = state.catalog
+
+    def make() -> dict[str, object]:
+        if dose is not None:
+            return dose_on_frame(catalog, index, frame, dose).legend()
+        assert pmap is not None
+        return parametric_map_on_frame(catalog, index, frame, pmap).legend()
+
+    return await _json_offloaded(request, make)
+
+
+async def graphic_annotations_route(request: Request) -> Response:
+    """``GET /api/file/:i/frame/:f/graphic-annotations?state=J``: a GSPS's graphics and texts."""
+    state = _state(request)
+    index = _path_int(request, "index")
+    frame = _path_int(request, "frame")
+    ps = _required(request, "state")
+    catalog = state.catalog
+    catalog.header(index)
+    return await _json_offloaded(request, lambda: graphic_annotations(catalog, index, frame, ps))
+
+
+async def contours(request: Request) -> Response:
+    """``GET /api/file/:i/frame/:f/rt-contours[?structure_set=J]``: RTSTRUCT polygons (*beyond*)."""
+    state = _state(request)
+    index = _path_int(request, "index")
+    frame = _path_int(request, "frame")
+    only = _non_negative(request, "structure_set")
+    catalog = state.catalog
+    catalog.header(index)
+    return await _json_offloaded(request, lambda: rt_contours(catalog, index, frame, only))
+
+
+async def layer(request: Request) -> Response:
+    """``GET /api/file/:i/frame/:f/presentation-layer``: the Overlay Planes (60xx) as RGBA PNG."""
+    state = _state(request)
+    index = _path_int(request, "index")
+    frame = _path_int(request, "frame")
+    catalog = state.catalog
+    key = ("presentation-layer", catalog.header(index).path, frame)
+    return await _cached_bytes(
+        request, key, lambda: presentation_layer_png(catalog, index, frame), "image/png"
+    )
+
+
+async def mapping(request: Request) -> Response:
+    """``GET /api/file/:i/frame/:f/value-mapping``: rescale, real-world mappings, VOI LUT."""
+    state = _state(request)
+    index = _path_int(request, "index")
+    frame = _path_int(request, "frame")
+    catalog = state.catalog
+    catalog.header(index)
+    return await _json_offloaded(request, lambda: value_mapping(catalog, index, frame))
+
+
+_FRAME = "/api/file/{index}/frame/{frame}"
 ROUTES: Sequence[BaseRoute] = (
     Route("/api/file/{index}/references", references, methods=["GET"]),
+    Route("/api/file/{index}/semantic-context", semantic, methods=["GET"]),
+    Route(f"{_FRAME}/segmentation-overlay", segmentation_overlay, methods=["GET"]),
+    Route(f"{_FRAME}/dose-overlay", _value_route("dose", "dose", False), methods=["GET"]),
+    Route(f"{_FRAME}/dose-overlay/values", _value_route("dose", "dose", True), methods=["GET"]),
+    Route(f"{_FRAME}/parametric-map-overlay", _value_route("pmap", "map", False), methods=["GET"]),
     Route(
-        "/api/file/{index}/frame/{frame}/segmentation-overlay",
-        segmentation_overlay,
+        f"{_FRAME}/parametric-map-overlay/values",
+        _value_route("pmap", "map", True),
         methods=["GET"],
     ),
+    Route(f"{_FRAME}/value-legend", value_legend, methods=["GET"]),
+    Route(f"{_FRAME}/graphic-annotations", graphic_annotations_route, methods=["GET"]),
+    Route(f"{_FRAME}/presentation-layer", layer, methods=["GET"]),
+    Route(f"{_FRAME}/value-mapping", mapping, methods=["GET"]),
+    Route(f"{_FRAME}/rt-contours", contours, methods=["GET"]),
 )

@@ -81,9 +81,11 @@ STATUS: dict[type[DcmviewError], int] = {
     # The server could decode this with one more package installed.
     DecoderUnavailableError: 501,
     # A derived object (SEG, parametric map, presentation state) the SDK cannot
-    # use: the file is there, its content is not usable (or not of the kind asked).
+    # use: the file is there, its content is not usable.
     DerivedObjectError: 422,
-    WrongObjectKindError: 422,
+    # A file index that names an object of another kind than the route asks for
+    # (dose=J not an RT Dose, ...): a bad request, as the predecessor answers.
+    WrongObjectKindError: 400,
     # The object's source image is not in the catalog: nothing to draw it on.
     MissingSourceError: 404,
     GeometryMismatchError: 422,

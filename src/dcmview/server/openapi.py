@@ -179,6 +179,11 @@ def _document(version: str) -> dict[str, Any]:
         ),
     ]
     binary = {"type": "string", "format": "binary"}
+    png = {"description": "PNG (RGBA)", "content": {"image/png": {"schema": binary}}}
+    raw = {
+        "description": "float32 little-endian, row-major (X-Frame-Rows, X-Frame-Columns)",
+        "content": {"application/octet-stream": {"schema": binary}},
+    }
     paths: dict[str, Any] = {
         "/api/health": _get("Server status", _json(ref(schemas.HealthBody)), _ALWAYS),
         "/api/files": _get(
@@ -394,6 +399,104 @@ def _document(version: str) -> dict[str, Any]:
                     "seg",
                     {"type": "integer", "minimum": 0},
                     "only the SEG that is this file index (beyond; all SEGs when absent)",
+                ),
+                _query(
+                    "segments",
+                    {"type": "string", "pattern": "^[0-9,]*$"},
+                    "only these Segment Numbers, comma-separated (beyond; all when absent)",
+                ),
+            ],
+        ),
+        "/api/file/{index}/semantic-context": _get(
+            "What a SEG, RT Dose, Parametric Map or presentation state means (the "
+            "predecessor's semantic context); other files: kind not_applicable",
+            _json(ref(schemas.SemanticContextBody)),
+            (*_FILE, 500),
+            parameters=[_INDEX],
+        ),
+        **{
+            f"/api/file/{{index}}/frame/{{frame}}/{route}": _get(
+                summary,
+                answer,
+                (*_FILE, 422, 500),
+                parameters=[
+                    _INDEX,
+                    _FRAME,
+                    _query(param, {"type": "integer", "minimum": 0}, what, required=True),
+                ],
+            )
+            for route, param, what, summary, answer in (
+                (
+                    "dose-overlay",
+                    "dose",
+                    "the RT Dose file",
+                    "RGBA PNG: the dose resampled on the frame, as a colour wash",
+                    png,
+                ),
+                (
+                    "dose-overlay/values",
+                    "dose",
+                    "the RT Dose file",
+                    "float32 little-endian dose in Gy on the frame's pixels (NaN outside)",
+                    raw,
+                ),
+                (
+                    "parametric-map-overlay",
+                    "map",
+                    "the Parametric Map file",
+                    "RGBA PNG: the parametric map on the frame (viridis)",
+                    png,
+                ),
+                (
+                    "parametric-map-overlay/values",
+                    "map",
+                    "the Parametric Map file",
+                    "float32 little-endian real-world values on the frame's pixels",
+                    raw,
+                ),
+                (
+                    "graphic-annotations",
+                    "state",
+                    "the presentation state file",
+                    "A presentation state's graphics and texts on the frame",
+                    _json(ref(schemas.GraphicAnnotationsBody)),
+                ),
+            )
+        },
+        "/api/file/{index}/frame/{frame}/value-legend": _get(
+            "Beyond: the colour scale of a dose (dose=J) or map (map=J) overlay",
+            _json(ref(schemas.ValueLegendBody)),
+            (*_FILE, 422, 500),
+            parameters=[
+                _INDEX,
+                _FRAME,
+                _query("dose", {"type": "integer", "minimum": 0}, "an RT Dose file"),
+                _query("map", {"type": "integer", "minimum": 0}, "a Parametric Map file"),
+            ],
+        ),
+        "/api/file/{index}/frame/{frame}/presentation-layer": _get(
+            "RGBA PNG of the file's Overlay Planes (60xx) on the frame",
+            png,
+            (*_FILE, 422, 500),
+            parameters=[_INDEX, _FRAME],
+        ),
+        "/api/file/{index}/frame/{frame}/value-mapping": _get(
+            "How the frame's stored values map: rescale, real-world mappings, VOI LUT",
+            _json(ref(schemas.ValueMappingBody)),
+            (*_FILE, 500),
+            parameters=[_INDEX, _FRAME],
+        ),
+        "/api/file/{index}/frame/{frame}/rt-contours": _get(
+            "Beyond: RT Structure Set contours on the frame as (row, column) polygons",
+            _json(ref(schemas.RtContoursBody)),
+            (*_FILE, 422, 500),
+            parameters=[
+                _INDEX,
+                _FRAME,
+                _query(
+                    "structure_set",
+                    {"type": "integer", "minimum": 0},
+                    "only this RTSTRUCT file (all that refer to the image when absent)",
                 ),
             ],
         ),

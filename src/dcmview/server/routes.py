@@ -30,6 +30,7 @@ from dcmview.sdk.calibration import calibration
 from dcmview.sdk.cine import cine_rate
 from dcmview.sdk.errors import InvalidInputError, InvalidPathError
 from dcmview.sdk.redaction import burned_in_text
+from dcmview.sdk.references import catalog_links, file_kind
 from dcmview.sdk.support import classify
 from dcmview.sdk.window import Window
 from dcmview.server import privacy, schemas
@@ -105,7 +106,12 @@ def _opt_list(value: tuple[Any, ...] | None) -> list[Any] | None:
     return None if value is None else list(value)
 
 
-def _summary(index: int, h: Header) -> schemas.FileSummary:
+_NO_LINKS: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
+
+
+def _summary(
+    index: int, h: Header, links: tuple[tuple[int, ...], tuple[int, ...]] = _NO_LINKS
+) -> schemas.FileSummary:
     default = None
     if h.window_center is not None and h.window_width is not None:
         default = {"center": h.window_center, "width": h.window_width}
@@ -148,6 +154,9 @@ def _summary(index: int, h: Header) -> schemas.FileSummary:
         "image_laterality": h.image_laterality,
         "laterality": h.laterality,
         "view_position": h.view_position,
+        "kind": file_kind(h),
+        "refers_to": list(links[0]),
+        "referenced_by": list(links[1]),
     }
 
 
@@ -200,8 +209,9 @@ def _files(state: ServerState) -> schemas.FilesBody:
     complete = catalog.complete  # read first: the lists below are at least this complete
     headers = privacy.mask_headers(state, catalog.headers)
     skipped = list(catalog.skipped)
+    links = catalog_links(catalog)
     body: schemas.FilesBody = {
-        "files": [_summary(i, h) for i, h in enumerate(headers)],
+        "files": [_summary(i, h, links.get(i, _NO_LINKS)) for i, h in enumerate(headers)],
         "scan_complete": complete,
         "scanned": catalog.scanned,
         "skipped": len(skipped),

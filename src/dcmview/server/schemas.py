@@ -125,6 +125,11 @@ class FileSummary(TypedDict):
     image_laterality: str  # beyond: (0020,0062), "L", "R", "B", "U" or ""
     laterality: str  # beyond: (0020,0060), the series' laterality
     view_position: str  # beyond: (0018,5101), "CC", "MLO", ... or ""
+    # beyond: sdk.references.file_kind ("IMAGE", "SEG", "RTSTRUCT", "RTDOSE", "PMAP",
+    # "GSPS", "SR", ..., "OTHER") and sdk.references.catalog_links (file indexes)
+    kind: str
+    refers_to: list[int]
+    referenced_by: list[int]
 
 
 class DiscoveryEntry(TypedDict):
@@ -372,6 +377,75 @@ class ReferencesBody(TypedDict):
     refers_to: list[ReferenceItem]
     referenced_by: list[ReferenceItem]
     missing: list[str]
+
+
+class SemanticContextBody(TypedDict):
+    """``GET /api/file/:i/semantic-context``: :func:`dcmview.sdk.semantic.semantic_context`.
+
+    ``context`` holds the predecessor's fields for its ``kind`` (``"segmentation"``,
+    ``"rt_dose"``, ``"parametric_map"``, ``"presentation_state"``,
+    ``"not_applicable"``) and the ``/references`` entries (``source_references``
+    for a map); docs/http-api.md lists them.
+    """
+
+    source_file_index: int
+    default_mode: str
+    pixel_preview_preserves_stored_values: bool
+    context: dict[str, Any]
+
+
+class ValueLegendBody(TypedDict):
+    """``GET /api/file/:i/frame/:f/value-legend`` (*beyond*): a dose or map colour scale."""
+
+    label: str
+    unit: str
+    minimum: float
+    maximum: float
+    stops: list[dict[str, Any]]  # {"value": float, "color": "#rrggbb"}
+
+
+class GraphicAnnotationsBody(TypedDict):
+    """``GET /api/file/:i/frame/:f/graphic-annotations?state=J``.
+
+    The predecessor's ``layers``, ``graphics`` and ``texts`` (points ``[x, y]``,
+    the image's top-left corner at ``(0, 0)``) and ``skipped``; ``annotations``
+    (*beyond*) is :meth:`dcmview.sdk.presentation.Annotations.to_json` (``(row,
+    column)`` pixel centres), None when the state does not apply to the frame.
+    """
+
+    layers: list[dict[str, Any]]
+    graphics: list[dict[str, Any]]
+    texts: list[dict[str, Any]]
+    skipped: dict[str, int]
+    annotations: dict[str, Any] | None
+
+
+class ValueMappingBody(TypedDict):
+    """``GET /api/file/:i/frame/:f/value-mapping``: :func:`dcmview.sdk.semantic.value_mapping`."""
+
+    file_index: int
+    frame_index: int
+    stored_value_type: str
+    modality: dict[str, Any]
+    real_world: list[dict[str, Any]]
+    voi_lut: dict[str, Any] | None
+
+
+class StructureSetContours(TypedDict):
+    """One RT Structure Set's contours on a frame (``contours``: ``ImageContour.to_json``)."""
+
+    file_index: int
+    label: str
+    name: str
+    contours: list[dict[str, Any]]
+
+
+class RtContoursBody(TypedDict):
+    """``GET /api/file/:i/frame/:f/rt-contours`` (*beyond*): polygons as ``[row, column]``."""
+
+    file_index: int
+    frame_index: int
+    structure_sets: list[StructureSetContours]
 
 
 class DocumentItem(TypedDict):

@@ -11,9 +11,14 @@ import type {
   DocumentJson,
   FileInfo,
   FilesResponse,
+  GraphicAnnotations,
   Health,
   PixelReadout,
   PatientsResponse,
+  ReferencesResponse,
+  RtContoursResponse,
+  SemanticContext,
+  ValueLegend,
   TagNode,
 } from "./types";
 
@@ -176,6 +181,48 @@ export class ApiClient {
       blob: await this.timed(resp, () => resp.blob()),
       window: windowFromPngHeaders(h.get("x-frame-window-applied"), h.get("x-frame-window-center"), h.get("x-frame-window-width")),
     };
+  }
+
+  references(index: number): Promise<ReferencesResponse> {
+    return this.json(`/api/file/${index}/references`);
+  }
+
+  semanticContext(index: number): Promise<SemanticContext> {
+    return this.json(`/api/file/${index}/semantic-context`);
+  }
+
+  /** The RGBA PNG of SEG file `seg` on an image frame (the SDK's colours); `segments`: only those. */
+  async segmentationOverlay(index: number, frame: number, seg: number, segments?: readonly number[]): Promise<Blob> {
+    const only = segments ? `&segments=${segments.join(",")}` : "";
+    return (await this.request(`/api/file/${index}/frame/${frame}/segmentation-overlay?seg=${seg}${only}`)).blob();
+  }
+
+  async doseOverlay(index: number, frame: number, dose: number): Promise<Blob> {
+    return (await this.request(`/api/file/${index}/frame/${frame}/dose-overlay?dose=${dose}`)).blob();
+  }
+
+  async parametricMapOverlay(index: number, frame: number, map: number): Promise<Blob> {
+    return (await this.request(`/api/file/${index}/frame/${frame}/parametric-map-overlay?map=${map}`)).blob();
+  }
+
+  /** Dose (Gy) or map values on the image frame's pixels, row-major (NaN where none). */
+  async overlayValues(index: number, frame: number, of: { dose: number } | { map: number }): Promise<Float32Array> {
+    const path = "dose" in of ? `dose-overlay/values?dose=${of.dose}` : `parametric-map-overlay/values?map=${of.map}`;
+    const buf = await (await this.request(`/api/file/${index}/frame/${frame}/${path}`)).arrayBuffer();
+    return new Float32Array(buf);
+  }
+
+  valueLegend(index: number, frame: number, of: { dose: number } | { map: number }): Promise<ValueLegend> {
+    const q = "dose" in of ? `dose=${of.dose}` : `map=${of.map}`;
+    return this.json(`/api/file/${index}/frame/${frame}/value-legend?${q}`);
+  }
+
+  graphicAnnotations(index: number, frame: number, state: number): Promise<GraphicAnnotations> {
+    return this.json(`/api/file/${index}/frame/${frame}/graphic-annotations?state=${state}`);
+  }
+
+  rtContours(index: number, frame: number, structureSet: number): Promise<RtContoursResponse> {
+    return this.json(`/api/file/${index}/frame/${frame}/rt-contours?structure_set=${structureSet}`);
   }
 
   /** GET /api/file/:i/document: the file as text (an SR's content tree). */

@@ -35,6 +35,12 @@ export interface FileSummary {
    * else Recommended Display Frame Rate), null without one or from an older server.
    */
   cine_rate?: number | null;
+  /** The kind of object ("IMAGE", "SEG", "RTSTRUCT", "RTDOSE", "PMAP", "GSPS", "SR", ..., "OTHER"). */
+  kind?: string;
+  /** Indexes of the files this one names by UID (a derived object's sources). */
+  refers_to?: number[];
+  /** Indexes of the derived objects that name this file. */
+  referenced_by?: number[];
   /** What can be shown (`renderable`, `unsupported`, `metadata_only`) and why not. */
   support_state?: string;
   support_reason?: string | null;
@@ -163,6 +169,74 @@ export interface PatientsResponse {
 export interface ErrorJson {
   code: string;
   error: string;
+}
+
+/** One entry of `/references`' `referenced_by` (the SDK's Reference.to_json). */
+export interface ReferenceItem {
+  sop_instance_uid: string;
+  sop_class_uid: string;
+  kind: string;
+  via: string;
+  frames: number[];
+  index: number | null;
+}
+
+export interface ReferencesResponse {
+  kind: string;
+  refers_to: ReferenceItem[];
+  referenced_by: ReferenceItem[];
+  missing: string[];
+}
+
+/** `/value-legend`: the colour bar of a dose or parametric map overlay. */
+export interface ValueLegend {
+  label: string;
+  unit: string;
+  minimum: number;
+  maximum: number;
+  stops: { value: number; color: string }[];
+}
+
+/** One contour of `/rt-contours`: points as [row, column] pixel positions. */
+export interface ImageContour {
+  roi_number: number;
+  roi_name: string;
+  color: string | null;
+  geometric_type: string;
+  matched_by: string;
+  points: [number, number][];
+}
+
+export interface RtContoursResponse {
+  file_index: number;
+  frame_index: number;
+  structure_sets: { file_index: number; label: string; name: string; contours: ImageContour[] }[];
+}
+
+/** `/graphic-annotations`: points [x, y] with the image's top-left corner at (0, 0). */
+export interface GraphicAnnotations {
+  layers: { name: string; order: number; description: string | null; color: number[] | null }[];
+  graphics: { layer: string; graphic_type: string; points: [number, number][]; filled: boolean }[];
+  texts: {
+    layer: string;
+    text: string;
+    bounding_box: [number, number][] | null;
+    anchor: [number, number] | null;
+    anchor_visible: boolean;
+  }[];
+}
+
+/** `/semantic-context`, the parts the overlay panel shows. */
+export interface SemanticContext {
+  source_file_index: number;
+  context: {
+    kind: string;
+    reason?: string;
+    warnings?: string[];
+    overlay?: { eligible: boolean; reason: string };
+    segments?: { number: number; label: string; display_color: [number, number, number] }[];
+    error?: { code: string; error: string };
+  };
 }
 
 /** One content item of GET /api/file/:i/document. */

@@ -1,0 +1,250 @@
+"""The overlay panel and layer: derived objects drawn on the image on screen (issue 15).
+
+A SEG segment is drawn in its colour on exactly the pixels of the SDK's mask for the
+frame on screen (the overlay canvas read back and mapped through render/transform.ts's
+screenToImage), after a flip and a frame step too, and hides when switched off; an
+RTSTRUCT outline is drawn where the SDK places the contour; an RT Dose shows a legend
+in Gy; a broken SEG gives a message in the panel while the image still shows.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import dcmview.sdk as sdk
+from dcmview.sdk.rtstruct import read_structure_set
+from dcmview.sdk.segmentation import read_segmentation
+from tests.e2e.helpers import Viewer, find_file, open_file, open_viewer, view_state, wait_shown
+
+pytestmark = pytest.mark.e2e
+
+CT = "series_002_AX_2.5mm/IM00020.dcm"
+
+
+@pytest.fixture
+def page_viewer(browser: Any, server: Any) -> Iterator[Viewer]:
+    """The viewer; a 4xx answer of an overlay that cannot be drawn is expected here.
+
+    Chromium logs every non-2xx fetch as a console error; those of the overlay routes
+    are the answers the panel turns into its messages. Anything else fails the test.
+    """
+    v = open_viewer(browser, server.url)
+    yield v
+    v.page.context.close()
+    unexpected = [e for e in v.errors if "Failed to load resource" not in e]
+    assert unexpected == [], f"the page logged errors: {unexpected}"
+
+
+def _screen_to_image(view: dict[str, Any], image: tuple[int, int], size: tuple[int, int], sx, sy):
+    """render/transform.ts screenToImage: unpan, unzoom, unrotate, unflip."""
+    h, w = image
+    vh, vw = size
+    rx = (sx - vw / 2 - view["panX"]) / view["zoom"]
+    ry = (sy - vh / 2 - view["panY"]) / view["zoom"]
+    back = (360 - view["rotation"]) % 360  # rotate clockwise by (360 - rotation)
+    qx, qy = {0: (rx, ry), 90: (-ry, rx), 180: (-rx, -ry), 270: (ry, -rx)}[back]
+    if view["flipH"]:
+        qx = -qx
+    if view["flipV"]:
+        qy = -qy
+    return qx + w / 2, qy + h / 2
+
+
+def _overlay_canvas(v: Viewer) -> np.ndarray:
+    url = v.page.evaluate(
+        "() => document.querySelector('[data-testid=overlay-canvas]').toDataURL('image/png')"
+    )
+    data = base64.b64decode(url.split(",", 1)[1])
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGBA")).astype(int)
+
+
+def _sampled(v: Viewer, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Overlay canvas pixels whose centre lies well inside an image pixel, and that pixel."""
+    canvas = _overlay_canvas(v)
+    view = view_state(v)
+    vh, vw = canvas.shape[:2]
+    ys, xs = np.mgrid[0:vh, 0:vw]
+    px, py = _screen_to_image(view, shape, (vh, vw), xs + 0.5, ys + 0.5)
+    fx, fy = px % 1, py % 1
+    inside = (px >= 0) & (py >= 0) & (px < shape[1]) & (py < shape[0])
+    inside &= (fx > 0.15) & (fx < 0.85) & (fy > 0.15) & (fy < 0.85)
+    assert inside.sum() > 2000, "too few pixels to compare: is the image on screen?"
+    return canvas[inside], py[inside].astype(int), px[inside].astype(int)
+
+
+def _assert_seg_drawn(
+    v: Viewer, image_path: str, seg_path: str, hidden: tuple[int, ...] = ()
+) -> None:
+    """The overlay canvas shows the SEG's segments in their colours on exactly its mask."""
+    image = sdk.open(image_path)
+    seg = read_segmentation(sdk.open(seg_path))
+    mask = seg.mask(image, 0)  # (rows, columns, segments) on this image's pixels
+    for k, s in enumerate(seg.segments):
+        if s.number in hidden:
+            mask[..., k] = False
+    assert mask.any(), "the chosen frame has no mask: pick another"
+    got, rows, cols = _sampled(v, (image.rows, image.columns))
+    want = mask[rows, cols]  # (n, segments)
+    np.testing.assert_array_equal(got[:, 3] > 0, want.any(axis=1))
+    colours = np.asarray([s.color for s in seg.segments])
+    single = want.sum(axis=1) == 1
+    assert single.sum() > 50
+    expected = colours[want[single].argmax(axis=1)]
+    # The canvas stores premultiplied colour: a half-transparent pixel reads back within ±3.
+    assert np.abs(got[single, :3] - expected).max() <= 3
+
+
+def _toggle(v: Viewer, index: int) -> None:
+    v.page.click(f'[data-testid="overlay-toggle-{index}"]')
+
+
+def _wait_drawn(v: Viewer, key: str, frame_file: int) -> None:
+    v.page.wait_for_selector(
+        f'.viewport[data-file="{frame_file}"] [data-testid=overlay-canvas][data-drawn*="{key}"]',
+        timeout=30_000,
+    )
+    v.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def test_seg_is_drawn_on_its_mask_through_flip_and_frame_step(
+    page_viewer: Viewer, api: Any
+) -> None:
+    v = page_viewer
+    ct = find_file(api, CT)
+    seg = find_file(api, "derived/ct/SEG_binary_organs.dcm")
+    open_file(v, ct)
+    v.page.wait_for_selector(f'[data-testid=overlay-item][data-object="{seg["index"]}"]')
+    _toggle(v, seg["index"])
+    _wait_drawn(v, f"seg:{seg['index']}:{ct['index']}:0", ct["index"])
+    _assert_seg_drawn(v, ct["path"], seg["path"])
+    # segments listed with their colours
+    v.page.wait_for_selector("text=liver")
+
+    v.page.keyboard.press("h")  # flip horizontally
+    v.page.wait_for_function(
+        "() => JSON.parse(document.querySelector('.viewport').dataset.view).flipH"
+    )
+    v.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    _assert_seg_drawn(v, ct["path"], seg["path"])
+
+    v.page.keyboard.press("ArrowRight")  # the next slice of the series
+    v.page.wait_for_function(
+        f"() => document.querySelector('.viewport').dataset.file !== '{ct['index']}'"
+    )
+    nxt = int(v.page.get_attribute(".viewport", "data-file") or -1)
+    wait_shown(v, nxt, 0)
+    _wait_drawn(v, f"seg:{seg['index']}:{nxt}:0", nxt)
+    path = next(f["path"] for f in api.get("/api/files").json()["files"] if f["index"] == nxt)
+    _assert_seg_drawn(v, path, seg["path"])
+
+    # one segment switched off: the others stay, on their pixels
+    v.page.click(f'[data-testid="segment-toggle-{seg["index"]}-1"]')
+    _wait_drawn(v, f"seg:{seg['index']}:{nxt}:0:-1", nxt)
+    _assert_seg_drawn(v, path, seg["path"], hidden=(1,))
+
+    _toggle(v, seg["index"])  # off: the overlay leaves the page, the image stays
+    v.page.wait_for_selector("[data-testid=overlay-canvas]", state="detached")
+    assert v.page.locator(".viewport canvas").count() == 1
+
+
+def test_rtstruct_outline_is_drawn_where_the_sdk_places_it(page_viewer: Viewer, api: Any) -> None:
+    v = page_viewer
+    ct = find_file(api, CT)
+    rts = find_file(api, "derived/ct/RTSTRUCT_organs.dcm")
+    open_file(v, ct)
+    _toggle(v, rts["index"])
+    v.page.wait_for_selector('path.contour[data-roi="LIVER"]', timeout=30_000)
+    contours = read_structure_set(sdk.open(rts["path"])).contours_for(sdk.open(ct["path"]), 0)
+    liver = next(c for c in contours if c.roi_name == "LIVER")
+    d = v.page.get_attribute('path.contour[data-roi="LIVER"]', "d") or ""
+    first = d.split()[0:2]
+    sx, sy = float(first[0][1:]), float(first[1])
+    # back to the image: the first vertex is the SDK's first point (row, column) at the pixel centre
+    view = view_state(v)
+    size = v.page.evaluate(
+        "() => { const r = document.querySelector('.viewport').getBoundingClientRect(); "
+        "return [r.height, r.width]; }"
+    )
+    image = sdk.open(ct["path"])
+    px, py = _screen_to_image(view, (image.rows, image.columns), tuple(size), sx, sy)
+    row, column = liver.points[0]
+    # Within a tenth of a pixel: the pane's size is whole pixels, its box may not be.
+    assert math.isclose(px, column + 0.5, abs_tol=0.1)
+    assert math.isclose(py, row + 0.5, abs_tol=0.1)
+    assert v.page.locator("path.contour").count() >= 3
+
+
+def test_dose_shows_a_legend_in_gray(page_viewer: Viewer, api: Any) -> None:
+    v = page_viewer
+    ct = find_file(api, CT)
+    dose = find_file(api, "derived/ct/RTDOSE_plan.dcm")
+    open_file(v, ct)
+    _toggle(v, dose["index"])
+    legend = v.page.wait_for_selector(f'[data-testid="overlay-legend-{dose["index"]}"]')
+    assert legend is not None
+    text = legend.inner_text()
+    assert "Gy" in text
+    assert "60 Gy" in text
+    _wait_drawn(v, f"dose:{dose['index']}:{ct['index']}:0", ct["index"])
+    assert _overlay_canvas(v)[..., 3].max() > 0
+    # the dose under the pointer, as the server computed it (3 significant digits)
+    values = np.frombuffer(
+        api.get(
+            f"/api/file/{ct['index']}/frame/0/dose-overlay/values?dose={dose['index']}"
+        ).content,
+        "<f4",
+    ).reshape(ct["rows"], ct["columns"])
+    row, column = np.unravel_index(np.nanargmax(values), values.shape)
+    view = view_state(v)
+    box = v.page.evaluate(
+        "() => { const r = document.querySelector('.viewport').getBoundingClientRect(); "
+        "return [r.left, r.top, r.width, r.height]; }"
+    )
+    assert view["rotation"] == 0
+    assert not view["flipH"]
+    assert not view["flipV"]
+    sx = box[2] / 2 + view["panX"] + view["zoom"] * (column + 0.5 - ct["columns"] / 2)
+    sy = box[3] / 2 + view["panY"] + view["zoom"] * (row + 0.5 - ct["rows"] / 2)
+    v.page.mouse.move(box[0] + sx, box[1] + sy)
+    at = v.page.wait_for_selector(f'[data-testid="overlay-value-{dose["index"]}"]')
+    assert at is not None
+    want = f"{float(np.float32(values[row, column])):.3g}"
+    v.page.wait_for_function(
+        f"() => document.querySelector('[data-testid=\"overlay-value-{dose['index']}\"]')"
+        f".textContent.includes('({row}, {column})')"
+    )
+    text = at.inner_text()
+    assert f"{float(want)} Gy" in text or f"{want} Gy" in text, (text, want)
+
+
+def test_broken_segs_give_a_message_and_the_image_still_shows(
+    page_viewer: Viewer, api: Any
+) -> None:
+    v = page_viewer
+    mr = find_file(api, "edge/utf8_patient_name.dcm")
+    geometry = find_file(api, "derived_broken/SEG_wrong_geometry.dcm")
+    encoding = find_file(api, "derived_broken/SEG_broken_encoding.dcm")
+    open_file(v, mr)
+    for broken, words in ((geometry, "does not fit this image"), (encoding, "cannot be decoded")):
+        _toggle(v, broken["index"])
+        message = v.page.wait_for_selector(f'[data-testid="overlay-message-{broken["index"]}"]')
+        assert message is not None
+        assert words in message.inner_text()
+    # the image is still drawn
+    wait_shown(v, mr["index"], 0)
+    shot = np.asarray(Image.open(io.BytesIO(v.page.locator(".viewport canvas").first.screenshot())))
+    assert shot[..., :3].max() > 50
+
+    missing = find_file(api, "derived_broken/SEG_missing_source.dcm")
+    open_file(v, missing)
+    self_message = v.page.wait_for_selector('[data-testid="overlay-self"] [role="alert"]')
+    assert self_message is not None
+    assert "not in the catalog" in self_message.inner_text()
