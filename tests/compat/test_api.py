@@ -100,9 +100,27 @@ def _ours_routes(pair: Pair) -> set[str]:
     return set(pair.ours.get("/api/openapi.json").json()["paths"])
 
 
+#: Shared routes compared in the other compat modules, each with its own corpus objects.
+COMPARED_ELSEWHERE = {
+    # tests/compat/test_derived.py: the derived objects (SEG, RT, maps, GSPS).
+    "/api/file/{index}/semantic-context": "test_derived",
+    "/api/file/{index}/frame/{frame}/dose-overlay": "test_derived",
+    "/api/file/{index}/frame/{frame}/dose-overlay/values": "test_derived",
+    "/api/file/{index}/frame/{frame}/parametric-map-overlay": "test_derived",
+    "/api/file/{index}/frame/{frame}/parametric-map-overlay/values": "test_derived",
+    "/api/file/{index}/frame/{frame}/graphic-annotations": "test_derived",
+    "/api/file/{index}/frame/{frame}/presentation-layer": "test_derived",
+    "/api/file/{index}/frame/{frame}/value-mapping": "test_derived",
+    # tests/compat/test_privacy.py: the redaction boxes.
+    "/api/file/{index}/redactions": "test_privacy",
+    "/api/file/{index}/redactions/series": "test_privacy",
+}
+
+
 def test_every_shared_route_is_compared(pair: Pair) -> None:
     shared = PREDECESSOR_ROUTES & _ours_routes(pair)
-    assert shared == set(CASES), f"shared routes without a case: {sorted(shared - set(CASES))}"
+    missing = shared - set(CASES) - set(COMPARED_ELSEWHERE)
+    assert not missing, f"shared routes without a case: {sorted(missing)}"
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.helpers import Server, assert_matches_server, open_viewer, start_server, wait_shown
+from tests.e2e.helpers import Server, assert_matches_server, open_file, open_viewer, start_server
 from tests.orthanc import OrthancCorpus
 
 pytestmark = [pytest.mark.e2e, pytest.mark.corpus]
@@ -35,9 +35,12 @@ def test_viewer_shows_an_image_of_the_archive(
         v = open_viewer(browser, archive_server.url)
         try:
             page = v.page
-            page.wait_for_selector('.viewport[data-shown$=":0"]', timeout=60_000)
-            index = int(page.get_attribute(".viewport", "data-file") or -1)
-            wait_shown(v, index)
+            page.wait_for_selector(".navigator [data-kind='instance']", timeout=60_000)
+            # A CT slice of the archive, opened as a user does (the first file listed may
+            # be a document or a derived object).
+            ct = next(f for f in files if f["modality"] == "CT" and f["has_pixels"])
+            open_file(v, ct)
+            index = ct["index"]
             assert files[index]["path"].startswith(orthanc_ci.server.dicomweb + "/studies/")
             assert_matches_server(v, api, index, 0)
             # The frames came from the viewer's API, never from the archive directly.

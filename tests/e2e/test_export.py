@@ -40,8 +40,9 @@ def test_export_png_is_the_view_as_displayed_with_its_rois(
             "() => JSON.parse(document.querySelector('.viewport').dataset.view).flipH === true"
         )
         wait_idle(viewer)
-        # What is on screen without the DOM overlays (corner text, the ROI layer's SVG).
-        page.add_style_tag(content=".corner, .roi-layer { visibility: hidden !important; }")
+        # What is on screen without the DOM overlays (corner text, markers, scale bar, the
+        # ROI layer's SVG): everything in the pane but its canvas.
+        page.add_style_tag(content=".viewport > :not(canvas) { visibility: hidden !important; }")
         screen = viewport_pixels(viewer).astype(int)
         exported = np.asarray(
             Image.open(io.BytesIO(_download(viewer, "export-view"))).convert("RGB")

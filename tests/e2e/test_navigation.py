@@ -141,14 +141,24 @@ def test_nested_sequences_keep_the_tag_column(sized: Viewer, api: httpx.Client) 
     page.wait_for_function(
         f"() => document.querySelector('.tags .head .muted')?.textContent === '{n} elements'"
     )
-    # Open every sequence, level after level.
-    for _ in range(12):
+    # Open every sequence, level after level. The rows are virtual: on a small screen the
+    # deepest are below the fold, so the list scrolls down when none is left on screen.
+    depths: list[int] = []
+    for _ in range(80):
+        cells = page.locator(".tags .tag[data-depth]")
+        depths += [int(d) for d in cells.evaluate_all("els => els.map(e => e.dataset.depth)")]
         closed = page.locator('.tags button[aria-label="Expand sequence"]')
-        if closed.count() == 0:
+        if closed.count():
+            closed.first.click()
+            continue
+        moved = page.evaluate(
+            """() => { const el = [...document.querySelectorAll('.tags *')]
+                 .find((e) => e.scrollHeight > e.clientHeight + 2);
+               if (!el || el.scrollTop + el.clientHeight >= el.scrollHeight - 1) return false;
+               el.scrollTop += el.clientHeight; return true; }"""
+        )
+        if not moved:
             break
-        closed.first.click()
-    cells = page.locator(".tags .tag[data-depth]")
-    depths = [int(d) for d in cells.evaluate_all("els => els.map(e => e.dataset.depth)")]
     assert max(depths) >= 5, "the corpus file nests deeper than this"
     tag_col = box(page, ".tags .cols > div:nth-child(1)")
     for cell in page.locator(".tags .tag[data-depth]").all()[:200]:

@@ -439,8 +439,10 @@ def header_from_json(
     if not (study and series and sop):
         return None
     # The stored syntax, where the archive says it: (0002,0010) or Available
-    # Transfer Syntax UID (0008,3002); else unknown until a frame arrives.
-    ts = _text(obj, "00020010") or _text(obj, "00083002")
+    # Transfer Syntax UID (0008,3002); else Explicit VR Little Endian, which every
+    # archive must serve frames in (PS3.18 8.7.3.5.2) and what they are asked in then:
+    # an empty syntax would classify the file as unsupported and keep it out of view.
+    ts = _text(obj, "00020010") or _text(obj, "00083002") or "1.2.840.10008.1.2.1"
     record = record_from_json(
         obj,
         source.instance_url(study, series, sop),
