@@ -89,34 +89,12 @@ def _installed() -> Path:
 _URL = re.compile(r"server running at (http://127\.0\.0\.1:\d+)/#token=([\w-]+)")
 
 
-@dataclass
-class Predecessor:
-    """A running predecessor process."""
+def start_predecessor(binary: Path, paths: list[Path], *extra: str) -> Server:
+    """Start the predecessor on ``paths``; return once its scan is complete.
 
-    proc: subprocess.Popen[str]
-    base_url: str
-    token: str
-    output: list[str] = field(default_factory=list)
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(
-            base_url=self.base_url, headers={"Authorization": f"Bearer {self.token}"}, timeout=60
-        )
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
-
-
-def start_predecessor(binary: Path, paths: list[Path], *extra: str) -> Predecessor:
-    """Start the predecessor on ``paths``; return once its scan is complete."""
+    The same :class:`~tests.e2e.helpers.Server` record as ours: its output (stdout and
+    stderr together) is kept in ``stderr``.
+    """
     proc = subprocess.Popen(
         [str(binary), "--no-browser", "--port", "0", *extra, *[str(p) for p in paths]],
         stdout=subprocess.PIPE,
@@ -144,7 +122,8 @@ def start_predecessor(binary: Path, paths: list[Path], *extra: str) -> Predecess
         proc.kill()
         proc.wait()
         raise RuntimeError("the predecessor did not start:\n" + "".join(output))
-    prev = Predecessor(proc, found[0][0], found[0][1], output)
+    base, token = found[0]
+    prev = Server(proc, base, token, f"{base}/#token={token}", output)
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     with prev.client() as c:
         while not c.get("/api/files").json().get("scan_complete"):
@@ -205,7 +184,7 @@ class Running:
     """Both server processes behind a :class:`Pair`, for the fixture to stop."""
 
     ours: Server
-    prev: Predecessor
+    prev: Server
 
     def stop(self) -> None:
         self.ours.stop()

@@ -39,7 +39,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from dcmview.sdk.header import Header
     from dcmview.sdk.instance import Instance
 
-__all__ = ["DICOMWEB_SCHEMES", "Source", "is_file_url", "is_location", "source_for"]
+__all__ = [
+    "DICOMWEB_SCHEMES",
+    "Source",
+    "finish_listing",
+    "is_file_url",
+    "is_location",
+    "source_for",
+]
 
 #: URL schemes read as a DICOMweb archive's base URL (``dicomweb+`` is explicit).
 DICOMWEB_SCHEMES = ("http://", "https://", "dicomweb+http://", "dicomweb+https://")
@@ -136,3 +143,24 @@ def is_file_url(url: str) -> bool:
     last = path.rsplit("/", 1)[1]
     stem, dot, ext = last.rpartition(".")
     return bool(dot and stem and 1 <= len(ext) <= 5 and ext.isalnum())
+
+
+def finish_listing(
+    catalog: Catalog,
+    collected: list[Header],
+    sort: bool,
+    progress: Callable[[ScanProgress], None] | None,
+) -> None:
+    """End a source's listing: add the headers held back for sorting, finish, report.
+
+    A sorted listing holds its headers back and adds them at the end in the local
+    scan's order (patient, study, series, instance), as a scan of files does.
+    """
+    from dcmview.sdk._scanner import _catalog_key
+
+    if sort:
+        collected.sort(key=_catalog_key)
+        catalog._add(collected)
+    catalog._finish()
+    if progress is not None:
+        progress(catalog.progress)

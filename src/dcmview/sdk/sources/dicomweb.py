@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from dcmview.sdk.errors import RemoteSourceError
 from dcmview.sdk.header import Header
+from dcmview.sdk.sources import finish_listing
 from dcmview.sdk.sources._http import (
     HttpSettings,
     RequestStats,
@@ -317,7 +318,7 @@ class DicomWebSource:
         sort: bool,
     ) -> None:
         """List every instance into `catalog`, series by series (see the module docs)."""
-        from dcmview.sdk._scanner import SkippedFile, _catalog_key
+        from dcmview.sdk._scanner import SkippedFile
 
         collected: list[Header] = []
 
@@ -365,12 +366,7 @@ class DicomWebSource:
                 catalog._add(headers, filtered=filtered, scanned=len(metadata))
                 if progress is not None:
                     progress(catalog.progress)
-        if sort:
-            collected.sort(key=_catalog_key)
-            catalog._add(collected)
-        catalog._finish()
-        if progress is not None:
-            progress(catalog.progress)
+        finish_listing(catalog, collected, sort, progress)
 
     def open_instance(self, header: Header, cache: ByteCache | None) -> Instance:
         """The instance of a listed header: header and frames read from the archive."""

@@ -47,6 +47,7 @@ from dcmview.sdk.errors import (
 )
 from dcmview.sdk.header import Header
 from dcmview.sdk.instance import Instance
+from dcmview.sdk.sources import finish_listing
 
 if TYPE_CHECKING:  # pragma: no cover
     from dcmview.sdk._scanner import ScanProgress
@@ -189,7 +190,7 @@ class FsspecSource:
         sort: bool,
     ) -> None:
         """List every DICOM file (header bytes only) into `catalog`."""
-        from dcmview.sdk._scanner import SkippedFile, _catalog_key
+        from dcmview.sdk._scanner import SkippedFile
 
         paths = self.files()
         catalog._discover(len(paths))
@@ -222,12 +223,7 @@ class FsspecSource:
                 catalog._add([h], scanned=1)
             if progress is not None:
                 progress(catalog.progress)
-        if sort:
-            collected.sort(key=_catalog_key)
-            catalog._add(collected)
-        catalog._finish()
-        if progress is not None:
-            progress(catalog.progress)
+        finish_listing(catalog, collected, sort, progress)
 
     def open_instance(self, header: Header, cache: ByteCache | None) -> Instance:
         """The instance of a listed header, read through this source."""
