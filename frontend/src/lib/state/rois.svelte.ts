@@ -149,17 +149,15 @@ function editLabel(from: Roi | undefined, to: Roi, index: number): string {
 
 /**
  * The end of a drag that updated the list locally (updateRoi with `save` false): save it
- * and record it for undo when it changed anything, else forget where it began.
+ * and record it for undo when it changed anything, else forget where it began. A click
+ * that never moved the box has no starting list and saves nothing: an empty PUT would
+ * race the next edit's save.
  */
 export function saveRois(fileIndex: number): void {
   const before = dragBefore.get(fileIndex);
   dragBefore.delete(fileIndex);
   const after = roisOf(fileIndex);
-  if (!before) {
-    persist(fileIndex);
-    return;
-  }
-  if (sameList(before, after)) return;
+  if (!before || sameList(before, after)) return;
   const k = after.findIndex((r, i) => !before[i] || !sameBox(r, before[i]));
   const changed = after[k];
   record(fileIndex, before, after, changed ? editLabel(before[k], changed, k) : "edit ROIs");

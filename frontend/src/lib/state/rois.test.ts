@@ -82,6 +82,15 @@ describe("ROI undo/redo", () => {
     expect(roisOf(file)).toEqual([]);
   });
 
+  it("a click on a box (no move at all) saves nothing", async () => {
+    addRoi(file, box, image);
+    await settle();
+    const n = puts.length;
+    saveRois(file);
+    await settle();
+    expect(puts.length).toBe(n);
+  });
+
   it("undoes a delete", async () => {
     addRoi(file, box, image);
     select(file, 0);
