@@ -111,6 +111,14 @@ def _index(value: object, what: str) -> int:
         raise TypeError(f"{what} must be an int, not {type(value).__name__}") from None
 
 
+def _hex(rgb: tuple[int, int, int]) -> str:
+    """``rrggbb`` of an sRGB triple, each 0..255."""
+    values: tuple[object, ...] = tuple(rgb)  # a caller's tuple is not checked by Python
+    if len(values) != 3 or not all(isinstance(c, int) and 0 <= c <= 255 for c in values):
+        raise InvalidInputError(f"a colour must be three ints 0..255 (r, g, b), not {rgb!r}")
+    return "{:02x}{:02x}{:02x}".format(*rgb)
+
+
 def _file_index(value: object) -> int:
     index = _index(value, "a file index")
     if index < 0:
@@ -393,11 +401,20 @@ class BaseClient:
         return _Call("GET", path, _json_parser(schemas.DocumentBody))
 
     def _segmentation_overlay(
-        self, index: int, frame: int, seg: int | None, segments: Iterable[int] | None = None
+        self,
+        index: int,
+        frame: int,
+        seg: int | None,
+        segments: Iterable[int] | None = None,
+        colors: Mapping[int, tuple[int, int, int]] | None = None,
     ) -> _Call[bytes]:
         params = {} if seg is None else {"seg": str(_file_index(seg))}
         if segments is not None:
             params["segments"] = ",".join(str(_index(n, "a Segment Number")) for n in segments)
+        if colors is not None:
+            params["colors"] = ",".join(
+                f"{_index(n, 'a Segment Number')}:{_hex(rgb)}" for n, rgb in colors.items()
+            )
         path = self._frame_path(index, frame) + "/segmentation-overlay"
         return _Call("GET", path, _bytes, params)
 
@@ -913,13 +930,15 @@ class Client(BaseClient):
         *,
         seg: int | None = None,
         segments: Iterable[int] | None = None,
+        colors: Mapping[int, tuple[int, int, int]] | None = None,
     ) -> bytes:
         """``GET /api/file/:i/frame/:f/segmentation-overlay``: RGBA PNG bytes.
 
         The segmentations (SEG files of the catalog) on frame `frame` of image file
         `index`, as :func:`dcmview.sdk.seg_overlays.segmentation_overlay` draws them;
         `seg`: only the SEG that is that file index; `segments`: only those Segment
-        Numbers.
+        Numbers; `colors`: sRGB ``(r, g, b)`` by Segment Number, drawn instead of the
+        segments' recommended colours.
 
         Raises
         ------
@@ -927,7 +946,7 @@ class Client(BaseClient):
             No SEG has masks for the frame (or no such file); FrameIndexError for a
             frame out of range.
         """
-        return self._run(self._segmentation_overlay(index, frame, seg, segments))
+        return self._run(self._segmentation_overlay(index, frame, seg, segments, colors))
 
     def semantic_context(self, index: int) -> schemas.SemanticContextBody:
         """``GET /api/file/:i/semantic-context``: what a SEG, RT Dose, map or state means.
@@ -1297,9 +1316,10 @@ class AsyncClient(BaseClient):
         *,
         seg: int | None = None,
         segments: Iterable[int] | None = None,
+        colors: Mapping[int, tuple[int, int, int]] | None = None,
     ) -> bytes:
         """See :meth:`Client.segmentation_overlay`."""
-        return await self._run(self._segmentation_overlay(index, frame, seg, segments))
+        return await self._run(self._segmentation_overlay(index, frame, seg, segments, colors))
 
     async def semantic_context(self, index: int) -> schemas.SemanticContextBody:
         """See :meth:`Client.semantic_context`."""

@@ -16,7 +16,7 @@ from PIL import Image
 from dcmview.client import AsyncClient, Client
 from dcmview.sdk.cache import ByteCache
 from dcmview.sdk.catalog import Catalog, scan
-from dcmview.sdk.errors import FrameIndexError, NotFoundError
+from dcmview.sdk.errors import FrameIndexError, InvalidInputError, NotFoundError
 from dcmview.sdk.segmentation import read_segmentation
 from dcmview.server import create_app
 from tests.client.helpers import TOKEN, URL
@@ -75,6 +75,13 @@ def test_segmentation_overlay(sync_client: Client, catalog: Catalog) -> None:
     rgba = np.asarray(Image.open(io.BytesIO(png)))
     mask = read_segmentation(catalog[seg], catalog).mask(catalog[ct], 0)
     np.testing.assert_array_equal(rgba[..., 3] > 0, mask.any(axis=2))
+    # Every segment in one chosen colour: wherever a segment is, that colour.
+    numbers = [s.number for s in read_segmentation(catalog[seg], catalog).segments]
+    png = sync_client.segmentation_overlay(ct, 0, seg=seg, colors=dict.fromkeys(numbers, (1, 2, 3)))
+    painted = np.asarray(Image.open(io.BytesIO(png)))
+    assert (painted[mask.any(axis=2)][:, :3] == (1, 2, 3)).all()
+    with pytest.raises(InvalidInputError, match="three ints 0..255"):
+        sync_client.segmentation_overlay(ct, 0, seg=seg, colors={1: (256, 0, 0)})
     with pytest.raises(NotFoundError):
         sync_client.segmentation_overlay(names["L_CC_explicit_le.dcm"], 0)
     with pytest.raises(FrameIndexError):

@@ -81,9 +81,16 @@ def _sampled(v: Viewer, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray,
 
 
 def _assert_seg_drawn(
-    v: Viewer, image_path: str, seg_path: str, hidden: tuple[int, ...] = ()
+    v: Viewer,
+    image_path: str,
+    seg_path: str,
+    hidden: tuple[int, ...] = (),
+    colors: dict[int, tuple[int, int, int]] | None = None,
 ) -> None:
-    """The overlay canvas shows the SEG's segments in their colours on exactly its mask."""
+    """The overlay canvas shows the SEG's segments in their colours on exactly its mask.
+
+    `colors`: the colours chosen in the panel, by Segment Number.
+    """
     image = sdk.open(image_path)
     seg = read_segmentation(sdk.open(seg_path))
     mask = seg.mask(image, 0)  # (rows, columns, segments) on this image's pixels
@@ -94,7 +101,7 @@ def _assert_seg_drawn(
     got, rows, cols = _sampled(v, (image.rows, image.columns))
     want = mask[rows, cols]  # (n, segments)
     np.testing.assert_array_equal(got[:, 3] > 0, want.any(axis=1))
-    colours = np.asarray([s.color for s in seg.segments])
+    colours = np.asarray([(colors or {}).get(s.number, s.color) for s in seg.segments])
     single = want.sum(axis=1) == 1
     assert single.sum() > 50
     expected = colours[want[single].argmax(axis=1)]
@@ -106,9 +113,10 @@ def _toggle(v: Viewer, index: int) -> None:
     v.page.click(f'[data-testid="overlay-toggle-{index}"]')
 
 
-def _wait_drawn(v: Viewer, key: str, frame_file: int) -> None:
+def _wait_drawn(v: Viewer, key: str, frame_file: int, exact: bool = False) -> None:
+    drawn = f'[data-drawn="{key}"]' if exact else f'[data-drawn*="{key}"]'
     v.page.wait_for_selector(
-        f'.viewport[data-file="{frame_file}"] [data-testid=overlay-canvas][data-drawn*="{key}"]',
+        f'.viewport[data-file="{frame_file}"] [data-testid=overlay-canvas]{drawn}',
         timeout=30_000,
     )
     v.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
@@ -148,6 +156,21 @@ def test_seg_is_drawn_on_its_mask_through_flip_and_frame_step(
     # one segment switched off: the others stay, on their pixels
     v.page.click(f'[data-testid="segment-toggle-{seg["index"]}-1"]')
     _wait_drawn(v, f"seg:{seg['index']}:{nxt}:0:-1", nxt)
+    _assert_seg_drawn(v, path, seg["path"], hidden=(1,))
+
+    # another colour chosen for segment 2: its pixels in that colour, then back again
+    chosen = {2: (0, 255, 128)}
+    v.page.fill(f'[data-testid="segment-color-{seg["index"]}-2"]', "#00ff80")
+    _wait_drawn(v, f"seg:{seg['index']}:{nxt}:0:-1:2:00ff80", nxt)
+    _assert_seg_drawn(v, path, seg["path"], hidden=(1,), colors=chosen)
+    v.page.keyboard.press("h")  # the chosen colour follows a flip like the rest
+    v.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    _assert_seg_drawn(v, path, seg["path"], hidden=(1,), colors=chosen)
+    v.page.click(f'[data-testid="segment-color-reset-{seg["index"]}-2"]')
+    v.page.wait_for_selector(
+        f'[data-testid="segment-color-reset-{seg["index"]}-2"]', state="detached"
+    )
+    _wait_drawn(v, f"seg:{seg['index']}:{nxt}:0:-1", nxt, exact=True)
     _assert_seg_drawn(v, path, seg["path"], hidden=(1,))
 
     _toggle(v, seg["index"])  # off: the overlay leaves the page, the image stays

@@ -87,6 +87,18 @@ def test_segments_and_summary(corpus_ci: Path, catalog: sdk.Catalog) -> None:
     assert rgba.shape == (256, 256, 4)
     assert set(np.unique(rgba[..., 3])) <= {0, 128}
     assert (rgba[..., 3] > 0).sum() == (labels > 0).sum()
+    # A colour chosen for segment 1 paints its pixels; the others keep theirs.
+    source = catalog[seg.sources[10].index]
+    painted = seg.overlay(source, 0, opacity=1.0, colors={1: (1, 2, 3)})
+    np.testing.assert_array_equal(
+        painted[labels == 1][:, :3], np.tile((1, 2, 3), ((labels == 1).sum(), 1))
+    )
+    others = labels > 1
+    np.testing.assert_array_equal(painted[others], seg.overlay(source, 0, opacity=1.0)[others])
+    # The SEG's own frames (the predecessor's form) take the same colours.
+    k = seg.frames_for(source, 0)[0]
+    own = seg.frame_overlay(k, 1.0, colors=dict.fromkeys(range(1, 7), (9, 9, 9)))
+    assert (own[own[..., 3] > 0][:, :3] == 9).all()
 
 
 def _ct(catalog: sdk.Catalog) -> list[pydicom.Dataset]:

@@ -266,3 +266,35 @@ def test_segmentation_overlay_of_chosen_segments(
     assert not none[..., 3].any()
     bad = client.get(f"{url.split('&')[0]}&segments=a,1")
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid_query")
+
+
+def test_segmentation_overlay_in_chosen_colours(
+    client: Any, derived_catalog: Catalog, names: dict[str, int]
+) -> None:
+    from dcmview.sdk.segmentation import read_segmentation
+
+    ct, seg = names[CT], names["SEG_binary_organs.dcm"]
+    segmentation = read_segmentation(derived_catalog[seg], derived_catalog)
+    mask = segmentation.mask(derived_catalog[ct], 0)
+    k = next(k for k in range(mask.shape[2]) if mask[..., k].any())
+    number = segmentation.segments[k].number
+    base = f"/api/file/{ct}/frame/0/segmentation-overlay?seg={seg}&segments={number}"
+    own = _rgba(client.get(base).content)
+    painted = client.get(f"{base}&colors={number}:00ff80")
+    assert painted.status_code == 200
+    rgba = _rgba(painted.content)
+    inside = mask[..., k] > 0
+    # The same pixels, at the same opacity, in the colour asked for.
+    np.testing.assert_array_equal(rgba[..., 3], own[..., 3])
+    assert (rgba[inside][:, :3] == (0, 255, 128)).all()
+    assert tuple(segmentation.segments[k].color) != (0, 255, 128)
+    # Kept apart from the recommended colours in the cache, and back again without it.
+    np.testing.assert_array_equal(_rgba(client.get(base).content), own)
+    # A colour for a segment not drawn changes nothing; "#" before the hex is accepted.
+    other = f"{base}&colors=999:%23ffffff"
+    np.testing.assert_array_equal(_rgba(client.get(other).content), own)
+    np.testing.assert_array_equal(_rgba(client.get(f"{base}&colors=").content), own)
+    for bad in ("1:ff00", "x:ff0000", "1:gg0000", "1ff0000"):
+        r = client.get(f"{base}&colors={bad}")
+        assert (r.status_code, r.json()["code"]) == (400, "invalid_query"), bad
+        assert "colors" in r.json()["error"]

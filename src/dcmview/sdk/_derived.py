@@ -74,6 +74,19 @@ def lab_to_rgb(dicom_lab: Sequence[int]) -> tuple[int, int, int]:
     return CIELabColor.from_dicom_value([int(v) for v in dicom_lab]).to_rgb(clip=True)
 
 
+# Colours for segments without a Recommended Display CIELab Value: distinct
+# hues, cycled by segment number.
+_PALETTE: tuple[tuple[int, int, int], ...] = (
+    (230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48),
+    (145, 30, 180), (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212),
+)  # fmt: skip
+
+
+def palette_color(number: int) -> tuple[int, int, int]:
+    """The palette's colour for Segment Number `number` (1-based), cycling."""
+    return _PALETTE[(number - 1) % len(_PALETTE)]
+
+
 def source_frames(groups: list[Dataset]) -> list[tuple[str, int | None]]:
     """(source UID, 0-based frame or None) named by a SEG frame's Derivation Image group."""
     out: list[tuple[str, int | None]] = []

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,6 +32,7 @@ def segmentation_overlay(
     segmentation: int | None = None,
     opacity: float = 0.5,
     segments: Collection[int] | None = None,
+    colors: Mapping[int, tuple[int, int, int]] | None = None,
 ) -> ArrayU8:
     """The RGBA overlay of the catalog's SEGs on frame `frame` of image file `index`.
 
@@ -57,6 +58,9 @@ def segmentation_overlay(
         As :meth:`Segmentation.overlay`.
     segments : collection of int, optional
         Only these Segment Numbers (of every SEG drawn); all when None.
+    colors : mapping of int to (int, int, int), optional
+        sRGB colours by Segment Number in place of the segments' own (the viewer's
+        colour choice); segments not named keep their recommended colour.
 
     Returns
     -------
@@ -71,7 +75,7 @@ def segmentation_overlay(
     if catalog.header(index).sop_class_uid in SEGMENTATION_CLASSES:
         # The predecessor's form: file `index` is the SEG itself and `frame` one of its
         # own frames.
-        return read_segmentation(catalog[index], catalog).frame_overlay(frame, opacity)
+        return read_segmentation(catalog[index], catalog).frame_overlay(frame, opacity, colors)
     source = catalog[index]
     source.frame(frame)  # FrameIndexError (a NotFoundError) for a frame out of range
     refs = find_references(catalog, index)
@@ -85,7 +89,7 @@ def segmentation_overlay(
         seg = read_segmentation(catalog[j], catalog)
         if not seg.frames_for(source, frame):
             continue
-        layer = seg.overlay(source, frame, opacity, segments).astype(np.float32) / 255
+        layer = seg.overlay(source, frame, opacity, segments, colors).astype(np.float32) / 255
         a = layer[..., 3]
         # Premultiplied "over": the layer on top of what is drawn so far.
         rgb = layer[..., :3] * a[..., None] + rgb * (1 - a[..., None])
@@ -110,12 +114,19 @@ def segmentation_overlay_png(
     segmentation: int | None = None,
     opacity: float = 0.5,
     segments: Collection[int] | None = None,
+    colors: Mapping[int, tuple[int, int, int]] | None = None,
 ) -> bytes:
     """:func:`segmentation_overlay` encoded as an RGBA PNG (the HTTP answer)."""
     from dcmview.sdk._png import encode_png
 
     return encode_png(
         segmentation_overlay(
-            catalog, index, frame, segmentation=segmentation, opacity=opacity, segments=segments
+            catalog,
+            index,
+            frame,
+            segmentation=segmentation,
+            opacity=opacity,
+            segments=segments,
+            colors=colors,
         )
     )

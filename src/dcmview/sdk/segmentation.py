@@ -28,7 +28,8 @@ Colours come from the segments' CIELab values through
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,7 @@ import numpy as np
 from dcmview.sdk._derived import (
     Code as Code,
     lab_to_rgb as lab_to_rgb,
+    palette_color,
     source_frames,
     text,
     uid_index,
@@ -69,21 +71,6 @@ __all__ = [
 
 #: Segmentation Storage and Label Map Segmentation Storage.
 SEGMENTATION_CLASSES = ("1.2.840.10008.5.1.4.1.1.66.4", "1.2.840.10008.5.1.4.1.1.66.7")
-
-# Colours for segments without a Recommended Display CIELab Value: distinct
-# hues, cycled by segment number.
-_PALETTE: tuple[tuple[int, int, int], ...] = (
-    (230, 25, 75),
-    (60, 180, 75),
-    (255, 225, 25),
-    (0, 130, 200),
-    (245, 130, 48),
-    (145, 30, 180),
-    (70, 240, 240),
-    (240, 50, 230),
-    (210, 245, 60),
-    (250, 190, 212),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,10 +163,8 @@ def _segment(item: Dataset, path: str) -> Segment:
     lab = item.get("RecommendedDisplayCIELabValue")
     color: tuple[int, int, int] | None = None
     if lab is not None and len(lab) == 3:
-        try:
+        with contextlib.suppress(TypeError, ValueError):  # unreadable: the palette's colour
             color = lab_to_rgb(lab)
-        except (TypeError, ValueError):
-            color = None
     return Segment(
         number=number,
         label=text(item, "SegmentLabel"),
@@ -188,7 +173,7 @@ def _segment(item: Dataset, path: str) -> Segment:
         type=Code.from_item(first_item(item, "SegmentedPropertyTypeCodeSequence")),
         algorithm_type=text(item, "SegmentAlgorithmType"),
         algorithm_name=text(item, "SegmentAlgorithmName"),
-        color=color or _PALETTE[(number - 1) % len(_PALETTE)],
+        color=color or palette_color(number),
         recommended=color is not None,
         tracking_id=text(item, "TrackingID"),
         tracking_uid=text(item, "TrackingUID"),
@@ -500,18 +485,26 @@ class Segmentation:
         return out
 
     def overlay(
-        self, source: Instance | str, frame: int = 0, opacity: float = 0.5, segments: Any = None
+        self,
+        source: Instance | str,
+        frame: int = 0,
+        opacity: float = 0.5,
+        segments: Any = None,
+        colors: Mapping[int, tuple[int, int, int]] | None = None,
     ) -> ArrayU8:
         """An RGBA image (uint8, rows x columns x 4) of the segments in their colours.
 
         Fractional values scale the opacity; transparent where no segment is. Composite
-        it over the source frame. `segments`: only these Segment Numbers (all: None)."""
+        it over the source frame. `segments`: only these Segment Numbers (all: None);
+        `colors`: sRGB by Segment Number, in place of :attr:`Segment.color`."""
         masks = self.mask(source, frame).astype(np.float32)
         if segments is not None:
             masks[:, :, [i for i, s in enumerate(self.segments) if s.number not in segments]] = 0
-        return self._rgba(masks, opacity)
+        return self._rgba(masks, opacity, colors)
 
-    def frame_overlay(self, k: int, opacity: float = 0.5) -> ArrayU8:
+    def frame_overlay(
+        self, k: int, opacity: float = 0.5, colors: Mapping[int, Any] | None = None
+    ) -> ArrayU8:
         """The RGBA image of the SEG's own frame `k` (0-based), as :meth:`overlay` draws it.
 
         The SEG's frames in its own numbering, whatever source they lie on (the
@@ -537,15 +530,18 @@ class Segmentation:
                     masks[:, :, i] = stored / np.float32(self.max_fractional_value)
                 else:
                     masks[:, :, i] = stored != 0
-        return self._rgba(masks, opacity)
+        return self._rgba(masks, opacity, colors)
 
-    def _rgba(self, masks: AnyArray, opacity: float) -> ArrayU8:
+    def _rgba(
+        self, masks: AnyArray, opacity: float, colors: Mapping[int, Any] | None = None
+    ) -> ArrayU8:
         # One layer per segment, in its colour, composited "over" in segment order.
         rgb: AnyArray = np.zeros((self.rows, self.columns, 3), dtype=np.float32)
         alpha: AnyArray = np.zeros((self.rows, self.columns), dtype=np.float32)
         for i, s in enumerate(self.segments):
             a = masks[:, :, i] * float(opacity)
-            rgb = rgb * (1 - a[..., None]) + np.asarray(s.color, np.float32) * a[..., None]
+            color = np.asarray((colors or {}).get(s.number, s.color), np.float32)
+            rgb = rgb * (1 - a[..., None]) + color * a[..., None]
             alpha = alpha + a * (1 - alpha)
         with np.errstate(invalid="ignore", divide="ignore"):
             # rgb above is premultiplied by alpha: undo it where alpha > 0

@@ -124,21 +124,48 @@ def _segments(request: Request) -> frozenset[int] | None:
     return frozenset(int(p) for p in parts)
 
 
-async def segmentation_overlay(request: Request) -> Response:
-    """``GET /api/file/:i/frame/:f/segmentation-overlay[?seg=J&segments=N,M]``: RGBA PNG.
+def _colors(request: Request) -> dict[int, tuple[int, int, int]] | None:
+    """``colors=1:ff0000,3:00a0ff``: sRGB by Segment Number (*beyond*); None when absent."""
+    text = request.query_params.get("colors")
+    if text is None:
+        return None
+    out: dict[int, tuple[int, int, int]] = {}
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        number, _, hex_ = part.partition(":")
+        hex_ = hex_.removeprefix("#")
+        if not (
+            number.isascii()
+            and number.isdigit()
+            and len(number) <= 6
+            and len(hex_) == 6
+            and all(c in "0123456789abcdefABCDEF" for c in hex_)
+        ):
+            raise InvalidInputError(
+                "invalid query: colors must be Segment Number:rrggbb pairs separated by "
+                f"commas (e.g. 1:ff0000,2:00ff00), got {part!r}"
+            )
+        out[int(number)] = (int(hex_[0:2], 16), int(hex_[2:4], 16), int(hex_[4:6], 16))
+    return out
 
-    ``i`` is the image, ``f`` its frame; ``seg`` keeps only the SEG that is file J,
-    ``segments`` only those Segment Numbers.
+
+async def segmentation_overlay(request: Request) -> Response:
+    """``GET /api/file/:i/frame/:f/segmentation-overlay[?seg=J&segments=N,M&colors=N:rrggbb]``.
+
+    An RGBA PNG. ``i`` is the image, ``f`` its frame; ``seg`` keeps only the SEG that
+    is file J, ``segments`` only those Segment Numbers, ``colors`` draws segments in
+    the colours given instead of their recommended ones.
     """
     state = _state(request)
     index = _path_int(request, "index")
     frame = _path_int(request, "frame")
     seg = _non_negative(request, "seg")
     segments = _segments(request)
+    colors = _colors(request)
     catalog = state.catalog
     path = catalog.header(index).path
     chosen = None if segments is None else tuple(sorted(segments))
-    key = ("seg-overlay", path, frame, seg, chosen)
+    painted = None if colors is None else tuple(sorted(colors.items()))
+    key = ("seg-overlay", path, frame, seg, chosen, painted)
     body = state.cache.get(key)
     hit = "HIT"
     if body is None:
@@ -146,7 +173,7 @@ async def segmentation_overlay(request: Request) -> Response:
         body = await state.pool.run(
             request,
             lambda: segmentation_overlay_png(
-                catalog, index, frame, segmentation=seg, segments=segments
+                catalog, index, frame, segmentation=seg, segments=segments, colors=colors
             ),
         )
         if catalog.complete:

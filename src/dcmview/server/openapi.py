@@ -405,6 +405,13 @@ def _document(version: str) -> dict[str, Any]:
                     {"type": "string", "pattern": "^[0-9,]*$"},
                     "only these Segment Numbers, comma-separated (beyond; all when absent)",
                 ),
+                _query(
+                    "colors",
+                    {"type": "string", "pattern": "^([0-9]+:#?[0-9a-fA-F]{6},?)*$"},
+                    "draw these segments in these sRGB colours instead of their "
+                    "recommended ones: Segment Number:rrggbb pairs, comma-separated "
+                    "(beyond)",
+                ),
             ],
         ),
         "/api/file/{index}/semantic-context": _get(

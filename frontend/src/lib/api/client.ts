@@ -192,9 +192,11 @@ export class ApiClient {
   }
 
   /** The RGBA PNG of SEG file `seg` on an image frame (the SDK's colours); `segments`: only those. */
-  async segmentationOverlay(index: number, frame: number, seg: number, segments?: readonly number[]): Promise<Blob> {
+  /** `colors`: the `colors=` query (Segment Number:rrggbb pairs, model/overlays.ts colorsParam). */
+  async segmentationOverlay(index: number, frame: number, seg: number, segments?: readonly number[], colors?: string): Promise<Blob> {
     const only = segments ? `&segments=${segments.join(",")}` : "";
-    return (await this.request(`/api/file/${index}/frame/${frame}/segmentation-overlay?seg=${seg}${only}`)).blob();
+    const painted = colors ? `&colors=${colors}` : "";
+    return (await this.request(`/api/file/${index}/frame/${frame}/segmentation-overlay?seg=${seg}${only}${painted}`)).blob();
   }
 
   async doseOverlay(index: number, frame: number, dose: number): Promise<Blob> {

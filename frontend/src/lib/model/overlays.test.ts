@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { FileSummary } from "../api/types";
 import { identityView, imageToScreen, rotateView, type View } from "../render/transform";
 import {
+  colorsParam,
   contourPath,
   derivedFor,
   formatLegendValue,
@@ -11,6 +12,7 @@ import {
   overlayKind,
   overlayMessage,
   pixelCentre,
+  rgbHex,
 } from "./overlays";
 
 const image = { width: 200, height: 100 };
@@ -154,5 +156,18 @@ describe("legend and messages", () => {
       "SEG not shown: it does not fit this image (128x128 vs 256x256)",
     );
     expect(overlayMessage({ kind: "dose" }, "internal", "boom")).toBe("RT Dose not shown: boom");
+  });
+});
+
+describe("segment colours", () => {
+  it("writes a colour input's value", () => {
+    expect(rgbHex([255, 0, 128])).toBe("#ff0080");
+    expect(rgbHex([0, 9, 300])).toBe("#0009ff");
+  });
+
+  it("asks for the chosen colours in segment order, lower case, skipping what is not a colour", () => {
+    expect(colorsParam(undefined)).toBe("");
+    expect(colorsParam({})).toBe("");
+    expect(colorsParam({ 10: "#00FF00", 2: "#ff0000", 3: "red" })).toBe("2:ff0000,10:00ff00");
   });
 });

@@ -130,6 +130,26 @@ export function graphicPath(type: string, points: readonly (readonly [number, nu
   return pathOf(closed ? screen.slice(0, -1) : screen, closed);
 }
 
+/** `#rrggbb` of an sRGB triple (the value of a colour input). */
+export function rgbHex([r, g, b]: readonly [number, number, number]): string {
+  return `#${[r, g, b].map((c) => Math.min(255, Math.max(0, Math.round(c))).toString(16).padStart(2, "0")).join("")}`;
+}
+
+/**
+ * The segmentation overlay's `colors=` query of the colours chosen for a SEG's segments
+ * (Segment Number -> `#rrggbb`): `1:ff0000,3:00a0ff`, in segment order, so the same choice
+ * always asks for (and caches as) the same URL; "" when nothing is chosen.
+ */
+export function colorsParam(chosen: Readonly<Record<number, string>> | undefined): string {
+  if (!chosen) return "";
+  return Object.entries(chosen)
+    .filter(([, hex]) => /^#[0-9a-f]{6}$/i.test(hex))
+    .map(([n, hex]) => [Number(n), hex.slice(1).toLowerCase()] as const)
+    .sort((a, b) => a[0] - b[0])
+    .map(([n, hex]) => `${n}:${hex}`)
+    .join(",");
+}
+
 /** A CSS gradient of a legend's stops, placed by value from `minimum` to `maximum`. */
 export function legendGradient(legend: ValueLegend): string {
   const span = legend.maximum - legend.minimum || 1;

@@ -6,7 +6,7 @@
  */
 import { ApiError } from "../api/client";
 import type { GraphicAnnotations, ImageContour, SemanticContext, ValueLegend } from "../api/types";
-import { isBitmap, overlayMessage, type DerivedEntry } from "../model/overlays";
+import { colorsParam, isBitmap, overlayMessage, type DerivedEntry } from "../model/overlays";
 import { client } from "./connection.svelte";
 
 export interface Layer {
@@ -34,6 +34,8 @@ class OverlayState {
   extra = $state.raw<Record<number, number[]>>({});
   /** SEG file index -> Segment Numbers switched off. */
   hiddenSegments = $state<Record<number, number[]>>({});
+  /** SEG file index -> Segment Number -> the colour chosen for it (`#rrggbb`). */
+  segmentColors = $state<Record<number, Record<number, string>>>({});
 }
 
 export const overlays = new OverlayState();
@@ -41,10 +43,12 @@ export const overlays = new OverlayState();
 const KEEP = 96; // layers kept; bitmaps beyond are closed (oldest first)
 const order: string[] = [];
 
-/** The key of what `entry` draws on a frame (a SEG's key names its hidden segments). */
+/** The key of what `entry` draws on a frame (a SEG's key names its hidden segments and colours). */
 export function layerKey(entry: Pick<DerivedEntry, "index" | "kind">, image: number, frame: number): string {
-  const hidden = entry.kind === "seg" ? (overlays.hiddenSegments[entry.index] ?? []) : [];
-  return `${entry.index}:${image}:${frame}${hidden.length ? `:-${hidden.join(",")}` : ""}`;
+  if (entry.kind !== "seg") return `${entry.index}:${image}:${frame}`;
+  const hidden = overlays.hiddenSegments[entry.index] ?? [];
+  const colors = colorsParam(overlays.segmentColors[entry.index]);
+  return `${entry.index}:${image}:${frame}${hidden.length ? `:-${hidden.join(",")}` : ""}${colors ? `:${colors}` : ""}`;
 }
 
 /** The Segment Numbers of a SEG from its semantic context (empty until it is loaded). */
@@ -58,6 +62,12 @@ export function toggleSegment(seg: number, number: number): void {
   if (hidden.has(number)) hidden.delete(number);
   else hidden.add(number);
   overlays.hiddenSegments[seg] = [...hidden].sort((a, b) => a - b);
+}
+
+/** Draw a segment in `hex` (`#rrggbb`), or in its recommended colour again (null). */
+export function setSegmentColor(seg: number, number: number, hex: string | null): void {
+  const { [number]: _, ...rest } = overlays.segmentColors[seg] ?? {};
+  overlays.segmentColors[seg] = hex === null ? rest : { ...rest, [number]: hex.toLowerCase() };
 }
 
 export function toggleOverlay(object: number, on?: boolean): void {
@@ -102,7 +112,7 @@ async function fetchLayer(entry: DerivedEntry, image: number, frame: number, pix
     const only = hidden.length ? segmentNumbers(entry.index).filter((n) => !hidden.includes(n)) : undefined;
     const blob =
       entry.kind === "seg"
-        ? await api.segmentationOverlay(image, frame, entry.index, only)
+        ? await api.segmentationOverlay(image, frame, entry.index, only, colorsParam(overlays.segmentColors[entry.index]))
         : entry.kind === "dose"
           ? await api.doseOverlay(image, frame, entry.index)
           : await api.parametricMapOverlay(image, frame, entry.index);
