@@ -11,6 +11,7 @@ dcmread stopped. Where each frame's bytes are is found later, by
 from __future__ import annotations
 
 import errno
+import io
 import os
 import stat
 import struct
@@ -30,7 +31,11 @@ from pydicom.uid import (
     ImplicitVRLittleEndian,
 )
 
-from dcmview.sdk._headerpydicom import deflate_bomb
+from dcmview.sdk._headerpydicom import (
+    MAX_INFLATED_BYTES,
+    deflate_bomb_stream,
+    is_deflated_stream,
+)
 from dcmview.sdk.errors import (
     DecodeError,
     FileReadError,
@@ -100,9 +105,6 @@ def read_file(path: str, *, scanned: bool) -> tuple[Dataset, UID, PixelIndex | N
         size = os.fstat(fh.fileno()).st_size
         if size == 0:
             raise NotDicomError(f"{path} is empty (0 bytes), not a DICOM file", path=path)
-        bomb = deflate_bomb(fh.fileno())
-        if bomb is not None:
-            raise ImageTooLargeError(f"{path}: {bomb}", path=path)
         return read_stream(fh, size, path)
 
 
@@ -110,10 +112,27 @@ def read_stream(fh: BinaryIO, size: int, path: str) -> tuple[Dataset, UID, Pixel
     """:func:`read_file` on an open, seekable binary file of `size` bytes (a remote file).
 
     Reads the header and the Pixel Data element's own header; a deflated data
-    set is read whole (it cannot be seeked into).
+    set is read whole (it cannot be seeked into), once its inflated size is known
+    to be within ``_headerpydicom.MAX_INFLATED_BYTES`` (pydicom inflates it in memory even
+    to read the header).
     """
     if size == 0:
         raise NotDicomError(f"{path} is empty (0 bytes), not a DICOM file", path=path)
+    if is_deflated_stream(fh):
+        if size > MAX_INFLATED_BYTES:
+            raise ImageTooLargeError(
+                f"{path}: the deflated data set is {size >> 20} MiB, more than the "
+                f"{MAX_INFLATED_BYTES >> 20} MiB limit for a data set that must be "
+                "inflated whole (PS3.5 A.5)",
+                path=path,
+            )
+        if not _is_local(fh):
+            # A remote file: fetch its compressed bytes once (pydicom inflates them
+            # whole anyway), rather than once for the check and again for pydicom.
+            fh = io.BytesIO(fh.read())
+        bomb = deflate_bomb_stream(fh)
+        if bomb is not None:
+            raise ImageTooLargeError(f"{path}: {bomb}", path=path)
     ds = _read_header(fh, size, path)
     meta = getattr(ds, "file_meta", None)
     ts = meta.get("TransferSyntaxUID") if meta is not None else None
@@ -135,6 +154,14 @@ def read_stream(fh: BinaryIO, size: int, path: str) -> tuple[Dataset, UID, Pixel
     if getattr(ds, "file_meta", None) is not None:
         _keep_raw_when_unreadable(ds.file_meta)
     return ds, tsyntax, pixels
+
+
+def _is_local(fh: BinaryIO) -> bool:
+    try:
+        fh.fileno()
+    except (OSError, AttributeError):  # io.UnsupportedOperation is an OSError
+        return False
+    return True
 
 
 def _read_header(fh: BinaryIO, size: int, path: str) -> Dataset:

@@ -16,9 +16,9 @@ this module but pays for pydicom only when a file needs it.
 from __future__ import annotations
 
 import os
-import struct
 import zlib
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
 from dcmview.sdk._headerrecord import (
     DICOMDIR_CLASS,
@@ -46,7 +46,14 @@ from dcmview.sdk._headerrecord import (
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
 
-__all__ = ["MAX_INFLATED_BYTES", "deflate_bomb", "record_from_dataset", "record_from_pydicom"]
+__all__ = [
+    "MAX_INFLATED_BYTES",
+    "deflate_bomb",
+    "deflate_bomb_stream",
+    "is_deflated_stream",
+    "record_from_dataset",
+    "record_from_pydicom",
+]
 
 #: A Deflated Explicit VR Little Endian data set (PS3.5 A.5) cannot be seeked
 #: into: pydicom inflates it whole, and the SDK keeps its Pixel Data in memory.
@@ -62,18 +69,59 @@ def deflate_bomb(fd: int, limit: int = MAX_INFLATED_BYTES) -> str | None:
     The deflate stream after the File Meta Information is inflated in 1 MiB
     steps and thrown away, so at most `limit` bytes are produced and none kept.
     """
-    head = pread(fd, 144, 0)
+    return _deflate_bomb(lambda offset, n: pread(fd, n, offset), limit)
+
+
+def deflate_bomb_stream(fh: BinaryIO, limit: int = MAX_INFLATED_BYTES) -> str | None:
+    """:func:`deflate_bomb` for a seekable file object (a remote file read in ranges).
+
+    The stream is left at its start.
+    """
+    try:
+        return _deflate_bomb(_reader(fh), limit)
+    finally:
+        fh.seek(0)
+
+
+def is_deflated_stream(fh: BinaryIO) -> bool:
+    """Whether the File Meta Information says Deflated Explicit VR Little Endian.
+
+    Reads the meta group only; the stream is left at its start.
+    """
+    try:
+        return _deflated_from(_reader(fh)) is not None
+    finally:
+        fh.seek(0)
+
+
+def _reader(fh: BinaryIO) -> Callable[[int, int], bytes]:
+    def read_at(offset: int, n: int) -> bytes:
+        fh.seek(offset)
+        return fh.read(n)
+
+    return read_at
+
+
+def _deflated_from(read_at: Callable[[int, int], bytes]) -> int | None:
+    """Where the deflate stream starts, when the file says it is deflated; else None."""
+    head = read_at(0, 144)
     # PS3.10 7.1: preamble, "DICM", then (0002,0000) File Meta Information Group Length (UL).
     if len(head) < 144 or head[128:136] != b"DICM\x02\x00\x00\x00" or head[136:138] != b"UL":
         return None
-    (group_length,) = struct.unpack("<L", head[140:144])
-    meta_end = 144 + group_length
-    if _DEFLATED_UID not in pread(fd, min(group_length, 1 << 16), 144):
+    group_length = int.from_bytes(head[140:144], "little")
+    if _DEFLATED_UID not in read_at(144, min(group_length, 1 << 16)):
+        return None
+    return 144 + group_length
+
+
+def _deflate_bomb(read_at: Callable[[int, int], bytes], limit: int) -> str | None:
+    meta_end = _deflated_from(read_at)
+    if meta_end is None:
         return None
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     total, offset = 0, meta_end
     while not inflater.eof:
-        data = pread(fd, 1 << 20, offset)
+        data = read_at(offset, 1 << 20)
         if not data:
             break
         offset += len(data)

@@ -82,3 +82,27 @@ def test_urls_go_to_the_right_source() -> None:
     assert is_file_url("https://host/files/")
     assert is_file_url("https://host/files/a.dcm")
     assert not is_file_url("https://healthcare.googleapis.com/v1/projects/p/dicomWeb")
+
+
+def test_a_remote_deflate_bomb_is_refused_before_it_is_inflated(tmp_path: Path) -> None:
+    """A deflated data set is inflated whole: over HTTP, as on disk, its size is checked
+    first (a 256 KiB file inflating to 256 MiB is refused, naming the URL and the limit)."""
+    from tests.corpus import corpus_dir
+
+    bomb = corpus_dir("hostile") / "bombs" / "deflate-256kib-inflating-to-256mib.dcm"
+    (tmp_path / "bomb.dcm").write_bytes(bomb.read_bytes())
+    with serve(tmp_path) as (base, _counter):
+        catalog = sdk.scan(base + "/")
+        url = f"{base}/bomb.dcm"
+        # The scan reads the header, so it meets the bomb first: skipped, as a local scan
+        # skips it, with the reason.
+        assert len(catalog) == 0
+        (skipped,) = catalog.skipped
+        assert (skipped.path, skipped.reason) == (url, "parse_failed")
+        assert "inflates to more than 256 MiB" in skipped.detail
+        assert url in skipped.detail
+        # Reading it directly is refused the same way, with the error's code.
+        source = FsspecSource(url)
+        with pytest.raises(sdk.DcmviewError, match="inflates to more than 256 MiB") as info:
+            source.read(source.files()[0])
+        assert info.value.code == "image_too_large"

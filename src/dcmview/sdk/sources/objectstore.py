@@ -18,7 +18,8 @@ HTTP needs ``aiohttp`` (``dcmview[cloud]``). Credentials are fsspec's: the
 (``AWS_PROFILE``, ``GOOGLE_APPLICATION_CREDENTIALS``, ...).
 
 A deflated file (Deflated Explicit VR Little Endian) cannot be read in ranges: it
-is read whole once, on first use.
+is read whole once, and refused, as on disk, when it would inflate past the limit
+for a data set inflated whole.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from dcmview.sdk.errors import (
     FileReadError,
     InvalidInputError,
     NoPixelDataError,
+    NotDicomError,
     RemoteSourceError,
 )
 from dcmview.sdk.header import Header
@@ -191,6 +193,7 @@ class FsspecSource:
     ) -> None:
         """List every DICOM file (header bytes only) into `catalog`."""
         from dcmview.sdk._scanner import SkippedFile
+        from dcmview.sdk.catalog import SkipReason
 
         paths = self.files()
         catalog._discover(len(paths))
@@ -208,7 +211,9 @@ class FsspecSource:
                 catalog._add([], [SkippedFile(url, "unreadable", str(exc))], scanned=1)
                 continue
             except DcmviewError as exc:
-                catalog._add([], [SkippedFile(url, "not_dicom", str(exc))], scanned=1)
+                # As a local scan says: not DICOM at all, or DICOM that cannot be read.
+                why: SkipReason = "not_dicom" if isinstance(exc, NotDicomError) else "parse_failed"
+                catalog._add([], [SkippedFile(url, why, str(exc))], scanned=1)
                 continue
             if extra:
                 values = {kw: str(ds.get(tag, "") and ds[tag].value) for tag, kw, _ in extra}
