@@ -133,3 +133,80 @@ def test_dcmview_batch_usage_errors() -> None:
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert run.returncode == 2
+
+
+def test_rois_check_an_embed_csv_against_the_archive_and_measure_each_box(
+    client, corpus_ci: Path, tmp_path: Path
+) -> None:
+    """Every box of the corpus's annotations is measured on the frames it is scoped to (all
+    frames when unscoped), equal to the SDK; a box outside its image and a path the archive
+    does not have are rows that say so; the job goes on."""
+    import csv
+
+    with open(corpus_ci / "annotations.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        r["anon_dicom_path"] = str(corpus_ci / r["anon_dicom_path"])
+    mg = next(r for r in rows if r["anon_dicom_path"].endswith("L_CC_deflated.dcm"))
+    rows.append(mg | {"anon_dicom_path": str(corpus_ci / "mg" / "gone.dcm")})
+    outside = sdk.open(mg["anon_dicom_path"])
+    big = [[0, 0, outside.rows, 10]]  # ymax = rows: one row past the image
+    explicit = next(r for r in rows if r["anon_dicom_path"].endswith("L_CC_explicit_le.dcm"))
+    explicit.update(num_ROI="1", ROI_coords=str(big), ROI_frames="[[]]")
+    path = tmp_path / "annotations.csv"
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+
+    archive = sdk.scan(corpus_ci / "mg")
+    df = batch.rois(path, archive, client=client, progress=False)
+    roiset = sdk.RoiSet.from_embed_csv(path)
+    roiset.match(archive)
+    measured = df[df["ok"]]
+    assert len(measured) > 20
+    for row in measured.itertuples():
+        inst = archive[int(row.index)]
+        values = inst.frame(int(row.frame)).modality_values()
+        box = values[row.ymin : row.ymax + 1, row.xmin : row.xmax + 1]
+        assert (row.pixels, row.min, row.max) == (box.size, box.min(), box.max())
+        assert row.mean == pytest.approx(float(box.mean()))
+        roi = roiset.for_instance(inst.header)[int(row.roi) - 1]
+        assert (roi.ymin, roi.xmin, roi.ymax, roi.xmax) == (row.ymin, row.xmin, row.ymax, row.xmax)
+    # One row per (ROI, frame): scoped ROIs on their frames, unscoped ones on every frame.
+    for i in {int(i) for i in df["index"].dropna()}:
+        inst = archive[i]
+        want = sum(len(r.frames) or inst.number_of_frames for r in roiset.for_instance(inst.header))
+        assert (df["index"] == i).sum() == want, inst.path
+    dbt = df[df["path"].str.endswith("DBT_L_CC_12f_j2k_lossless.dcm")]
+    assert sorted(dbt["frame"]) == [4, 5, 5, 6, 6, 7, 8, 9]
+
+    bad = df[df["error"] == "roi_outside_image"]
+    assert bad["path"].tolist() == [explicit["anon_dicom_path"]]
+    assert f"outside the {outside.rows} x {outside.columns} image" in bad["message"].iloc[0]
+    gone = df[df["error"] == "not_in_archive"]
+    assert gone["path"].str.endswith("gone.dcm").all()
+    assert len(gone) == int(mg["num_ROI"])
+    assert gone["index"].isna().all()
+    assert set(df["error"].dropna()) == {"roi_outside_image", "not_in_archive"}
+
+
+def test_dcmview_batch_rois_command(corpus_ci: Path, tmp_path: Path) -> None:
+    out = tmp_path / "rois.csv"
+    run = subprocess.run(
+        [sys.executable, "-m", "dcmview", "batch", "rois", str(corpus_ci / "mg"),
+         "--annotations", str(corpus_ci / "annotations.csv"), "-o", str(out),
+         "--workers", "2", "--no-progress"],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    table = pd.read_csv(out)
+    assert f"rois of {len(table)} ROI row(s), 0 failed" in run.stdout
+    assert table["ok"].all()
+    assert {"roi", "frame", "mean", "std", "pixels"} <= set(table.columns)
+    usage = subprocess.run(
+        [sys.executable, "-m", "dcmview", "batch", "rois", str(corpus_ci / "mg"), "-o", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert usage.returncode == 2
+    assert "rois needs --annotations CSV" in usage.stderr

@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from dcmview.sdk.sources import Source
 
-__all__ = ["Job", "Thumbnail", "main", "run", "statistics", "thumbnails"]
+__all__ = ["Job", "RoiMeasure", "Thumbnail", "main", "rois", "run", "statistics", "thumbnails"]
 
 #: What a job function is given and returns: an instance -> the row's own columns.
 Job = Callable[["sdk.Instance"], Mapping[str, Any]]
@@ -55,6 +55,7 @@ def run(
     workers: int | None = None,
     chunk: int = CHUNK,
     progress: bool | Callable[[int, int], None] = True,
+    indexes: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """Call `fn` on every file's Instance on a Dask cluster; one result row per file.
 
@@ -77,6 +78,9 @@ def run(
     progress : bool or callable, optional
         A progress bar on stderr (default), nothing (False), or
         ``progress(done, total)`` after each chunk.
+    indexes : sequence of int, optional
+        Only these files of the catalog (and no rows for the files the scan
+        skipped); every file by default.
 
     Returns
     -------
@@ -99,7 +103,12 @@ def run(
     catalog.wait()
     headers = catalog.headers
     source = catalog.source
-    items = list(enumerate(headers))
+    if indexes is None:
+        items = list(enumerate(headers))
+    else:
+        for i in indexes:
+            catalog.header(i)  # NotFoundError for an index the catalog does not have
+        items = [(i, headers[i]) for i in sorted(set(indexes))]
     chunks = [items[i : i + max(1, chunk)] for i in range(0, len(items), max(1, chunk))]
     report = _progress_bar(len(items)) if progress is True else (progress or None)
     rows: list[dict[str, Any]] = []
@@ -131,7 +140,7 @@ def run(
     rows.extend(
         {"index": None, "path": s.path, "sop_instance_uid": "", "ok": False}
         | {"error": s.reason, "message": s.detail}
-        for s in catalog.skipped
+        for s in (catalog.skipped if indexes is None else [])
     )
     df = pd.DataFrame(rows, columns=[*_BASE, *_extra_columns(rows)])
     df["index"] = df["index"].astype("Int64")
@@ -315,15 +324,158 @@ def statistics(
     return run(_statistics, files, **options)
 
 
+class RoiMeasure:
+    """The job of :func:`rois`: modality-value statistics inside each ROI box of a file.
+
+    A class, so that workers import it by name. Calling it on an instance returns
+    ``{"rois": [...]}``: one dict per (ROI, frame) with ``roi`` (1-based, in the
+    file's order), ``frame`` (0-based), ``ymin``, ``xmin``, ``ymax``, ``xmax``,
+    and ``pixels``, ``min``, ``max``, ``mean``, ``std`` of the modality values in
+    the box (max inclusive) — or ``error`` and ``message`` for a box or frame the
+    image does not have. A ROI scoped to frames is measured on those frames, an
+    unscoped one on every frame.
+
+    Parameters
+    ----------
+    rois : mapping of str to sequence of Roi
+        The boxes, by the catalog's path of each file.
+    """
+
+    def __init__(self, rois: Mapping[str, Sequence[sdk.Roi]]) -> None:
+        self.rois = {path: tuple(boxes) for path, boxes in rois.items()}
+
+    def __call__(self, inst: sdk.Instance) -> dict[str, Any]:
+        out: list[dict[str, Any]] = []
+        values: dict[int, Any] = {}  # frame -> modality values: each frame decoded once
+        n = inst.number_of_frames
+        for k, roi in enumerate(self.rois.get(inst.path, ()), start=1):
+            box = {"roi": k, "ymin": roi.ymin, "xmin": roi.xmin, "ymax": roi.ymax}
+            box["xmax"] = roi.xmax
+            for f in roi.frames or range(n):
+                row: dict[str, Any] = {**box, "frame": f}
+                problem = _outside(roi, f, inst.rows, inst.columns, n)
+                if problem:
+                    out.append(row | {"error": "roi_outside_image", "message": problem})
+                    continue
+                if f not in values:
+                    values[f] = inst.frame(f).modality_values()
+                inside = values[f][roi.ymin : roi.ymax + 1, roi.xmin : roi.xmax + 1]
+                out.append(
+                    row
+                    | {
+                        "pixels": int(inside.size),
+                        "min": float(inside.min()),
+                        "max": float(inside.max()),
+                        "mean": float(inside.mean()),
+                        "std": float(inside.std()),
+                    }
+                )
+        return {"rois": out}
+
+
+def _outside(roi: sdk.Roi, frame: int, rows: int, columns: int, frames: int) -> str | None:
+    """Why a box (max inclusive) or frame is not in the image, or None."""
+    if roi.ymax >= rows or roi.xmax >= columns:
+        return (
+            f"box [{roi.ymin}, {roi.xmin}, {roi.ymax}, {roi.xmax}] is outside the "
+            f"{rows} x {columns} image"
+        )
+    if frame >= frames:
+        return f"frame {frame} does not exist: the file has {frames} frame(s)"
+    return None
+
+
+def rois(
+    annotations: sdk.RoiSet | str | os.PathLike[str],
+    files: sdk.Catalog | str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    **options: Any,
+) -> pd.DataFrame:
+    """Check an EMBED annotations CSV against an archive, and measure inside every box.
+
+    The CSV's rows are matched to the archive's files by path (as
+    :meth:`RoiSet.match <dcmview.sdk.RoiSet.match>` does for the viewer). Each
+    file with ROIs is decoded in the workers and measured by :class:`RoiMeasure`.
+
+    Parameters
+    ----------
+    annotations : RoiSet or path
+        The annotations, or the CSV to read them from (its relative paths are
+        resolved against the CSV's folder).
+    files : Catalog, path or sequence of paths
+        The archive: a catalog, or files and folders to scan first.
+    **options
+        As :func:`run` (``client``, ``workers``, ``progress``, ``chunk``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (ROI, frame): ``index``, ``path``, ``sop_instance_uid``,
+        ``ok``, ``error``, ``message``, ``roi``, ``frame``, the box and its
+        statistics. A file that cannot be decoded is one row with its error;
+        a box or frame outside its image is ``roi_outside_image``; the ROIs of
+        a path the archive does not have are rows without an index, error
+        ``not_in_archive``.
+
+    Raises
+    ------
+    RoiFormatError, InvalidPathError
+        The CSV cannot be read (a bad row names its row and column).
+    """
+    import pandas as pd
+
+    roiset = (
+        annotations
+        if isinstance(annotations, sdk.RoiSet)
+        else sdk.RoiSet.from_embed_csv(annotations)
+    )
+    catalog = files if isinstance(files, sdk.Catalog) else _scan(files)
+    catalog.wait()
+    report = roiset.match(catalog)
+    headers = catalog.headers
+    measured = {headers[i].path: roiset.for_instance(headers[i]) for i in report.indexes}
+    table = run(RoiMeasure(measured), catalog, indexes=report.indexes, **options)
+    rows: list[dict[str, Any]] = []
+    for file in table.to_dict("records"):
+        base = {k: file[k] for k in _BASE}
+        found = file.get("rois")
+        if not file["ok"] or not isinstance(found, list):
+            rows.append(base)
+            continue
+        for r in found:
+            row = base | r
+            if r.get("error"):  # a box or frame the image does not have
+                row["ok"] = False
+            rows.append(row)
+    skipped = {os.path.abspath(s.path): s for s in catalog.skipped if "://" not in s.path}
+    for path, boxes in roiset.items():
+        if catalog.index_of(path) is not None or not boxes:
+            continue
+        why = skipped.get(path)
+        message = f"the scan skipped it: {why.reason} ({why.detail})" if why else "no such file"
+        for k, roi in enumerate(boxes, start=1):
+            rows.append(
+                {"index": None, "path": path, "sop_instance_uid": "", "ok": False}
+                | {"error": "not_in_archive", "message": message, "roi": k}
+                | {"ymin": roi.ymin, "xmin": roi.xmin, "ymax": roi.ymax, "xmax": roi.xmax}
+            )
+    columns = [*_BASE, "roi", "frame", "ymin", "xmin", "ymax", "xmax"]
+    columns += ["pixels", "min", "max", "mean", "std"]
+    df = pd.DataFrame(rows, columns=columns)
+    for name in ("index", "roi", "frame", "ymin", "xmin", "ymax", "xmax", "pixels"):
+        df[name] = df[name].astype("Int64")
+    return df
+
+
 # -- the command line: dcmview batch JOB ... -------------------------------------------
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``dcmview batch thumbnails|statistics ARCHIVE... -o OUT``; return the exit code.
+    """``dcmview batch thumbnails|statistics|rois ARCHIVE... -o OUT``; return the exit code.
 
     Writes the results table as CSV (``OUT/thumbnails.csv``, or the ``-o`` file
-    of ``statistics``) and one summary line; exits 0 when the job ran (failed
-    files are rows of the table), 1 when it could not start, 2 on a usage error.
+    of ``statistics`` and ``rois``) and one summary line; exits 0 when the job ran
+    (failed files are rows of the table), 1 when it could not start, 2 on a usage
+    error. ``rois`` needs ``--annotations CSV``.
     """
     import argparse
 
@@ -332,10 +484,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Run a job over every DICOM file of folders or a DICOMweb archive "
         "on a Dask cluster (a local one by default).",
     )
-    p.add_argument("job", choices=["thumbnails", "statistics"])
+    p.add_argument("job", choices=["thumbnails", "statistics", "rois"])
     p.add_argument("archive", nargs="+", metavar="ARCHIVE", help="files, folders or a URL")
     p.add_argument(
-        "-o", "--out", required=True, help="thumbnails: a folder; statistics: a CSV file"
+        "-o", "--out", required=True, help="thumbnails: a folder; statistics, rois: a CSV file"
+    )
+    p.add_argument(
+        "--annotations", metavar="CSV", help="rois: the EMBED annotations CSV to check and measure"
     )
     p.add_argument("--size", type=int, default=256, help="thumbnail size in pixels (256)")
     p.add_argument("--workers", type=int, help="worker processes of the local cluster")
@@ -345,6 +500,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     try:
         ns = p.parse_args(argv)
+        if ns.job == "rois" and not ns.annotations:
+            p.error("rois needs --annotations CSV")
     except SystemExit as exc:
         return int(exc.code or 0)
     client = None
@@ -362,6 +519,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if ns.job == "thumbnails":
             df = thumbnails(files, ns.out, size=ns.size, **options)
             table = os.path.join(ns.out, "thumbnails.csv")
+        elif ns.job == "rois":
+            df = rois(ns.annotations, files, **options)
+            table = ns.out
         else:
             df = statistics(files, **options)
             table = ns.out
@@ -373,5 +533,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if client is not None:
             client.close()
     failed = int((~df["ok"]).sum()) if len(df) else 0
-    print(f"dcmview batch: {ns.job} of {len(df)} file(s), {failed} failed; table in {table}")
+    what = "ROI row(s)" if ns.job == "rois" else "file(s)"
+    print(f"dcmview batch: {ns.job} of {len(df)} {what}, {failed} failed; table in {table}")
     return 0
