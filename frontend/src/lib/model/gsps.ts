@@ -96,8 +96,11 @@ function fmt(v: number): string {
 export function shutterPath(shape: ShutterShape, view: View, image: Size, viewport: Size): string {
   const outer = `M0 0 H${fmt(viewport.width)} V${fmt(viewport.height)} H0 Z`;
   const toScreen = ([x, y]: readonly [number, number]) => imageToScreen({ x, y }, view, image, viewport);
-  const poly = (pts: readonly (readonly [number, number])[]) =>
-    pts.length < 3 ? "" : pts.map((p, k) => { const s = toScreen(p); return `${k === 0 ? "M" : "L"}${fmt(s.x)} ${fmt(s.y)}`; }).join(" ") + " Z";
+  const poly = (pts: readonly (readonly [number, number])[]): string => {
+    if (pts.length < 3) return "";
+    const s = pts.map(toScreen);
+    return `${s.map((p, k) => `${k === 0 ? "M" : "L"}${fmt(p.x)} ${fmt(p.y)}`).join(" ")} Z`;
+  };
   if (shape.type === "rectangle") {
     const [x0, y0] = shape.top_left;
     const [x1, y1] = shape.bottom_right;
