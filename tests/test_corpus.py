@@ -21,7 +21,7 @@ import pydicom
 import pytest
 
 from dcmview.sdk.roi import RoiSet
-from tests.corpus import builder_key, corpus_dir, manifest
+from tests.corpus import builder_key, corpus_dir, gsps, manifest
 from tests.corpus.annotations import TABLES
 from tests.corpus.build import build
 from tests.corpus.cache import REPO
@@ -150,14 +150,15 @@ def test_each_roi_table_is_read_in_its_dialect_with_the_same_boxes(table, dialec
 
 def test_every_derived_object_names_its_source():
     derived = [r for r in manifest() if r["expect"] == "derived"]
-    assert len(derived) == 8
+    assert len(derived) == 9
     root = corpus_dir("ci")
     for r in derived:
         assert (root / r["derived_from"]).exists(), r["path"]
         assert json.loads(r["content"])
         assert r["sop_instance_uid"]
         sources = rows_under(r["derived_from"]) or [row(r["derived_from"])]
-        if sources[0]["frame_of_reference_uid"]:
+        # A GSPS has no Frame of Reference module (PS3.3 A.33.1): it names images by UID.
+        if sources[0]["frame_of_reference_uid"] and r["modality"] != "PR":
             assert r["frame_of_reference_uid"] == sources[0]["frame_of_reference_uid"]
 
 
@@ -313,6 +314,28 @@ def test_gsps_outlines_the_annotated_mass_of_its_mammogram():
     voi = ds.SoftcopyVOILUTSequence[0]
     assert float(voi.WindowCenter) == float(image.WindowCenter)
     assert float(voi.WindowWidth) == float(image.WindowWidth) / 2
+
+
+def test_display_gsps_sets_window_rotation_area_and_shutters_of_its_ct_slice():
+    r = row("GSPS_CT_display.dcm")
+    source = row(r["derived_from"])
+    assert r["derived_from"].endswith(f"IM{gsps.SLICE + 1:05d}.dcm")
+    ds = pydicom.dcmread(r["abspath"])
+    images = ds.ReferencedSeriesSequence[0].ReferencedImageSequence
+    assert [i.ReferencedSOPInstanceUID for i in images] == [source["sop_instance_uid"]]
+    voi = ds.SoftcopyVOILUTSequence[0]
+    assert (float(voi.WindowCenter), float(voi.WindowWidth)) == gsps.WINDOW
+    assert int(ds.ImageRotation) == 90
+    assert ds.ImageHorizontalFlip == "N"
+    area = ds.DisplayedAreaSelectionSequence[0]
+    assert list(area.DisplayedAreaTopLeftHandCorner) == list(gsps.AREA[0])
+    assert list(area.DisplayedAreaBottomRightHandCorner) == list(gsps.AREA[1])
+    assert list(ds.ShutterShape) == ["RECTANGULAR", "CIRCULAR"]
+    assert int(ds.ShutterPresentationValue) == gsps.SHUTTER_VALUE
+    # its Modality LUT is the slice's: the window is in the slice's HU
+    image = pydicom.dcmread(source["abspath"], stop_before_pixels=True)
+    assert float(ds.RescaleIntercept) == float(image.RescaleIntercept)
+    assert float(ds.RescaleSlope) == float(image.RescaleSlope)
 
 
 def test_every_derived_file_is_listed_apart_from_the_images(corpus_ci: Path):

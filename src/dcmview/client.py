@@ -997,7 +997,13 @@ class Client(BaseClient):
     def graphic_annotations(
         self, index: int, frame: int, state: int
     ) -> schemas.GraphicAnnotationsBody:
-        """``GET /api/file/:i/frame/:f/graphic-annotations?state=J``: GSPS graphics, texts."""
+        """``GET /api/file/:i/frame/:f/graphic-annotations?state=J``: GSPS graphics, texts.
+
+        Also ``presentation``: the window, inversion, rotation, flip, displayed
+        area and shutters the state sets for the frame (None when it does not
+        apply), :meth:`PresentationState.display_settings
+        <dcmview.sdk.presentation.PresentationState.display_settings>`.
+        """
         return self._run(self._graphic_annotations(index, frame, state))
 
     def presentation_layer(self, index: int, frame: int = 0) -> bytes:

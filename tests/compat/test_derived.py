@@ -28,6 +28,9 @@ SEG_DBT = "derived/mg/SEG_binary_lesions_dbt.dcm"
 DOSE = "derived/ct/RTDOSE_plan.dcm"
 PMAP = "derived/mr/PMAP_T1.dcm"
 GSPS = "derived/mg/GSPS_L_CC_findings.dcm"
+# a GSPS that sets the display (window, rotation, area, shutters) of one CT slice
+GSPS_DISPLAY = "derived/ct/GSPS_CT_display.dcm"
+CT_25 = "ct/CORPUS-CT0001/20240115_CT_CHEST_ABDOMEN/series_002_AX_2.5mm/IM00025.dcm"
 RTSTRUCT = "derived/ct/RTSTRUCT_organs.dcm"
 SR = "edge/sr_basic_text_no_pixels.dcm"
 
@@ -115,12 +118,23 @@ def test_value_overlays_on_the_object_itself(pair: Pair) -> None:
 
 @pytest.mark.parametrize(
     ("image", "frame", "state"),
-    [(MG, 0, GSPS), (CT, 0, GSPS), (GSPS, 0, GSPS), (MG, 1, GSPS), (MG, 0, CT), (MG, 0, None)],
+    [
+        (MG, 0, GSPS),
+        (CT, 0, GSPS),
+        (GSPS, 0, GSPS),
+        (MG, 1, GSPS),
+        (MG, 0, CT),
+        (MG, 0, None),
+        (CT_25, 0, GSPS_DISPLAY),
+        (CT, 0, GSPS_DISPLAY),
+    ],
 )
 def test_graphic_annotations(pair: Pair, image: str, frame: int, state: str | None) -> None:
     template = f"/api/file/{{i}}/frame/{frame}/graphic-annotations"
     ours, prev = _get(pair, template, image, state=state)
-    assert_compatible(ours, prev)
+    assert_compatible(ours, prev)  # ours adds `annotations` and `presentation`
+    if ours.status_code == 200 and state == GSPS_DISPLAY:
+        assert (ours.json()["presentation"] is None) == (image != CT_25)
     if prev.status_code == 200:
         want = [(g["graphic_type"], g["points"]) for g in prev.json()["graphics"]]
         assert [(g["graphic_type"], g["points"]) for g in ours.json()["graphics"]] == want

@@ -22,6 +22,7 @@ from tests.corpus.broken_derived import broken_derived_objects
 from tests.corpus.builder import Corpus
 from tests.corpus.ct import ct_dataset, ct_series
 from tests.corpus.edge import edge_cases
+from tests.corpus.gsps import gsps_display
 from tests.corpus.mg import FFDM_BENCH, FFDM_CI, dbt, ffdm
 from tests.corpus.mr import mr_dataset, mr_volume
 from tests.corpus.phantoms import ct_body_slice, ct_stored
@@ -110,6 +111,7 @@ def build_ci(c: Corpus) -> None:
         tomo=tomo,
         tomo_path=f"{mg_root}/DBT_L_CC_12f_j2k_lossless.dcm",
     )
+    gsps_display(c, ct, sct)
     # ... and SEGs broken on purpose (source missing, wrong geometry, broken encoding).
     broken_derived_objects(c)
 

@@ -445,6 +445,12 @@ CORPUS_EXPECTED: dict[str, dict[str, object]] = {
         "support_reason": "pixel_data.absent_or_unrecognized",
         "pixel_aspect_ratio": None,
     },
+    "derived/ct/GSPS_CT_display.dcm": {
+        "object_kind": "presentation_state",
+        "support_state": "metadata_only",
+        "support_reason": "pixel_data.absent_or_unrecognized",
+        "pixel_aspect_ratio": None,
+    },
     "derived/mr/PMAP_T1.dcm": {"object_kind": "parametric_map"},
     # SEGs broken on purpose (tests/corpus/broken_derived.py): still SEGs with pixels.
     "derived_broken/SEG_missing_source.dcm": {"object_kind": "segmentation"},

@@ -161,6 +161,26 @@ def test_graphic_annotations_are_the_sdk_annotations_in_the_predecessors_points(
     assert other["layers"] == body["layers"]
 
 
+def test_graphic_annotations_carry_the_states_display_settings(
+    client: Any, derived_catalog: Catalog, names: dict[str, int]
+) -> None:
+    ct, gsps = names["IM00025.dcm"], names["GSPS_CT_display.dcm"]
+    body = client.get(f"/api/file/{ct}/frame/0/graphic-annotations?state={gsps}").json()
+    state = read_presentation_state(derived_catalog[gsps], derived_catalog)
+    want = state.display_settings(derived_catalog[ct], 0)
+    assert body["presentation"] == want
+    window = state.window(derived_catalog[ct], 0)
+    assert window is not None
+    assert (body["presentation"]["window"]["center"], body["presentation"]["window"]["width"]) == (
+        window.center,
+        window.width,
+    )
+    assert (body["presentation"]["rotation"], body["presentation"]["flip"]) == (90, False)
+    assert [s["type"] for s in body["presentation"]["shutter"]["shapes"]] == ["rectangle", "circle"]
+    other = client.get(f"/api/file/{names[CT]}/frame/0/graphic-annotations?state={gsps}").json()
+    assert other["presentation"] is None
+
+
 def test_rt_contours_are_the_structure_sets_contours(
     client: Any, derived_catalog: Catalog, names: dict[str, int]
 ) -> None:

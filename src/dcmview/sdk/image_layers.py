@@ -67,8 +67,12 @@ def graphic_annotations(catalog: Catalog, index: int, frame: int, state: int) ->
         ``bounding_box``, ``anchor``, ``anchor_visible``, ``justification``),
         ``skipped`` (the predecessor's counts: nothing is skipped here, DISPLAY
         units are converted) and ``annotations`` (:meth:`Annotations.to_json`,
-        or None when the state does not apply to the frame). ``item`` is None:
-        the SDK does not keep which Graphic Annotation item a graphic came from.
+        or None when the state does not apply to the frame), and ``presentation``
+        (:meth:`PresentationState.display_settings
+        <dcmview.sdk.presentation.PresentationState.display_settings>`: the
+        window, inversion, rotation, flip, displayed area and shutters it sets
+        for the frame, or None when it does not apply). ``item`` is None: the
+        SDK does not keep which Graphic Annotation item a graphic came from.
 
     Raises
     ------
@@ -98,6 +102,7 @@ def graphic_annotations(catalog: Catalog, index: int, frame: int, state: int) ->
         body: dict[str, Any] = {"layers": layers, "graphics": [], "texts": []}
         body["skipped"] = _nothing_skipped()
         body["annotations"] = None
+        body["presentation"] = None
         return body
     found = ps.annotations(image, frame)
     graphics = [
@@ -128,6 +133,8 @@ def graphic_annotations(catalog: Catalog, index: int, frame: int, state: int) ->
         "texts": texts,
         "skipped": _nothing_skipped(),
         "annotations": found.to_json(),
+        # beyond the predecessor: its window, inversion, rotation/flip, area, shutters
+        "presentation": ps.display_settings(image, frame),
     }
 
 

@@ -465,7 +465,8 @@ def _document(version: str) -> dict[str, Any]:
                     "graphic-annotations",
                     "state",
                     "the presentation state file",
-                    "A presentation state's graphics and texts on the frame",
+                    "A presentation state's graphics and texts on the frame, and (beyond) "
+                    "its display settings: window, inversion, rotation, flip, area, shutters",
                     _json(ref(schemas.GraphicAnnotationsBody)),
                 ),
             )

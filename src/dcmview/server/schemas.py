@@ -404,13 +404,59 @@ class ValueLegendBody(TypedDict):
     stops: list[dict[str, Any]]  # {"value": float, "color": "#rrggbb"}
 
 
+class GspsWindow(TypedDict):
+    """A GSPS's window in the image's modality values (``lut``: a table, keep yours)."""
+
+    center: float
+    width: float
+    function: Literal["LINEAR", "LINEAR_EXACT", "SIGMOID"]
+    lut: bool
+    rescaled: bool
+
+
+class GspsDisplayedArea(TypedDict):
+    """The displayed area's outer corners, ``[x, y]`` from the image's top-left corner."""
+
+    top_left: list[float]
+    bottom_right: list[float]
+    size_mode: str
+
+
+class GspsShutter(TypedDict):
+    """Display shutters: the image shows inside every shape; the rest is ``fill``.
+
+    ``shapes``: ``{"type": "rectangle", "top_left", "bottom_right"}``, ``{"type":
+    "circle", "center", "radius"}``, ``{"type": "polygon", "points"}``, in ``[x, y]``.
+    """
+
+    shapes: list[dict[str, Any]]
+    value: int
+    grey: int
+    color: list[int] | None
+    fill: str
+    bitmap: bool
+
+
+class GspsPresentation(TypedDict):
+    """What a GSPS sets for a frame's display: :meth:`PresentationState.display_settings`."""
+
+    window: GspsWindow | None
+    invert: bool
+    rotation: Literal[0, 90, 180, 270]
+    flip: bool
+    displayed_area: GspsDisplayedArea
+    shutter: GspsShutter | None
+
+
 class GraphicAnnotationsBody(TypedDict):
     """``GET /api/file/:i/frame/:f/graphic-annotations?state=J``.
 
     The predecessor's ``layers``, ``graphics`` and ``texts`` (points ``[x, y]``,
     the image's top-left corner at ``(0, 0)``) and ``skipped``; ``annotations``
     (*beyond*) is :meth:`dcmview.sdk.presentation.Annotations.to_json` (``(row,
-    column)`` pixel centres), None when the state does not apply to the frame.
+    column)`` pixel centres), None when the state does not apply to the frame;
+    ``presentation`` (*beyond*): its window, inversion, rotation, flip, displayed
+    area and shutters for the frame, None when it does not apply.
     """
 
     layers: list[dict[str, Any]]
@@ -418,6 +464,7 @@ class GraphicAnnotationsBody(TypedDict):
     texts: list[dict[str, Any]]
     skipped: dict[str, int]
     annotations: dict[str, Any] | None
+    presentation: GspsPresentation | None
 
 
 class ValueMappingBody(TypedDict):

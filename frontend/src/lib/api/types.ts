@@ -224,6 +224,26 @@ export interface GraphicAnnotations {
     anchor: [number, number] | null;
     anchor_visible: boolean;
   }[];
+  /** What the state sets for the frame's display (absent from servers before it; null: not this frame). */
+  presentation?: GspsPresentation | null;
+}
+
+/** A shutter shape of `presentation.shutter`: the image shows inside every shape. */
+export type ShutterShape =
+  | { type: "rectangle"; top_left: [number, number]; bottom_right: [number, number] }
+  | { type: "circle"; center: [number, number]; radius: number }
+  | { type: "polygon"; points: [number, number][] };
+
+/** `/graphic-annotations`' `presentation`: a GSPS's window, inversion, spatial transform, area, shutters. */
+export interface GspsPresentation {
+  /** In the image's modality values; `lut`: a table no center/width describes (keep the window). */
+  window: { center: number; width: number; function: "LINEAR" | "LINEAR_EXACT" | "SIGMOID"; lut: boolean; rescaled?: boolean } | null;
+  invert: boolean;
+  /** Clockwise, then `flip` (horizontal) of the rotated image (PS3.3 C.10.6). */
+  rotation: 0 | 90 | 180 | 270;
+  flip: boolean;
+  displayed_area: { top_left: [number, number]; bottom_right: [number, number]; size_mode: string };
+  shutter: { shapes: ShutterShape[]; value: number; grey: number; color: [number, number, number] | null; fill: string; bitmap: boolean } | null;
 }
 
 /** `/semantic-context`, the parts the overlay panel shows. */

@@ -49,6 +49,8 @@ export interface DrawParams {
   height: number;
   dpr: number;
   window: WindowLevel;
+  /** Invert after the window instead of as the frame says (a GSPS's Presentation LUT); raw frames only. */
+  invert?: boolean;
 }
 
 export interface Renderer {
@@ -356,7 +358,7 @@ export class WebGL2Renderer implements Renderer {
       gl.uniform1f(l.u_center ?? null, p.window.center);
       gl.uniform1f(l.u_width ?? null, p.window.width);
       gl.uniform1i(l.u_func ?? null, FUNC_CODE[p.window.function ?? "LINEAR"]);
-      gl.uniform1i(l.u_invert ?? null, src.raw.inverted ? 1 : 0);
+      gl.uniform1i(l.u_invert ?? null, (p.invert ?? src.raw.inverted) ? 1 : 0);
       const pad = src.raw.padding;
       gl.uniform1i(l.u_hasPad ?? null, pad ? 1 : 0);
       gl.uniform1f(l.u_padLo ?? null, pad ? pad[0] : 0);
@@ -391,10 +393,11 @@ export class Canvas2DRenderer implements Renderer {
     return ctx ? new Canvas2DRenderer(ctx) : null;
   }
 
-  private prepare(src: Source, win: WindowLevel): CanvasImageSource {
+  private prepare(src: Source, win: WindowLevel, override?: boolean): CanvasImageSource {
     if (src.kind === "bitmap") return src.bitmap;
     const r = src.raw;
-    const key = `${src.key}|${win.center}|${win.width}|${win.function ?? "LINEAR"}`;
+    const invert = override ?? r.inverted;
+    const key = `${src.key}|${win.center}|${win.width}|${win.function ?? "LINEAR"}|${invert}`;
     if (key !== this.scratchKey || r.data !== this.scratchData) {
       this.scratch.width = r.columns;
       this.scratch.height = r.rows;
@@ -409,7 +412,7 @@ export class Canvas2DRenderer implements Renderer {
           img.data[o + 3] = 255;
         }
       } else {
-        windowToRgba(r.data, { slope: r.slope, intercept: r.intercept, invert: r.inverted }, win, img.data, r.padding);
+        windowToRgba(r.data, { slope: r.slope, intercept: r.intercept, invert }, win, img.data, r.padding);
       }
       sctx.putImageData(img, 0, 0);
       this.scratchKey = key;
@@ -424,7 +427,7 @@ export class Canvas2DRenderer implements Renderer {
     ctx.fillStyle = "#000";
     ctx.fillRect(0, 0, p.width, p.height);
     if (!src) return;
-    const img = this.prepare(src, p.window);
+    const img = this.prepare(src, p.window, p.invert);
     // Invert the screen→image affine to get image→screen for drawImage, in device px.
     const [a = 1, b = 0, c = 0, d = 1, e = 0, f = 0] = p.affine;
     const det = a * d - b * c;

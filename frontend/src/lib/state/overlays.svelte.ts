@@ -128,7 +128,9 @@ async function fetchLayer(entry: DerivedEntry, image: number, frame: number, pix
     return contours.length ? { status: "ready", contours } : { status: "empty" };
   }
   const annotations = await api.graphicAnnotations(image, frame, entry.index);
-  return annotations.graphics.length || annotations.texts.length ? { status: "ready", annotations } : { status: "empty" };
+  // A GSPS that only sets the display (window, rotation, shutters) is something to apply.
+  const some = annotations.graphics.length || annotations.texts.length || annotations.presentation;
+  return some ? { status: "ready", annotations } : { status: "empty" };
 }
 
 /**

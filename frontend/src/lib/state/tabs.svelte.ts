@@ -27,6 +27,8 @@ export interface Tab extends WindowChoice {
   fitted?: boolean;
   /** Where a hanging put the image in its pane (flips, the edge it is pushed against). */
   placement?: Placement | null;
+  /** Invert after the window instead of as the frame says (a GSPS's display, state/gsps.svelte.ts). */
+  invert?: boolean;
   /** Cine's rate for this stack: the file's own (cine_rate) until the user sets one. */
   fps: number;
   /** Whether the user set `fps` (then the file's rate, arriving later, does not replace it). */

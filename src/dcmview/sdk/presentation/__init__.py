@@ -25,7 +25,14 @@ for one referenced image and frame:
 - :meth:`PresentationState.apply`: the frame rendered as the state says,
   through :func:`dcmview.sdk.display.render` (the same pipeline as
   :meth:`Frame.render <dcmview.sdk.frame.Frame.render>`), with shutters and,
-  on request, rotation and flip.
+  on request, rotation and flip;
+- :meth:`PresentationState.display_settings`: the same settings for a viewer
+  that draws the image itself, JSON-ready: the window in the *image's* modality
+  values (a state's own rescale is carried over exactly for each VOI function;
+  with a Modality or VOI LUT table involved ``lut`` is true and the viewer keeps
+  its window), ``invert`` as :meth:`apply` decides it, ``rotation`` and
+  ``flip``, the displayed area and the shutter shapes as ``[x, y]`` from the
+  image's top-left corner, with the shutter's fill colour.
 
 Grey levels follow the GSPS pipeline of PS3.4 N.2: the presentation state's
 Modality LUT (when it has one, and the image keeps none in functional groups)

@@ -284,6 +284,51 @@ class PresentationState:
         intercept = floats(ds.get("RescaleIntercept", 0.0), "Rescale Intercept", self.path)
         return (slope[0], intercept[0], _s(ds, "RescaleType"))
 
+    def replaces_modality_lut(self, image: Instance) -> bool:
+        """Whether the state's Modality LUT replaces the image's (as :meth:`apply` does).
+
+        PS3.3 C.11.1: a state's Modality LUT does not apply to images that keep
+        theirs in functional groups (enhanced multi-frame).
+        """
+        if self.modality_lut() is None:
+            return False
+        return not any(
+            "PixelValueTransformationSequence" in g
+            for k in range(image.number_of_frames)
+            for g in functional_groups(image.dataset, k)
+        )
+
+    def inverted(self, source: Instance | str) -> bool:
+        """Whether grey levels are inverted after the VOI, as :meth:`apply` decides.
+
+        The state's Presentation LUT Shape when it has a Presentation LUT (INVERSE
+        inverts; a table is shown as IDENTITY), else the image's own MONOCHROME1 /
+        Presentation LUT Shape (PS3.4 N.2).
+        """
+        from dcmview.sdk import display
+
+        return display.inverted(self._view(self._source(source)))
+
+    def display_settings(self, source: Instance | str, frame: int = 0) -> dict[str, Any]:
+        """What the state sets for showing one image frame, JSON-ready, for a viewer.
+
+        ``window`` (in the image's own modality values, or None), ``invert``,
+        ``rotation``, ``flip``, ``displayed_area`` and ``shutter`` (shapes in
+        ``[x, y]`` from the image's top-left corner): see
+        the module docstring of ``dcmview.sdk.presentation`` (display settings).
+
+        Raises
+        ------
+        MissingSourceError
+            The state does not reference the image (or frame), or a UID not in
+            the catalog.
+        """
+        from dcmview.sdk.presentation._display import display_settings
+
+        image = self._source(source)
+        self._check(image.sop_instance_uid, frame)
+        return display_settings(self, image, frame)
+
     def _points(
         self, xy: Sequence[tuple[float, float]], units: str, source: Instance | str, frame: int
     ) -> tuple[Point, ...]:
@@ -393,14 +438,7 @@ class PresentationState:
         ds = image.dataset
         view = Dataset(dict(ds.items()))
         own = self._instance.dataset
-        in_groups = any(
-            "PixelValueTransformationSequence" in g
-            for k in range(image.number_of_frames)
-            for g in functional_groups(ds, k)
-        )
-        # PS3.3 C.11.1: a state's Modality LUT does not apply to images that keep
-        # theirs in functional groups (enhanced multi-frame).
-        if self.modality_lut() is not None and not in_groups:
+        if self.replaces_modality_lut(image):
             for keyword in (
                 "RescaleSlope",
                 "RescaleIntercept",
