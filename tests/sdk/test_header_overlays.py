@@ -55,7 +55,7 @@ def _overlay(ds: Dataset, group: int = 0x6000, *, data: bool = True, bits: int =
 
 
 def _without(ds: Dataset, *elements: int) -> Dataset:
-    for tag in [t for t in ds if t >> 16 == 0x6000 and (t & 0xFFFF) in elements]:
+    for tag in [e.tag for e in ds if e.tag.group == 0x6000 and e.tag.element in elements]:
         del ds[tag]
     return ds
 
