@@ -2,9 +2,9 @@
 
 The corpus images with overlays (tests/corpus/overlays.py) list "Overlay planes (60xx)"
 in the overlay panel, switched on without asking; the overlay canvas holds white on
-exactly the pixels of the SDK's mask for the frame on screen, after a flip and in each
-pane of a 1×2 layout; what the user sees (a screenshot) is white there and dark once
-switched off; on a multi-frame image the frames the overlay does not cover show none.
+exactly the pixels of the SDK's mask for the frame on screen, after a flip, a rotation
+and in each pane of a 1×2 layout; what the user sees (a screenshot) is white there and
+dark once switched off; on a multi-frame image the frames the overlay does not cover show none.
 """
 
 from __future__ import annotations
@@ -101,6 +101,13 @@ def test_overlay_planes_are_drawn_in_white_through_a_flip_and_switched_off(
     v.page.keyboard.press("h")  # flip horizontally: the overlay follows the image
     v.page.wait_for_function(
         "() => JSON.parse(document.querySelector('.viewport').dataset.view).flipH"
+    )
+    v.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    _assert_planes_drawn(v, f["path"], 0)
+    assert (_screen_pixels_on(v, mask) >= 250).all()
+    v.page.keyboard.press("e")  # rotate 90° right: still on its pixels
+    v.page.wait_for_function(
+        "() => JSON.parse(document.querySelector('.viewport').dataset.view).rotation === 90"
     )
     v.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     _assert_planes_drawn(v, f["path"], 0)
