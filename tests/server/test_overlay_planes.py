@@ -91,3 +91,35 @@ def test_presentation_layer_of_a_frame_past_the_end_is_an_error(client: Any) -> 
     r = client.get(f"/api/file/{f['index']}/frame/{MULTIFRAME_FRAMES}/presentation-layer")
     assert r.status_code == 404
     assert "frame" in r.text
+
+
+def _layer_alpha(client: Any, index: int) -> np.ndarray:
+    r = client.get(f"/api/file/{index}/frame/0/presentation-layer")
+    assert r.status_code == 200, r.text
+    return np.asarray(Image.open(io.BytesIO(r.content)).convert("RGBA"))[..., 3]
+
+
+def test_presentation_layer_is_transparent_under_redaction_boxes_after_a_warm_up(
+    client: Any,
+) -> None:
+    # An overlay plane can hold burned-in text: a redaction box hides it like the pixels,
+    # also once the unredacted layer is cached, and a moved box shows it again.
+    index = _files(client)[Path(SINGLE).name]["index"]
+    before = _layer_alpha(client, index)  # warms the cache
+    ys, xs = np.nonzero(before)
+    box = [int(ys.min()), int(xs.min()), int(ys.min()) + 5, int(xs.min()) + 5]
+    assert before[box[0] : box[2] + 1, box[1] : box[3] + 1].any()
+
+    def put(boxes: list[list[int]]) -> None:
+        body = {"num_roi": len(boxes), "roi_coords": boxes, "roi_frames": [[]] * len(boxes)}
+        r = client.put(f"/api/file/{index}/redactions", json=body)
+        assert r.status_code == 200, r.text
+
+    put([box])
+    after = _layer_alpha(client, index)
+    assert not after[box[0] : box[2] + 1, box[1] : box[3] + 1].any()
+    outside = np.ones(before.shape, bool)
+    outside[box[0] : box[2] + 1, box[1] : box[3] + 1] = False
+    np.testing.assert_array_equal(after[outside], before[outside])
+    put([])
+    np.testing.assert_array_equal(_layer_alpha(client, index), before)

@@ -14,7 +14,7 @@ vi.mock("./connection.svelte", () => ({
 // Node has no createImageBitmap: a stand-in that keeps what it was made of.
 vi.stubGlobal("createImageBitmap", (blob: Blob) => Promise.resolve({ blob, close: () => undefined }));
 
-const { ensureLayers, isShown, layerKey, overlays, toggleOverlay } = await import("./overlays.svelte");
+const { ensureLayers, forgetPlanes, isShown, layerKey, overlays, toggleOverlay } = await import("./overlays.svelte");
 
 async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await Promise.resolve();
@@ -51,5 +51,23 @@ describe("overlay planes (60xx) state", () => {
     ensureLayers(50, 4, [planes]);
     await settle();
     expect(asked.some(([i, f]) => i === 50 && f === 4)).toBe(false);
+  });
+
+  it("are loaded again after a redaction change of their image, and only of it", async () => {
+    const planes = (i: number) => ({ index: i, kind: "planes" as const, label: "" });
+    const seg = { index: 61, kind: "seg" as const, label: "" };
+    overlays.layers = { ...overlays.layers, [layerKey(seg, 60, 0)]: { status: "empty" } };
+    ensureLayers(60, 0, [planes(60)]);
+    ensureLayers(6, 0, [planes(6)]);
+    await settle();
+    const before = asked.length;
+    forgetPlanes([60]);
+    expect(overlays.layers[layerKey(planes(60), 60, 0)]).toBeUndefined();
+    expect(overlays.layers[layerKey(planes(6), 6, 0)]?.status).toBe("ready");
+    expect(overlays.layers[layerKey(seg, 60, 0)]?.status).toBe("empty"); // a SEG hides nothing
+    ensureLayers(60, 0, [planes(60)]);
+    ensureLayers(6, 0, [planes(6)]);
+    await settle();
+    expect(asked.slice(before)).toEqual([[60, 0]]);
   });
 });

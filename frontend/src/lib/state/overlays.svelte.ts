@@ -99,6 +99,23 @@ function put(key: string, layer: Layer): void {
   }
 }
 
+/**
+ * Drop the loaded overlay planes of `files`: their redaction boxes changed, and the server
+ * hides overlay planes under the boxes too (a plane can hold text); they load again.
+ */
+export function forgetPlanes(files: Iterable<number>): void {
+  const prefixes = [...files].map((f) => `${f}:${f}:`); // a planes layer is keyed by its own image
+  const gone = Object.keys(overlays.layers).filter((key) => prefixes.some((p) => key.startsWith(p)));
+  if (!gone.length) return;
+  const next = { ...overlays.layers };
+  for (const key of gone) {
+    next[key]?.bitmap?.close();
+    delete next[key];
+    order.splice(order.indexOf(key), 1);
+  }
+  overlays.layers = next;
+}
+
 function failed(entry: DerivedEntry, exc: unknown): Layer {
   if (exc instanceof ApiError) {
     // A SEG with no mask on this frame is nothing to draw, not a fault.
