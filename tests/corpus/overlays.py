@@ -1,8 +1,8 @@
 """Images with a presentation layer: Overlay Planes (60xx, PS3.3 C.9.2) and a Display Shutter.
 
-Two Secondary Capture images with overlay planes in the edge study, both dark (a ramp and a disc under a
-window that keeps them below mid grey) so that the white an overlay is drawn in stands
-out on screen:
+Two Secondary Capture images with overlay planes in the edge study, both dark (a ramp
+and a disc under a window that keeps them below mid grey) so that the white an overlay
+is drawn in stands out on screen:
 
 - ``edge/overlay_planes_single.dcm``: 128x128, one graphics overlay in group 6000, placed
   with Overlay Origin (9, 17): a rectangle outline two pixels thick and a filled block

@@ -291,7 +291,7 @@ def has_display_shutter(shape: str, present: Collection[int]) -> bool:
         True when one of its shapes (RECTANGULAR, CIRCULAR, POLYGONAL) has all its
         attributes; the predecessor draws a shutter then, and lists the file with a
         presentation layer. Their values are read when the shutter is drawn
-        (:func:`dcmview.sdk.presentation.read_shutter`).
+        (:func:`dcmview.sdk.presentation.read_display_shutter`).
     """
     for value in shape.split("\\"):
         needs = SHUTTER_ATTRIBUTES.get(value.strip(STRIP).upper())
