@@ -59,6 +59,13 @@ def test_files_say_presentation_layer_for_images_with_a_shutter(client: Any) -> 
     got = {name: f["presentation_layer"] for name, f in _files(client).items()}
     # The GSPS has shutters but nothing to draw them on (the predecessor says true).
     assert got == {Path(SHUTTER).name: True, Path(GSPS_DISPLAY).name: False, BROKEN: True}
+    # Beyond the predecessor: what the layer holds, for the viewer to name it.
+    content = {name: f["presentation_layer_content"] for name, f in _files(client).items()}
+    assert content == {
+        Path(SHUTTER).name: ["display_shutter"],
+        Path(GSPS_DISPLAY).name: [],
+        BROKEN: ["display_shutter"],
+    }
 
 
 def test_the_layer_is_the_sdk_layer(client: Any, shutter_catalog: Catalog) -> None:
