@@ -82,7 +82,9 @@ def test_a_broken_shutter_is_a_422_naming_the_file(client: Any) -> None:
     f = _files(client)[BROKEN]
     r = client.get(f"/api/file/{f['index']}/frame/0/presentation-layer")
     assert r.status_code == 422
-    assert BROKEN in r.text
-    assert "RadiusOfCircularShutter" in r.text
+    body = r.json()
+    assert body["code"] == "derived_object_invalid"
+    assert BROKEN in body["error"]
+    assert "RadiusOfCircularShutter" in body["error"]
     # The image itself is not affected.
     assert client.get(f"/api/file/{f['index']}/frame/0").status_code == 200
