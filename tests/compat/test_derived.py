@@ -3,10 +3,11 @@
 Same status, same media type and every JSON field name the predecessor has, for
 ``/references``, ``/semantic-context``, ``/segmentation-overlay`` (a SEG's own frames,
 the predecessor's form), ``/dose-overlay[/values]``, ``/parametric-map-overlay[/values]``,
-``/graphic-annotations``, ``/presentation-layer`` and ``/value-mapping``: on the files
-each is for, and on the files and parameters each refuses (another Frame of Reference,
-an object of the wrong kind, a missing parameter, a frame out of range, a file without
-pixel data). Query parameters that name a file are each server's own index of it.
+``/graphic-annotations``, ``/presentation-layer`` (overlay planes and an image's own
+Display Shutter) and ``/value-mapping``: on the files each is for, and on the files and
+parameters each refuses (another Frame of Reference, an object of the wrong kind, a
+missing parameter, a frame out of range, a file without pixel data). Query parameters
+that name a file are each server's own index of it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ import httpx
 import numpy as np
 import pytest
 from PIL import Image
+from pydicom import dcmread
 from pydicom.data import get_testdata_file
+from pydicom.uid import generate_uid
 
 from tests.compat.helpers import Pair, assert_compatible, start_pair
 
@@ -42,6 +45,7 @@ RTSTRUCT = "derived/ct/RTSTRUCT_organs.dcm"
 SR = "edge/sr_basic_text_no_pixels.dcm"
 OVERLAY = "edge/overlay_planes_single.dcm"
 OVERLAY_MF = "edge/overlay_planes_multiframe.dcm"
+SHUTTER = "edge/display_shutter_cr.dcm"  # its own Display Shutter, rectangle and circle
 
 
 def _get(
@@ -163,6 +167,8 @@ def test_graphic_annotations(pair: Pair, image: str, frame: int, state: str | No
         (OVERLAY_MF, 2),
         (OVERLAY_MF, 0),
         (OVERLAY_MF, 6),
+        (SHUTTER, 0),
+        (GSPS_DISPLAY, 0),
     ],
 )
 def test_presentation_layer(pair: Pair, image: str, frame: int) -> None:
@@ -177,13 +183,23 @@ def _rgba(response: httpx.Response) -> np.ndarray:
 
 
 def test_presentation_layer_field_of_every_file(pair: Pair) -> None:
-    # /api/files says presentation_layer where the predecessor does: files with overlay planes.
-    ours = {f["path"]: f["presentation_layer"] for f in pair.ours.get("/api/files").json()["files"]}
+    # /api/files says presentation_layer where the predecessor does: images with overlay
+    # planes or their own Display Shutter.
+    ours_files = pair.ours.get("/api/files").json()["files"]
+    ours = {f["path"]: f["presentation_layer"] for f in ours_files}
     prev = {f["path"]: f["presentation_layer"] for f in pair.prev.get("/api/files").json()["files"]}
-    assert {p: ours[p] for p in prev} == prev
-    assert sorted(p for p, on in prev.items() if on) == sorted(
-        p for p in prev if p.endswith((OVERLAY, OVERLAY_MF))
+    # Files without pixel data are left out: the predecessor says true for a presentation
+    # state with shutters (derived/ct/GSPS_CT_display.dcm) and then answers 404 for its
+    # layer; ours says false, as there is nothing to draw the layer on (docs/http-api.md).
+    no_pixels = {f["path"] for f in ours_files if not f["has_pixels"]}
+    assert any(p.endswith(GSPS_DISPLAY) for p in no_pixels)
+    assert {p: ours[p] for p in prev if p not in no_pixels} == {
+        p: on for p, on in prev.items() if p not in no_pixels
+    }
+    assert sorted(p for p, on in prev.items() if on and p not in no_pixels) == sorted(
+        p for p in prev if p.endswith((OVERLAY, OVERLAY_MF, SHUTTER))
     )
+    assert not any(ours[p] for p in no_pixels)
 
 
 @pytest.fixture(scope="module")
@@ -204,6 +220,115 @@ def test_presentation_layer_of_pydicoms_overlay_file(overlay_pair: Pair) -> None
     assert_compatible(ours, prev)
     assert np.array_equal(_rgba(ours), _rgba(prev))
     assert _rgba(ours)[..., 3].any()
+
+
+def _ct_small_with(**attributes: Any) -> Any:
+    """pydicom's CT_small.dcm (128x128) with `attributes` set (a Display Shutter)."""
+    ds = dcmread(get_testdata_file("CT_small.dcm"))
+    ds.SOPInstanceUID = generate_uid()
+    for keyword, value in attributes.items():
+        setattr(ds, keyword, value)
+    return ds
+
+
+_RECT = {
+    "ShutterLeftVerticalEdge": 10,
+    "ShutterRightVerticalEdge": 100,
+    "ShutterUpperHorizontalEdge": 20,
+    "ShutterLowerHorizontalEdge": 90,
+}
+_CIRCLE = {"CenterOfCircularShutter": [60, 50], "RadiusOfCircularShutter": 40}
+_POLYGON = {"VerticesOfThePolygonalShutter": [10, 64, 110, 10, 110, 120]}
+_LAB_RED = [34885, 53485, 50171]
+# name -> Display Shutter attributes on CT_small (the predecessor was probed with these).
+SHUTTER_PROBES: dict[str, dict[str, Any]] = {
+    "rect_value_0": {"ShutterShape": "RECTANGULAR", **_RECT, "ShutterPresentationValue": 0},
+    "rect_value_65535": {
+        "ShutterShape": "RECTANGULAR",
+        **_RECT,
+        "ShutterPresentationValue": 65535,
+    },
+    "rect_value_32768": {
+        "ShutterShape": "RECTANGULAR",
+        **_RECT,
+        "ShutterPresentationValue": 32768,
+    },
+    "rect_value_200": {"ShutterShape": "RECTANGULAR", **_RECT, "ShutterPresentationValue": 200},
+    "rect_no_value": {"ShutterShape": "RECTANGULAR", **_RECT},
+    "rect_value_and_lab": {
+        "ShutterShape": "RECTANGULAR",
+        **_RECT,
+        "ShutterPresentationValue": 0,
+        "ShutterPresentationColorCIELabValue": _LAB_RED,
+    },
+    "rect_lab_only": {
+        "ShutterShape": "RECTANGULAR",
+        **_RECT,
+        "ShutterPresentationColorCIELabValue": _LAB_RED,
+    },
+    "circle": {"ShutterShape": "CIRCULAR", **_CIRCLE, "ShutterPresentationValue": 0},
+    "polygon": {"ShutterShape": "POLYGONAL", **_POLYGON, "ShutterPresentationValue": 0},
+    "rect_circle": {"ShutterShape": ["RECTANGULAR", "CIRCULAR"], **_RECT, **_CIRCLE},
+    "all_three": {
+        "ShutterShape": ["RECTANGULAR", "CIRCULAR", "POLYGONAL"],
+        **_RECT,
+        **_CIRCLE,
+        **_POLYGON,
+        "ShutterPresentationValue": 100,
+    },
+    "rect_bitmap": {"ShutterShape": ["RECTANGULAR", "BITMAP"], **_RECT},
+    "bitmap_only": {"ShutterShape": "BITMAP"},
+    "rect_missing_edge": {
+        "ShutterShape": "RECTANGULAR",
+        **{k: v for k, v in _RECT.items() if k != "ShutterRightVerticalEdge"},
+    },
+}
+
+
+def _with_overlay(ds: Any) -> Any:
+    """An overlay plane (6000) across the shutter's edge: a block and a band."""
+    bits = np.zeros((128, 128), np.uint8)
+    bits[0:40, 0:40] = 1
+    bits[60:64, :] = 1
+    for element, vr, value in (
+        (0x0010, "US", 128),
+        (0x0011, "US", 128),
+        (0x0040, "CS", "G"),
+        (0x0050, "SS", [1, 1]),
+        (0x0100, "US", 1),
+        (0x0102, "US", 0),
+    ):
+        ds.add_new(0x60000000 | element, vr, value)
+    ds.add_new(0x60003000, "OW", np.packbits(bits.ravel(), bitorder="little").tobytes())
+    return ds
+
+
+@pytest.fixture(scope="module")
+def shutter_pair(predecessor: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
+    """Both servers on CT_small.dcm with each probed Display Shutter, and one with an overlay."""
+    root = tmp_path_factory.mktemp("display-shutters")
+    for name, attributes in SHUTTER_PROBES.items():
+        _ct_small_with(**attributes).save_as(root / f"{name}.dcm", enforce_file_format=True)
+    both = _with_overlay(_ct_small_with(**SHUTTER_PROBES["rect_value_65535"]))
+    both.save_as(root / "rect_and_overlay.dcm", enforce_file_format=True)
+    yield from start_pair(root)
+
+
+@pytest.mark.parametrize("name", [*SHUTTER_PROBES, "rect_and_overlay"])
+def test_presentation_layer_of_a_display_shutter(shutter_pair: Pair, name: str) -> None:
+    # Both list the file alike, and draw the same pixels: the shutter in its grey, the
+    # overlay white over it on both sides, a shape without its attributes not at all.
+    rel = f"{name}.dcm"
+    ours_i, prev_i = shutter_pair.index(rel)
+    ours_files = {f["index"]: f for f in shutter_pair.ours.get("/api/files").json()["files"]}
+    prev_files = {f["index"]: f for f in shutter_pair.prev.get("/api/files").json()["files"]}
+    on = ours_files[ours_i]["presentation_layer"]
+    assert on == prev_files[prev_i]["presentation_layer"]
+    assert on is (name not in ("bitmap_only", "rect_missing_edge"))
+    ours, prev = shutter_pair.get("/api/file/{i}/frame/0/presentation-layer", rel)
+    assert_compatible(ours, prev)
+    assert np.array_equal(_rgba(ours), _rgba(prev))
+    assert bool(_rgba(ours)[..., 3].any()) is on
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,8 @@
-"""Images with Overlay Planes (60xx, PS3.3 C.9.2): bitmaps at known pixels, drawn over the image.
+"""Images with a presentation layer: Overlay Planes (60xx, PS3.3 C.9.2) and a Display Shutter.
 
-Two Secondary Capture images in the edge study, both dark (a ramp and a disc under a
-window that keeps them below mid grey) so that the white an overlay is drawn in stands
-out on screen:
+Two Secondary Capture images with overlay planes in the edge study, both dark (a ramp
+and a disc under a window that keeps them below mid grey) so that the white an overlay
+is drawn in stands out on screen:
 
 - ``edge/overlay_planes_single.dcm``: 128x128, one graphics overlay in group 6000, placed
   with Overlay Origin (9, 17): a rectangle outline two pixels thick and a filled block
@@ -13,6 +13,17 @@ out on screen:
   place on each.
 
 :data:`OVERLAY_FILES` names them; the tests read the masks back with the SDK.
+
+And one image with its own Display Shutter (PS3.3 C.7.6.11), bright so that the black
+of the shutter stands out:
+
+- ``edge/display_shutter_cr.dcm``: a 96x128 (rows x columns) CR image with a
+  RECTANGULAR and CIRCULAR shutter (Shutter Presentation Value 0, black): the image
+  shows inside both, the rectangle off centre (columns 41-120, rows 9-88, 1-based) so
+  that a flip shows, the circle (centre row 48, column 80, radius 50) cutting its
+  corners.
+
+:data:`SHUTTER_FILES` names it.
 """
 
 from __future__ import annotations
@@ -28,10 +39,18 @@ SINGLE = "edge/overlay_planes_single.dcm"
 MULTIFRAME = "edge/overlay_planes_multiframe.dcm"
 #: The corpus files with overlay planes (relative paths).
 OVERLAY_FILES = (SINGLE, MULTIFRAME)
+SHUTTER = "edge/display_shutter_cr.dcm"
+#: The corpus images with their own Display Shutter (relative paths).
+SHUTTER_FILES = (SHUTTER,)
+#: The shutter file's size and its shutter, 1-based as in the file (PS3.3 C.7.6.11.1).
+SHUTTER_ROWS, SHUTTER_COLUMNS = 96, 128
+SHUTTER_EDGES = {"left": 41, "right": 120, "upper": 9, "lower": 88}
+SHUTTER_CIRCLE = (48, 80, 50)  # row, column, radius
 #: Multi-frame file: the overlay's first image frame (1-based) and its frame count.
 MULTIFRAME_ORIGIN, MULTIFRAME_OVERLAY_FRAMES, MULTIFRAME_FRAMES = 3, 2, 6
 
 _SC = "1.2.840.10008.5.1.4.1.1.7"
+_CR = "1.2.840.10008.5.1.4.1.1.1"
 _MF_GRAYSCALE_WORD_SC = "1.2.840.10008.5.1.4.1.1.7.3"
 
 
@@ -111,4 +130,34 @@ def overlay_images(c: Corpus, study) -> None:
         stack,
         U.ExplicitVRLittleEndian,
         desc="Overlay (6002) on image frames 3-4 of 6 (Multi-frame Overlay module)",
+    )
+
+
+def shutter_image(c: Corpus, study) -> None:
+    """Write the CR image with a rectangular and circular Display Shutter into `study`."""
+    se = c.series(study, "display-shutter", 13, "CR", "DISPLAY SHUTTER RECTANGULAR+CIRCULAR")
+    ds = c.base_ds(se, _CR, 1)
+    y, x = np.mgrid[0:SHUTTER_ROWS, 0:SHUTTER_COLUMNS]
+    # bright: 3000..3900 under a window 2000..4000 shows light grey, never black
+    arr = (3000 + (x + y) * 900 // (SHUTTER_ROWS + SHUTTER_COLUMNS)).astype(np.uint16)
+    c.set_pixel_module(ds, arr, "MONOCHROME2", 12)
+    ds.WindowCenter = "3000"
+    ds.WindowWidth = "2000"
+    ds.BodyPartExamined = "CHEST"
+    ds.ViewPosition = "PA"
+    ds.ImagerPixelSpacing = [0.2, 0.2]
+    ds.ShutterShape = ["RECTANGULAR", "CIRCULAR"]
+    ds.ShutterLeftVerticalEdge = SHUTTER_EDGES["left"]
+    ds.ShutterRightVerticalEdge = SHUTTER_EDGES["right"]
+    ds.ShutterUpperHorizontalEdge = SHUTTER_EDGES["upper"]
+    ds.ShutterLowerHorizontalEdge = SHUTTER_EDGES["lower"]
+    ds.CenterOfCircularShutter = list(SHUTTER_CIRCLE[:2])
+    ds.RadiusOfCircularShutter = SHUTTER_CIRCLE[2]
+    ds.ShutterPresentationValue = 0
+    c.write(
+        SHUTTER,
+        ds,
+        arr,
+        U.ExplicitVRLittleEndian,
+        desc="Display Shutter (0018,1600) RECTANGULAR+CIRCULAR on a CR image",
     )

@@ -42,7 +42,9 @@ def rasterise(shapes: list[dict[str, Any]], rows: int, columns: int) -> np.ndarr
             shown &= (x - cx) ** 2 + (y - cy) ** 2 <= r * r
         else:
             pts = np.asarray(s["points"]) - 0.5  # back to (column, row) pixel centres
-            shown &= sdk.presentation.polygon_mask([(p[1], p[0]) for p in pts], rows, columns)
+            # inside or on the outline (Shutter.polygon): a Shutter of this polygon alone
+            polygon = tuple((float(p[1]), float(p[0])) for p in pts)
+            shown &= sdk.presentation.Shutter(polygon=polygon).mask(rows, columns)
     return shown
 
 

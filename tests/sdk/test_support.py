@@ -458,6 +458,8 @@ CORPUS_EXPECTED: dict[str, dict[str, object]] = {
         "presentation_layer": True,
         "pixel_aspect_ratio": None,
     },
+    # A CR with its own Display Shutter (tests/corpus/overlays.py): Imager Pixel Spacing.
+    "edge/display_shutter_cr.dcm": {"presentation_layer": True},
     # SEGs broken on purpose (tests/corpus/broken_derived.py): still SEGs with pixels.
     "derived_broken/SEG_missing_source.dcm": {"object_kind": "segmentation"},
     "derived_broken/SEG_wrong_geometry.dcm": {"object_kind": "segmentation"},

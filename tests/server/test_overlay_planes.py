@@ -57,6 +57,13 @@ def test_files_say_presentation_layer_for_overlay_planes(client: Any) -> None:
         Path(SINGLE).name: True,
         Path(MULTIFRAME).name: True,
     }
+    content = {name: f["presentation_layer_content"] for name, f in _files(client).items()}
+    assert content == {
+        EXAMPLE: ["overlay_planes"],
+        PLAIN: [],
+        Path(SINGLE).name: ["overlay_planes"],
+        Path(MULTIFRAME).name: ["overlay_planes"],
+    }
 
 
 @pytest.mark.parametrize("name", [EXAMPLE, Path(SINGLE).name, Path(MULTIFRAME).name, PLAIN])

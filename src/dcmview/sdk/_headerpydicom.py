@@ -33,12 +33,15 @@ from dcmview.sdk._headerrecord import (
     PIXEL_TAGS,
     PRESENCE,
     SHARED_GROUPS_TAG,
+    SHUTTER_SHAPE_TAG,
+    SHUTTER_TAGS,
     STRIP,
     ExtraTag,
     HeaderRecord,
     SkipRecord,
     dicomdir_skip,
     encapsulated_truncated,
+    has_display_shutter,
     has_overlay_planes,
     join_values,
     make_record,
@@ -273,6 +276,7 @@ def record_from_dataset(
     if wants_shared_spacing(fields):
         fields["pixel_spacing"] = _dataset_shared_spacing(ds)
     fields["has_overlay_planes"] = _dataset_overlay_planes(ds)
+    fields["has_display_shutter"] = _dataset_display_shutter(ds)
     meta = getattr(ds, "file_meta", None)
     ts = str(meta.get("TransferSyntaxUID", "")).strip(STRIP) if meta is not None else ""
     if not ts and hasattr(ds, "original_encoding"):
@@ -316,6 +320,22 @@ def _dataset_overlay_planes(ds: Dataset) -> bool:
                 continue
         facts[tag >> 16] = facts.get(tag >> 16, 0) | fact
     return has_overlay_planes(facts.values())
+
+
+def _dataset_display_shutter(ds: Dataset) -> bool:
+    """:func:`has_display_shutter` of a data set, as the lean reader notes it."""
+    if SHUTTER_SHAPE_TAG not in ds:
+        return False  # the usual case: one look
+    present = set()
+    for tag in SHUTTER_TAGS:
+        elem = _element(ds, tag) if tag in ds else None
+        value = None if elem is None else elem.value
+        if value is None or (not isinstance(value, int | float) and not len(value)):
+            continue  # empty (a string, bytes or MultiValue): absent, as in the lean reader
+        present.add(tag)
+    if SHUTTER_SHAPE_TAG not in present:
+        return False
+    return has_display_shutter(_value_text(_element(ds, SHUTTER_SHAPE_TAG).value), present)
 
 
 def _dataset_shared_spacing(ds: Dataset) -> tuple[float, ...] | None:

@@ -15,7 +15,7 @@ library (no pydicom, no numpy).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any, Final, Literal, NamedTuple, TypeAlias
 
 __all__ = [
@@ -78,6 +78,7 @@ class HeaderRecord(NamedTuple):
     view_position: str
     pixel_data_truncated: bool
     has_overlay_planes: bool
+    has_display_shutter: bool
     extra: dict[str, str]
 
 
@@ -130,6 +131,7 @@ ABSENT: Final = HeaderRecord(
     view_position="",
     pixel_data_truncated=False,
     has_overlay_planes=False,
+    has_display_shutter=False,
     extra={},  # never used: every record is given its own
 )
 _FIELD_DEFAULTS: Final = tuple(zip(HeaderRecord._fields, ABSENT, strict=True))
@@ -252,6 +254,50 @@ def has_overlay_planes(facts: Iterable[int]) -> bool:
     groups (a group with rows and neither is an error there, and no overlay here).
     """
     return any(f & OVERLAY_ROWS and f & (OVERLAY_DATA | OVERLAY_EMBEDDED) for f in facts)
+
+
+# Display Shutter (PS3.3 C.7.6.11), an image's own (DX, MG, CR, XA...): Shutter Shape
+# names the shapes, each with the attributes that place it. All sit in group 0018,
+# which a scan walks anyway; it notes the shape and which of these are not empty.
+SHUTTER_SHAPE_TAG: Final = 0x00181600
+#: Shutter Shape value -> the attributes it needs (BITMAP, an overlay plane, is not drawn).
+SHUTTER_ATTRIBUTES: Final[dict[str, tuple[int, ...]]] = {
+    # Shutter Left/Right Vertical Edge, Upper/Lower Horizontal Edge
+    "RECTANGULAR": (0x00181602, 0x00181604, 0x00181606, 0x00181608),
+    # Center of Circular Shutter, Radius of Circular Shutter
+    "CIRCULAR": (0x00181610, 0x00181612),
+    # Vertices of the Polygonal Shutter
+    "POLYGONAL": (0x00181620,),
+}
+SHUTTER_TAGS: Final = frozenset(
+    {SHUTTER_SHAPE_TAG, *(t for tags in SHUTTER_ATTRIBUTES.values() for t in tags)}
+)
+
+
+def has_display_shutter(shape: str, present: Collection[int]) -> bool:
+    """Whether a Shutter Shape and the shutter attributes present make a drawable shutter.
+
+    Parameters
+    ----------
+    shape : str
+        The Shutter Shape (0018,1600) value, its values joined by backslashes
+        (upper or lower case).
+    present : collection of int
+        The tags of :data:`SHUTTER_TAGS` whose value is not empty.
+
+    Returns
+    -------
+    bool
+        True when one of its shapes (RECTANGULAR, CIRCULAR, POLYGONAL) has all its
+        attributes; the predecessor draws a shutter then, and lists the file with a
+        presentation layer. Their values are read when the shutter is drawn
+        (:func:`dcmview.sdk.presentation.read_display_shutter`).
+    """
+    for value in shape.split("\\"):
+        needs = SHUTTER_ATTRIBUTES.get(value.strip(STRIP).upper())
+        if needs and all(t in present for t in needs):
+            return True
+    return False
 
 
 # PS3.3 C.7.6.16.2.1: in multi-frame functional-group IODs (Enhanced CT/MR, breast

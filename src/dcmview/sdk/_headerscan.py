@@ -43,12 +43,15 @@ from dcmview.sdk._headerrecord import (
     PIXEL_TAGS,
     PRESENCE,
     SHARED_GROUPS_TAG,
+    SHUTTER_SHAPE_TAG,
+    SHUTTER_TAGS,
     STRIP,
     ExtraTag,
     HeaderRecord,
     SkipRecord,
     dicomdir_skip,
     encapsulated_truncated,
+    has_display_shutter,
     has_overlay_planes,
     join_values,
     make_record,
@@ -280,8 +283,15 @@ _SW_SHARED_GROUPS: Final = _swap(SHARED_GROUPS_TAG)
 _SW_SEQUENCES: Final = frozenset(_SW_PRESENCE) | {_SW_SHARED_GROUPS}
 # Overlay tag -> (group, fact): noted on the walk, the bitmap never read.
 _SW_OVERLAY: Final = {_swap(t): (t >> 16, fact) for t, fact in OVERLAY_TAGS.items()}
+# Display Shutter tag (group 0018, walked anyway) -> its tag: the shape and its attributes.
+_SW_SHUTTER: Final = {_swap(t): t for t in SHUTTER_TAGS}
 _SW_INTERESTING: Final = (
-    frozenset(_SW_FIELDS) | _SW_PIXEL | {_SW_CHARSET} | _SW_SEQUENCES | frozenset(_SW_OVERLAY)
+    frozenset(_SW_FIELDS)
+    | _SW_PIXEL
+    | {_SW_CHARSET}
+    | _SW_SEQUENCES
+    | frozenset(_SW_OVERLAY)
+    | frozenset(_SW_SHUTTER)
 )
 # The last three bytes of the overlay tags a scan notes, (60xx,0010), (60xx,0100) and
 # (60xx,3000), in either VR encoding (the first is xx: even, at most 1E). Where they occur
@@ -352,6 +362,7 @@ def _lean(fd: int, buf: bytes, path: str, extra: tuple[ExtraTag, ...]) -> Header
     # compares tags as the uint32 their bytes read as (no shifting per element).
     fields: dict[str, Any] = {"transfer_syntax_uid": ts}
     overlay: dict[int, int] = {}  # overlay group -> OVERLAY_* facts seen
+    shutter: dict[int, bytes] = {}  # Display Shutter tag -> its value, when not empty
     codec = "latin_1"
     has_pixels = False
     interesting = _SW_INTERESTING | frozenset(wanted_extra) if wanted_extra else _SW_INTERESTING
@@ -454,6 +465,8 @@ def _lean(fd: int, buf: bytes, path: str, extra: tuple[ExtraTag, ...]) -> Header
                     if fact == OVERLAY_EMBEDDED and raw[0] | raw[1] << 8 <= 1:
                         fact = 0  # 1 bit allocated: the bitmap is Overlay Data
                     overlay[group] = overlay.get(group, 0) | fact
+                elif raw and tagsw in _SW_SHUTTER:
+                    shutter[_SW_SHUTTER[tagsw]] = raw
                 if tagsw in wanted_extra:
                     _, keyword, dict_vr = wanted_extra[tagsw]
                     extra_values[keyword] = _extra_text(raw, vr.decode() if vr else dict_vr, codec)
@@ -487,6 +500,9 @@ def _lean(fd: int, buf: bytes, path: str, extra: tuple[ExtraTag, ...]) -> Header
         return dicomdir_skip(path)
     if overlay:
         fields["has_overlay_planes"] = has_overlay_planes(overlay.values())
+    if shutter:
+        shape = shutter.get(SHUTTER_SHAPE_TAG, b"").decode("latin_1")
+        fields["has_display_shutter"] = has_display_shutter(shape, shutter)
     return make_record(path, fields, has_pixels, extra_values)
 
 

@@ -103,6 +103,12 @@ class Header:
         Allocated (60xx,0100) over 1 (the bits are in Pixel Data). Noted while the
         header is read; no bitmap is read (:func:`dcmview.sdk.overlay.read_overlays`
         reads them).
+    has_display_shutter : bool
+        Whether the image has its own Display Shutter (PS3.3 C.7.6.11, common in
+        DX, MG, CR and XA): Shutter Shape (0018,1600) names RECTANGULAR, CIRCULAR or
+        POLYGONAL and the attributes that place that shape are present (a BITMAP
+        shutter alone does not count). Noted while the header is read; the shutter
+        is drawn by :func:`dcmview.sdk.image_layers.presentation_layer`.
     extra : dict of str to str
         Further keywords read for filters (``{"BodyPartExamined": "BREAST"}``).
     """
@@ -146,6 +152,7 @@ class Header:
     view_position: str = ""
     pixel_data_truncated: bool = False
     has_overlay_planes: bool = False
+    has_display_shutter: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

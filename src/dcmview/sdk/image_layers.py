@@ -6,9 +6,9 @@
   beside the SDK's own (``annotations``: ``(row, column)`` pixel centres).
 - :func:`rt_contours`: the ROI contours of the catalog's RT Structure Sets that
   lie on frame f of image i, as ``(row, column)`` polygons (beyond the predecessor).
-- :func:`presentation_layer`: the image's Overlay Planes (60xx) on frame f, as
-  an RGBA bitmap of the frame's size, transparent where no overlay is set (the
-  predecessor's ``/presentation-layer``).
+- :func:`presentation_layer`: the image's own Display Shutter and its Overlay
+  Planes (60xx) on frame f, as an RGBA bitmap of the frame's size, transparent
+  where neither hides the image (the predecessor's ``/presentation-layer``).
 """
 
 from __future__ import annotations
@@ -231,7 +231,7 @@ def presentation_layer_png(
 def presentation_layer(
     catalog: Catalog, index: int, frame: int, redactions: Sequence[Roi] = ()
 ) -> ArrayU8:
-    """The Overlay Planes (60xx) of file `index` on frame `frame`, as RGBA.
+    """The Display Shutter and Overlay Planes (60xx) of file `index` on frame `frame`, as RGBA.
 
     Parameters
     ----------
@@ -248,9 +248,15 @@ def presentation_layer(
     Returns
     -------
     numpy.ndarray
-        uint8 (rows, columns, 4): :data:`OVERLAY_COLOUR` where an overlay that
-        applies to the frame is set, transparent elsewhere (all transparent
-        without overlays).
+        uint8 (rows, columns, 4), drawn as the predecessor does: outside the
+        image's own Display Shutter (PS3.3 C.7.6.11; only when
+        :attr:`Header.has_display_shutter
+        <dcmview.sdk.header.Header.has_display_shutter>`), opaque in the shutter's
+        colour (:meth:`Shutter.fill <dcmview.sdk.presentation.Shutter.fill>`: its
+        grey, or its CIELab colour on a colour image); over it
+        :data:`OVERLAY_COLOUR` where an overlay that applies to the frame is set,
+        on either side of the shutter; transparent elsewhere (all transparent
+        with neither).
 
     Raises
     ------
@@ -260,8 +266,12 @@ def presentation_layer(
         The file has no pixel data (no frames to lay overlays on).
     UnsupportedOverlayError, OverlayDataError
         An overlay stored in a way that cannot be read.
+    DerivedObjectError
+        A shutter shape without usable attributes (one shape placed and another
+        not; the message names the file).
     """
     from dcmview.sdk.overlay import read_overlays
+    from dcmview.sdk.presentation import read_display_shutter
 
     h = catalog.header(index)
     if not h.has_pixels:
@@ -270,6 +280,11 @@ def presentation_layer(
     image.frame(frame)
     shape = (image.rows, image.columns)
     out = np.zeros((*shape, 4), dtype=np.uint8)
+    # A shutter the scan did not count (a shape without its attributes) is not drawn,
+    # as the predecessor lists and draws nothing for it.
+    shutter = read_display_shutter(image) if h.has_display_shutter else None
+    if shutter is not None:
+        out[~shutter.mask(*shape)] = (*shutter.fill(image.samples_per_pixel == 3), 255)
     for plane in read_overlays(image):
         if plane.applies_to(frame):
             out[plane.mask(frame, shape=shape)] = OVERLAY_COLOUR

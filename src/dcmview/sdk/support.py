@@ -307,10 +307,13 @@ class Support:
     raw_windowing_reason : str or None
         Why not (``"voi_lut.table_not_in_raw"``, ``"modality_lut.table_not_in_raw"``).
     presentation_layer : bool
-        Whether it has Overlay Planes (60xx) to draw over its frames
-        (:attr:`Header.has_overlay_planes <dcmview.sdk.header.Header.has_overlay_planes>`)
-        and pixel data to draw them on; the server's
-        ``/presentation-layer`` route draws them, and the viewer shows them.
+        Whether it has Overlay Planes (60xx) or its own Display Shutter to draw
+        over its frames
+        (:attr:`Header.has_overlay_planes <dcmview.sdk.header.Header.has_overlay_planes>`,
+        :attr:`Header.has_display_shutter <dcmview.sdk.header.Header.has_display_shutter>`)
+        and pixel data to draw them on; the server's ``/presentation-layer`` route
+        draws them, and the viewer shows them. A file without pixel data has none
+        (the predecessor says True for a presentation state with shutters).
     burned_in_annotation : bool
         (0028,0301) Burned In Annotation is YES: the pixels hold text that may
         identify the patient.
@@ -362,7 +365,8 @@ def classify(header: Header) -> Support:
         support_reason=reason,
         raw_windowing_compatible=raw_ok,
         raw_windowing_reason=raw_reason,
-        presentation_layer=header.has_overlay_planes and header.has_pixels,
+        presentation_layer=header.has_pixels
+        and (header.has_overlay_planes or header.has_display_shutter),
         burned_in_annotation=burned,
         pixel_aspect_ratio=pixel_aspect_ratio(header),
     )

@@ -298,7 +298,7 @@ async def contours(request: Request) -> Response:
 
 
 async def layer(request: Request) -> Response:
-    """``GET /api/file/:i/frame/:f/presentation-layer``: the Overlay Planes (60xx) as RGBA PNG."""
+    """``GET /api/file/:i/frame/:f/presentation-layer``: shutter and overlay planes, RGBA."""
     state = _state(request)
     index = _path_int(request, "index")
     frame = _path_int(request, "frame")

@@ -483,7 +483,7 @@ def _document(version: str) -> dict[str, Any]:
             ],
         ),
         "/api/file/{index}/frame/{frame}/presentation-layer": _get(
-            "RGBA PNG of the file's Overlay Planes (60xx) on the frame",
+            "RGBA PNG of the file's Display Shutter and Overlay Planes (60xx) on the frame",
             png,
             (*_FILE, 422, 500),
             parameters=[_INDEX, _FRAME],

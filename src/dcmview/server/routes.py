@@ -139,6 +139,7 @@ def _summary(
         "raw_windowing_compatible": kind.raw_windowing_compatible,
         "raw_windowing_reason": kind.raw_windowing_reason,
         "presentation_layer": kind.presentation_layer,
+        "presentation_layer_content": _layer_content(h) if kind.presentation_layer else [],
         "burned_in_annotation": kind.burned_in_annotation,
         "burned_in_text": burned_in_text(h),
         "has_pixels": h.has_pixels,
@@ -158,6 +159,16 @@ def _summary(
         "refers_to": list(links[0]),
         "referenced_by": list(links[1]),
     }
+
+
+def _layer_content(h: Header) -> list[schemas.LayerContent]:
+    """What ``/presentation-layer`` holds, for the viewer to name it."""
+    out: list[schemas.LayerContent] = []
+    if h.has_overlay_planes:
+        out.append("overlay_planes")
+    if h.has_display_shutter:
+        out.append("display_shutter")
+    return out
 
 
 def _non_negative(request: Request, name: str) -> int | None:

@@ -12,6 +12,9 @@ from typing import Any, Literal, TypedDict
 # The vocabularies are the SDK's (a module of type aliases and pure functions).
 from dcmview.sdk.support import ObjectKind, SupportState
 
+LayerContent = Literal["overlay_planes", "display_shutter"]
+"""What a presentation layer holds (``FileSummary.presentation_layer_content``)."""
+
 __all__ = [
     "AnnotationsBody",
     "SeriesRedactionsBody",
@@ -24,6 +27,7 @@ __all__ = [
     "HealthBody",
     "InfoBody",
     "InstanceRef",
+    "LayerContent",
     "PatientNode",
     "PatientsBody",
     "PixelBody",
@@ -108,6 +112,8 @@ class FileSummary(TypedDict):
     raw_windowing_compatible: bool
     raw_windowing_reason: str | None
     presentation_layer: bool
+    # beyond: what the layer holds, [] without one
+    presentation_layer_content: list[LayerContent]
     burned_in_annotation: bool
     # beyond: "yes" (Burned In Annotation YES) or "likely" (ultrasound, secondary
     # capture): text in the pixels that --mask cannot hide; None otherwise.

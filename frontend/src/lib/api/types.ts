@@ -55,10 +55,12 @@ export interface FileSummary {
   burned_in_annotation?: boolean;
   burned_in_text?: "yes" | "likely" | null;
   /**
-   * The file has Overlay Planes (60xx) and pixel data: `/presentation-layer` draws them
-   * (the predecessor's field; absent from an older server).
+   * The file has pixel data and Overlay Planes (60xx) or its own Display Shutter:
+   * `/presentation-layer` draws them (the predecessor's field; absent from an older server).
    */
   presentation_layer?: boolean;
+  /** What `/presentation-layer` holds (beyond the predecessor; [] without a layer). */
+  presentation_layer_content?: ("overlay_planes" | "display_shutter")[];
 }
 
 /** A path the scan did not list, and why (FilesResponse.discovery). */

@@ -5,6 +5,7 @@ import {
   colorsParam,
   contourPath,
   derivedFor,
+  entryKindLabel,
   formatLegendValue,
   graphicPath,
   imageToScreenMatrix,
@@ -15,6 +16,7 @@ import {
   overlayMessage,
   pixelCentre,
   planesEntry,
+  presentationLayerLabel,
   rgbHex,
   shownByDefault,
 } from "./overlays";
@@ -68,6 +70,26 @@ describe("overlay planes (60xx)", () => {
     expect(planesEntry(files[1])).toBeNull(); // an older server: no field
     expect(planesEntry(files[2])).toBeNull();
     expect(planesEntry(undefined)).toBeNull();
+  });
+
+  it("are named by what the layer holds: overlay planes, the display shutter, or both", () => {
+    const planes = file(5, "IMAGE", { presentation_layer: true, presentation_layer_content: ["overlay_planes"] });
+    const shutter = file(6, "IMAGE", { presentation_layer: true, presentation_layer_content: ["display_shutter"] });
+    const both = file(8, "IMAGE", { presentation_layer: true, presentation_layer_content: ["overlay_planes", "display_shutter"] });
+    expect([planes, shutter, both, files[0]].map((f) => entryKindLabel(planesEntry(f)!))).toEqual([
+      "Overlay planes (60xx)",
+      "Display shutter",
+      "Overlay planes (60xx) and display shutter",
+      "Overlay planes (60xx)", // an older server: no content, overlay planes were all it drew
+    ]);
+    // Overlay planes alone keep the kind's label (no override).
+    expect(planesEntry(planes)).toEqual({ index: 5, kind: "planes", label: "" });
+    expect(planesEntry(shutter)).toEqual({ index: 6, kind: "planes", label: "", kindLabel: "Display shutter" });
+    expect(presentationLayerLabel([])).toBe("Overlay planes (60xx)");
+    // Derived objects keep their kind's label.
+    expect(entryKindLabel({ kind: "seg" })).toBe("SEG");
+    // A layer that cannot be drawn says which.
+    expect(overlayMessage(planesEntry(shutter)!, "derived_object_invalid", "no radius")).toMatch(/^Display shutter not shown: /);
   });
 
   it("come first, before the derived objects, and alone when nothing refers to the image", () => {

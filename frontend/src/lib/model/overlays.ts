@@ -2,7 +2,8 @@
  * Derived objects on the image on screen: which objects refer to it (SEG, RTSTRUCT, RT
  * Dose, parametric maps, GSPS), how their layers map onto the screen (the same
  * image ↔ screen transform as the image, render/transform.ts), legends and messages.
- * The image's own Overlay Planes (60xx) are listed with them (`planes`, planesEntry).
+ * The image's own presentation layer, its Overlay Planes (60xx) and Display Shutter, is
+ * listed with them (`planes`, planesEntry).
  */
 import type { FileSummary, ValueLegend } from "../api/types";
 import { imageToScreen, type Point, type Size, type View } from "../render/transform";
@@ -14,6 +15,8 @@ export interface DerivedEntry {
   index: number;
   kind: OverlayKind;
   label: string;
+  /** What the entry is, when not its kind's KIND_LABEL (the image's presentation layer). */
+  kindLabel?: string;
 }
 
 const KINDS: Record<string, OverlayKind> = {
@@ -54,7 +57,27 @@ export function isBitmap(kind: OverlayKind): boolean {
  */
 export function planesEntry(file: FileSummary | undefined): DerivedEntry | null {
   if (!file?.presentation_layer) return null;
-  return { index: file.index, kind: "planes", label: "" };
+  const entry: DerivedEntry = { index: file.index, kind: "planes", label: "" };
+  const what = presentationLayerLabel(file.presentation_layer_content);
+  if (what !== KIND_LABEL.planes) entry.kindLabel = what;
+  return entry;
+}
+
+/**
+ * What the image's presentation layer holds, in the panel's words: its Overlay Planes,
+ * its own Display Shutter, or both (`presentation_layer_content`; an older server
+ * sends none: overlay planes, all it drew).
+ */
+export function presentationLayerLabel(content: readonly string[] | undefined): string {
+  const planes = !content || content.includes("overlay_planes");
+  const shutter = !!content?.includes("display_shutter");
+  if (planes && shutter) return "Overlay planes (60xx) and display shutter";
+  return shutter ? "Display shutter" : KIND_LABEL.planes;
+}
+
+/** The entry's name for its kind: KIND_LABEL, or what its presentation layer holds. */
+export function entryKindLabel(entry: Pick<DerivedEntry, "kind" | "kindLabel">): string {
+  return entry.kindLabel ?? KIND_LABEL[entry.kind];
 }
 
 /**
@@ -204,8 +227,8 @@ const REASONS: Record<string, string> = {
 };
 
 /** The panel's message for an overlay that could not be drawn: what, then the server's words. */
-export function overlayMessage(entry: Pick<DerivedEntry, "kind">, code: string, message: string): string {
-  const what = KIND_LABEL[entry.kind];
+export function overlayMessage(entry: Pick<DerivedEntry, "kind" | "kindLabel">, code: string, message: string): string {
+  const what = entryKindLabel(entry);
   const reason = REASONS[code];
   return reason ? `${what} not shown: ${reason} (${message})` : `${what} not shown: ${message}`;
 }

@@ -132,7 +132,8 @@ async function fetchLayer(entry: DerivedEntry, image: number, frame: number, pix
   const api = client();
   if (!api) return { status: "error", message: "not connected" };
   if (entry.kind === "planes") {
-    // The image's own overlay planes: white where set, transparent elsewhere.
+    // The image's own presentation layer: its display shutter opaque outside the shutter,
+    // its overlay planes white where set, transparent elsewhere.
     return { status: "ready", bitmap: await createImageBitmap(await api.presentationLayer(image, frame)) };
   }
   if (isBitmap(entry.kind)) {

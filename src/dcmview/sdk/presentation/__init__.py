@@ -42,6 +42,10 @@ not used: INVERSE is what a GSPS of a MONOCHROME1 image says). A GSPS without
 a VOI for the image falls back to the image's own window (or the percentile
 window), as :meth:`Frame.render <dcmview.sdk.frame.Frame.render>` does.
 
+:func:`read_display_shutter` reads an image's own Display Shutter (PS3.3
+C.7.6.11: the same attributes, in DX, MG, CR and XA images) into the same
+:class:`Shutter`; :func:`dcmview.sdk.image_layers.presentation_layer` draws it.
+
 Not read: bitmap shutters and overlays (Overlay Planes), Presentation LUT
 tables (a Presentation LUT Sequence is reported, and shown as IDENTITY),
 compound graphics, MATRIX units (whole-slide images).
@@ -49,6 +53,7 @@ compound graphics, MATRIX units (whole-slide images).
 
 from __future__ import annotations
 
+from dcmview.sdk.presentation._read import read_display_shutter
 from dcmview.sdk.presentation._state import (
     GSPS_CLASS,
     PresentationState,
@@ -78,5 +83,6 @@ __all__ = [
     "Shutter",
     "SpatialTransform",
     "TextObject",
+    "read_display_shutter",
     "read_presentation_state",
 ]

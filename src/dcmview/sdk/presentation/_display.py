@@ -146,8 +146,7 @@ def _shutter(shutter: Shutter, image: Instance) -> dict[str, Any]:
             {"type": "polygon", "points": [[c + 0.5, r + 0.5] for r, c in shutter.polygon]}
         )
     # As apply() paints: the colour on a colour image, else the grey.
-    colour = image.samples_per_pixel == 3 and shutter.color is not None
-    rgb = shutter.color if colour and shutter.color else (shutter.grey,) * 3
+    rgb = shutter.fill(image.samples_per_pixel == 3)
     return {
         "shapes": shapes,
         "value": shutter.value,

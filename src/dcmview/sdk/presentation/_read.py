@@ -14,6 +14,9 @@ from dcmview.sdk.presentation._values import POINTS, GraphicLayer, Point, Shutte
 if TYPE_CHECKING:  # pragma: no cover
     from pydicom import Dataset
 
+    from dcmview.sdk._types import StrPath
+    from dcmview.sdk.instance import Instance
+
 
 def items(ds: Dataset, keyword: str) -> list[Dataset]:
     return [i for i in ds.get(keyword) or [] if is_dataset(i)]
@@ -209,6 +212,13 @@ def read_shutter(ds: Dataset, path: str) -> Shutter | None:
             right = int(ds.ShutterRightVerticalEdge)
             top = int(ds.ShutterUpperHorizontalEdge)
             bottom = int(ds.ShutterLowerHorizontalEdge)
+            if right < left or bottom < top:
+                # No pixel would show: a writer's mistake, not a shutter to hide all behind.
+                raise DerivedObjectError(
+                    f"{path}: the rectangular shutter is empty (Shutter Left/Right Vertical "
+                    f"Edge {left}/{right}, Upper/Lower Horizontal Edge {top}/{bottom})",
+                    path=path,
+                )
             rectangle = (top - 1, left - 1, bottom - 1, right - 1)
         if "CIRCULAR" in shapes:
             centre = floats(ds.CenterOfCircularShutter, "Center of Circular Shutter", path)
@@ -233,12 +243,50 @@ def read_shutter(ds: Dataset, path: str) -> Shutter | None:
         raise DerivedObjectError(f"{path}: unusable shutter attributes ({exc})", path=path) from exc
     value = ds.get("ShutterPresentationValue")
     lab = ds.get("ShutterPresentationColorCIELabValue")
-    color = lab_to_rgb(lab) if lab is not None and len(lab) == 3 else None
+    lab_ok = lab is not None and not isinstance(lab, str | bytes) and len(lab) == 3
+    color = lab_to_rgb(lab) if lab_ok else None
+    if isinstance(value, int):
+        p_value = min(max(value, 0), 65535)
+    elif lab_ok and isinstance(lab[0], int):
+        # Only the colour given: on a grey display its L* (0..65535 for 0..100) is the
+        # P-value; P-values are perceptually linear, as L* is (PS3.14). The predecessor
+        # draws the image's own shutter this way.
+        p_value = min(max(int(lab[0]), 0), 65535)
+    else:
+        p_value = 0
     return Shutter(
         shapes=shapes,
         rectangle=rectangle,
         circle=circle,
         polygon=polygon,
-        value=min(max(int(value), 0), 65535) if isinstance(value, int) else 0,
+        value=p_value,
         color=color,
     )
+
+
+def read_display_shutter(source: Instance | Dataset | StrPath) -> Shutter | None:
+    """The Display Shutter of an image itself (PS3.3 C.7.6.11), or None without one.
+
+    The same attributes as a presentation state's shutter (DX, MG, CR and XA images
+    often carry one), read by the same code.
+
+    Parameters
+    ----------
+    source : Instance, pydicom.Dataset or path-like
+        The image.
+
+    Returns
+    -------
+    Shutter or None
+        None when the image has no Shutter Shape (0018,1600).
+
+    Raises
+    ------
+    DerivedObjectError
+        A shape it names without the attributes that place it, or unusable values
+        (the message names the file).
+    """
+    from dcmview.sdk._derived import dataset_of
+
+    ds, path = dataset_of(source)
+    return read_shutter(ds, path or "the data set")

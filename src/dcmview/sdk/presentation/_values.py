@@ -375,10 +375,13 @@ class Shutter:
     circle : (float, float, float) or None
         ``(row, column, radius)``: pixels whose centre is within the radius show.
     polygon : tuple of (float, float)
-        ``(row, column)`` vertices: pixels whose centre is inside show.
+        ``(row, column)`` vertices: pixels whose centre is inside or on the outline
+        show (as the rectangle's edge pixels and the circle's rim do).
     value : int
         Shutter Presentation Value, the P-value (0..65535) of the hidden area;
-        0 (black) when the file gives none.
+        when the file gives only Shutter Presentation Color CIELab Value, its L*
+        (0..65535 for 0..100: P-values are perceptually linear, as L* is); 0
+        (black) when it gives neither.
     color : (int, int, int) or None
         sRGB of Shutter Presentation Color CIELab Value, when given.
     """
@@ -394,6 +397,16 @@ class Shutter:
     def grey(self) -> int:
         """:attr:`value` as an 8-bit grey level (0..255)."""
         return round(self.value * 255 / 65535)
+
+    def fill(self, colour_image: bool) -> tuple[int, int, int]:
+        """sRGB of the hidden area: the CIELab colour on a colour image, else the grey.
+
+        PS3.3 C.7.6.11: the colour is for a colour display, the P-value for a grey
+        one; a greyscale image goes through the grey pipeline (PS3.4 N.2).
+        """
+        if colour_image and self.color is not None:
+            return self.color
+        return (self.grey,) * 3
 
     def mask(self, rows: int, columns: int) -> npt.NDArray[np.bool_]:
         """True where the image shows, False behind a shutter; shape (rows, columns).
@@ -412,7 +425,9 @@ class Shutter:
             c = np.arange(columns, dtype=np.float64)[None, :] - cc
             shown &= r * r + c * c <= radius * radius
         if self.polygon:
-            shown &= polygon_mask(self.polygon, rows, columns)
+            shown &= polygon_mask(self.polygon, rows, columns) | _on_outline(
+                self.polygon, rows, columns
+            )
         return shown
 
     def to_json(self) -> dict[str, Any]:
@@ -426,6 +441,23 @@ class Shutter:
             "grey": self.grey,
             "color": list(self.color) if self.color else None,
         }
+
+
+def _on_outline(vertices: Sequence[Point], rows: int, columns: int) -> npt.NDArray[np.bool_]:
+    """Pixels whose centre lies on a polygon's outline (its closing edge included)."""
+    out = np.zeros((rows, columns), dtype=np.bool_)
+    r = np.arange(rows, dtype=np.float64)[:, None]
+    c = np.arange(columns, dtype=np.float64)[None, :]
+    eps = 1e-9
+    for k, (r0, c0) in enumerate(vertices):
+        r1, c1 = vertices[(k + 1) % len(vertices)]
+        # Collinear with the edge (cross product 0) and within its bounding box.
+        cross = (r - r0) * (c1 - c0) - (c - c0) * (r1 - r0)
+        on = np.abs(cross) <= eps * max(abs(r1 - r0), abs(c1 - c0), 1.0)
+        on &= (min(r0, r1) - eps <= r) & (r <= max(r0, r1) + eps)
+        on &= (min(c0, c1) - eps <= c) & (c <= max(c0, c1) + eps)
+        out |= on
+    return out
 
 
 def polygon_mask(vertices: Sequence[Point], rows: int, columns: int) -> npt.NDArray[np.bool_]:

@@ -22,8 +22,11 @@ from dcmview.sdk._headerrecord import (
     PIXEL_SPACING_TAG,
     PRESENCE,
     SHARED_GROUPS_TAG,
+    SHUTTER_SHAPE_TAG,
+    SHUTTER_TAGS,
     ExtraTag,
     HeaderRecord,
+    has_display_shutter,
     has_overlay_planes,
     join_values,
     make_record,
@@ -36,6 +39,8 @@ __all__ = ["record_from_json", "values_of"]
 _FIELD_KEYS = [(f"{tag:08X}", attr, kind) for tag, (attr, _vr, kind) in FIELDS.items()]
 _PRESENCE_KEYS = [(f"{tag:08X}", attr) for tag, attr in PRESENCE.items()]
 _OVERLAY_KEYS = [(f"{tag:08X}", tag >> 16, fact) for tag, fact in OVERLAY_TAGS.items()]
+_SHUTTER_KEYS = [(f"{tag:08X}", tag) for tag in SHUTTER_TAGS]
+_SHUTTER_SHAPE = f"{SHUTTER_SHAPE_TAG:08X}"
 _SHARED, _MEASURES, _SPACING = (
     f"{t:08X}" for t in (SHARED_GROUPS_TAG, PIXEL_MEASURES_TAG, PIXEL_SPACING_TAG)
 )
@@ -94,6 +99,13 @@ def record_from_json(
     if wants_shared_spacing(fields):
         fields["pixel_spacing"] = _shared_spacing(obj)
     fields["has_overlay_planes"] = _overlay_planes(obj)
+    if _SHUTTER_SHAPE in obj:
+        present = {
+            tag for key, tag in _SHUTTER_KEYS if any(v is not None for v in values_of(obj, key))
+        }
+        fields["has_display_shutter"] = has_display_shutter(
+            _text(values_of(obj, _SHUTTER_SHAPE)), present
+        )
     fields["transfer_syntax_uid"] = transfer_syntax_uid
     extra_values = {}
     for tag, keyword, vr in extra:
