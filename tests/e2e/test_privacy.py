@@ -116,6 +116,40 @@ def test_masked_secondary_capture_opens_with_the_burned_in_reminder(
     assert v.errors == [], v.errors
 
 
+def test_masked_overlay_planes_start_hidden_and_a_display_shutter_does_not(
+    browser: Browser, masked_server: Server
+) -> None:
+    # Overlay planes can hold a name or an ID in their bits: under --mask they wait to be
+    # switched on, and say why; a display shutter alone hides nothing identifying.
+    with masked_server.client() as api:
+        files = [f for f in api.get("/api/files").json()["files"] if f["presentation_layer"]]
+    planes = next(f for f in files if f["presentation_layer_content"] == ["overlay_planes"])
+    shutter = next(f for f in files if f["presentation_layer_content"] == ["display_shutter"])
+    v = open_viewer(browser, masked_server.url)
+    try:
+        page = v.page
+        page.wait_for_selector(".navigator [data-kind='instance']", timeout=30_000)
+        open_file(v, planes)
+        toggle = f'[data-testid="overlay-toggle-{planes["index"]}"]'
+        page.wait_for_selector(toggle, timeout=30_000)
+        assert not page.is_checked(toggle)
+        note = page.locator(f'[data-testid="overlay-masked-{planes["index"]}"]')
+        assert "masking does not reach" in note.inner_text()
+        assert page.locator("[data-testid=overlay-canvas]").count() == 0
+        page.click(toggle)  # the user's choice: drawn, and the note goes
+        page.wait_for_selector("[data-testid=overlay-canvas]", timeout=30_000)
+        assert note.count() == 0
+
+        open_file(v, shutter)
+        toggle = f'[data-testid="overlay-toggle-{shutter["index"]}"]'
+        page.wait_for_selector(toggle, timeout=30_000)
+        assert page.is_checked(toggle)
+        assert page.locator(f'[data-testid="overlay-masked-{shutter["index"]}"]').count() == 0
+    finally:
+        v.page.context.close()
+    assert v.errors == [], v.errors
+
+
 def _drag(v: Viewer, a: tuple[float, float], b: tuple[float, float]) -> None:
     box = v.page.locator(".viewport").bounding_box()
     assert box is not None

@@ -66,7 +66,7 @@ describe("overlay planes (60xx)", () => {
   const byIndex = new Map(files.map((f) => [f.index, f]));
 
   it("are an entry of the image itself when /api/files says presentation_layer", () => {
-    expect(planesEntry(files[0])).toEqual({ index: 0, kind: "planes", label: "" });
+    expect(planesEntry(files[0])).toEqual({ index: 0, kind: "planes", label: "", holdsText: true });
     expect(planesEntry(files[1])).toBeNull(); // an older server: no field
     expect(planesEntry(files[2])).toBeNull();
     expect(planesEntry(undefined)).toBeNull();
@@ -83,8 +83,8 @@ describe("overlay planes (60xx)", () => {
       "Overlay planes (60xx)", // an older server: no content, overlay planes were all it drew
     ]);
     // Overlay planes alone keep the kind's label (no override).
-    expect(planesEntry(planes)).toEqual({ index: 5, kind: "planes", label: "" });
-    expect(planesEntry(shutter)).toEqual({ index: 6, kind: "planes", label: "", kindLabel: "Display shutter" });
+    expect(planesEntry(planes)).toEqual({ index: 5, kind: "planes", label: "", holdsText: true });
+    expect(planesEntry(shutter)).toEqual({ index: 6, kind: "planes", label: "", kindLabel: "Display shutter", holdsText: false });
     expect(presentationLayerLabel([])).toBe("Overlay planes (60xx)");
     // Derived objects keep their kind's label.
     expect(entryKindLabel({ kind: "seg" })).toBe("SEG");
@@ -98,14 +98,23 @@ describe("overlay planes (60xx)", () => {
       [4, "seg"],
     ]);
     const alone = file(7, "IMAGE", { presentation_layer: true });
-    expect(overlayEntries(alone, byIndex)).toEqual([{ index: 7, kind: "planes", label: "" }]);
+    expect(overlayEntries(alone, byIndex)).toEqual([{ index: 7, kind: "planes", label: "", holdsText: true }]);
     expect(overlayEntries(files[1], byIndex)).toEqual([]);
   });
 
   it("are a bitmap, shown by default; derived objects wait to be switched on", () => {
     expect(isBitmap("planes")).toBe(true);
-    expect(shownByDefault("planes")).toBe(true);
-    expect((["seg", "rtstruct", "dose", "pmap", "gsps"] as const).map(shownByDefault)).toEqual([false, false, false, false, false]);
+    expect(shownByDefault({ kind: "planes" })).toBe(true);
+    expect((["seg", "rtstruct", "dose", "pmap", "gsps"] as const).map((kind) => shownByDefault({ kind }))).toEqual([false, false, false, false, false]);
+  });
+
+  it("start hidden under --mask when they hold overlay planes (text), not for a display shutter alone", () => {
+    const planes = planesEntry(file(1, "IMAGE", { presentation_layer: true, presentation_layer_content: ["overlay_planes"] }));
+    const shutter = planesEntry(file(2, "IMAGE", { presentation_layer: true, presentation_layer_content: ["display_shutter"] }));
+    const both = planesEntry(file(3, "IMAGE", { presentation_layer: true, presentation_layer_content: ["overlay_planes", "display_shutter"] }));
+    const older = planesEntry(file(4, "IMAGE", { presentation_layer: true })); // a server without the content list
+    expect([planes, shutter, both, older].map((e) => e && shownByDefault(e, true))).toEqual([false, true, false, false]);
+    expect([planes, shutter, both, older].map((e) => e && shownByDefault(e, false))).toEqual([true, true, true, true]);
   });
 
   it("say why they are not shown in their own words", () => {

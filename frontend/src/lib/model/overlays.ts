@@ -17,6 +17,8 @@ export interface DerivedEntry {
   label: string;
   /** What the entry is, when not its kind's KIND_LABEL (the image's presentation layer). */
   kindLabel?: string;
+  /** The image's presentation layer holds Overlay Planes, which can hold text (a name, an ID). */
+  holdsText?: boolean;
 }
 
 const KINDS: Record<string, OverlayKind> = {
@@ -57,8 +59,9 @@ export function isBitmap(kind: OverlayKind): boolean {
  */
 export function planesEntry(file: FileSummary | undefined): DerivedEntry | null {
   if (!file?.presentation_layer) return null;
-  const entry: DerivedEntry = { index: file.index, kind: "planes", label: "" };
-  const what = presentationLayerLabel(file.presentation_layer_content);
+  const content = file.presentation_layer_content;
+  const entry: DerivedEntry = { index: file.index, kind: "planes", label: "", holdsText: !content || content.includes("overlay_planes") };
+  const what = presentationLayerLabel(content);
   if (what !== KIND_LABEL.planes) entry.kindLabel = what;
   return entry;
 }
@@ -81,11 +84,13 @@ export function entryKindLabel(entry: Pick<DerivedEntry, "kind" | "kindLabel">):
 }
 
 /**
- * Whether an overlay is shown when nobody has switched it: overlay planes are (they are
- * part of the image as its creator meant it), derived objects are not.
+ * Whether an overlay is shown when nobody has switched it: the image's presentation layer
+ * is (part of the image as its creator meant it), derived objects are not. Under --mask
+ * (`masked`) a layer with Overlay Planes starts hidden: a plane can hold a name or an ID
+ * in its bits, which masking the tags does not reach.
  */
-export function shownByDefault(kind: OverlayKind): boolean {
-  return kind === "planes";
+export function shownByDefault(entry: Pick<DerivedEntry, "kind" | "holdsText">, masked = false): boolean {
+  return entry.kind === "planes" && !(masked && entry.holdsText);
 }
 
 /** What the overlay panel lists and the overlay layer draws for `file`: planes, then derived objects. */

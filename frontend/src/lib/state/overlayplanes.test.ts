@@ -25,10 +25,10 @@ describe("overlay planes (60xx) state", () => {
     const planes = { index: 40, kind: "planes" as const };
     expect(isShown(planes)).toBe(true);
     expect(isShown({ index: 41, kind: "seg" })).toBe(false);
-    toggleOverlay(40, undefined, "planes");
+    toggleOverlay(40, undefined, { kind: "planes" });
     expect(isShown(planes)).toBe(false);
     expect(isShown({ index: 42, kind: "planes" })).toBe(true);
-    toggleOverlay(40, undefined, "planes");
+    toggleOverlay(40, undefined, { kind: "planes" });
     expect(isShown(planes)).toBe(true);
     toggleOverlay(40, false);
     expect(isShown(planes)).toBe(false);

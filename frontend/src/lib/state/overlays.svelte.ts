@@ -7,6 +7,7 @@
 import { ApiError } from "../api/client";
 import type { GraphicAnnotations, ImageContour, SemanticContext, ValueLegend } from "../api/types";
 import { colorsParam, isBitmap, overlayMessage, shownByDefault, type DerivedEntry } from "../model/overlays";
+import { catalog } from "./catalog.svelte";
 import { client } from "./connection.svelte";
 
 export interface Layer {
@@ -70,14 +71,19 @@ export function setSegmentColor(seg: number, number: number, hex: string | null)
   overlays.segmentColors[seg] = hex === null ? rest : { ...rest, [number]: hex.toLowerCase() };
 }
 
-/** Whether `entry` is shown: as switched, else by default (overlay planes on, the rest off). */
-export function isShown(entry: Pick<DerivedEntry, "index" | "kind">): boolean {
-  return overlays.enabled[entry.index] ?? shownByDefault(entry.kind);
+type Shown = Pick<DerivedEntry, "index" | "kind" | "holdsText">;
+
+/**
+ * Whether `entry` is shown: as switched, else by default (the image's presentation layer
+ * on, unless it has overlay planes and the server masks; the rest off).
+ */
+export function isShown(entry: Shown): boolean {
+  return overlays.enabled[entry.index] ?? shownByDefault(entry, catalog.masked);
 }
 
-/** Switch an overlay on or off (`on`), or over; `kind` gives what it is when never switched. */
-export function toggleOverlay(object: number, on?: boolean, kind?: DerivedEntry["kind"]): void {
-  const was = overlays.enabled[object] ?? (kind ? shownByDefault(kind) : false);
+/** Switch an overlay on or off (`on`), or over; `entry` says what it is when never switched. */
+export function toggleOverlay(object: number, on?: boolean, entry?: Omit<Shown, "index">): void {
+  const was = overlays.enabled[object] ?? (entry ? shownByDefault(entry, catalog.masked) : false);
   overlays.enabled[object] = on ?? !was;
 }
 
