@@ -120,7 +120,7 @@ async function drawLayer(ctx: CanvasRenderingContext2D, pane: HTMLElement, layer
     }
     // Every canvas and outermost SVG of the layer, in document (= screen) order: the
     // bitmaps of OverlayLayer and any added to it later, then its vectors.
-    const parts = [...root.querySelectorAll("canvas, svg")].filter((el) => !el.parentElement?.closest("svg"));
+    const parts = [root, ...root.querySelectorAll("*")].filter((el) => el.matches("canvas, svg") && !el.parentElement?.closest("svg"));
     for (const el of parts) {
       if (!shown(el)) continue;
       const r = deviceRect(el.getBoundingClientRect(), paneBox, dpr);
@@ -173,7 +173,7 @@ async function svgImage(svg: SVGSVGElement, dpr: number, noText: boolean): Promi
 /** The scale bar and the orientation markers (HTML labels) as the page shows them. */
 function drawLabels(ctx: CanvasRenderingContext2D, root: Element, paneBox: DOMRect, dpr: number): void {
   const boxes: TextBox[] = [];
-  for (const el of root.querySelectorAll<HTMLElement>("*")) {
+  for (const el of [root, ...root.querySelectorAll("*")]) {
     if (!shown(el)) continue;
     const cs = getComputedStyle(el);
     if (el.classList.contains("bar")) {
