@@ -3,7 +3,8 @@
 A SEG switched on is in the PNG in its colour, blended over the image exactly as the
 overlay canvas is composited on screen, on the SDK mask's pixels and nowhere else; with
 the display GSPS applied (CT slice 25), what its shutters hide is the shutter grey in
-the PNG, not the image's pixels, and the PNG is what the pane shows; a length line is in
+the PNG, not the image's pixels, and the PNG is what the pane shows (at a device pixel
+ratio of 1 and of 2); a length line is in
 the PNG, the scale bar and the orientation markers only when "scale bar" is ticked, and
 the corner text never; under --mask the GSPS's free text stays out. (With nothing
 switched on the PNG is the canvas and the ROI boxes: test_export.py.)
@@ -26,6 +27,7 @@ import dcmview.sdk as sdk
 from dcmview.sdk.segmentation import read_segmentation
 from tests.corpus import gsps as corpus_gsps
 from tests.e2e.helpers import (
+    VIEWPORT,
     Server,
     Viewer,
     find_file,
@@ -164,9 +166,26 @@ def test_export_holds_the_seg_in_its_colour_on_its_pixels(page_viewer: Viewer, a
     assert np.abs(out[inside][none] - plain[inside][none]).max() <= 1
 
 
-def test_export_with_the_gsps_display_keeps_its_shutters(page_viewer: Viewer, api: Any) -> None:
-    v = page_viewer
+@pytest.fixture(params=[1, 2], ids=["dpr1", "dpr2"])
+def dpr_viewer(request: pytest.FixtureRequest, browser: Any, server: Server) -> Iterator[Viewer]:
+    """The viewer at a device pixel ratio of 1 and of 2 (the PNG is in device pixels)."""
+    context = browser.new_context(
+        viewport=VIEWPORT, device_scale_factor=request.param, accept_downloads=True
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(server.url)
+    yield Viewer(page, errors, [])
+    context.close()
+    assert [e for e in errors if "Failed to load resource" not in e] == []
+
+
+def test_export_with_the_gsps_display_keeps_its_shutters(dpr_viewer: Viewer, api: Any) -> None:
+    v = dpr_viewer
     page = v.page
+    dpr = page.evaluate("() => window.devicePixelRatio")
     ct = find_file(api, SLICE)
     state = find_file(api, DISPLAY)
     open_file(v, ct)
@@ -181,28 +200,32 @@ def test_export_with_the_gsps_display_keeps_its_shutters(page_viewer: Viewer, ap
     out = _export(v)
     view = json.loads(page.get_attribute(".viewport", "data-view") or "{}")
     assert view["rotation"] == 90
+    css = page.evaluate(
+        "() => { const r = document.querySelector('.viewport').getBoundingClientRect(); "
+        "return [r.height, r.width]; }"
+    )
+    assert out.shape[:2] == (round(css[0] * dpr), round(css[1] * dpr))  # device pixels
     # Outside the shutters: the shutter grey, not the image the canvas holds there.
     outside = [(36.5, 90.5), (50.5, 50.5), (200.5, 210.5), (128.5, 221.5), (210.5, 60.5)]
-    sx, sy = _to_screen(view, (256, 256), out.shape[:2], *zip(*outside, strict=True))
-    at = out[np.floor(sy).astype(int), np.floor(sx).astype(int)]
+    sx, sy = _to_screen(view, (256, 256), tuple(css), *zip(*outside, strict=True))
+    at = out[np.floor(sy * dpr).astype(int), np.floor(sx * dpr).astype(int)]
     np.testing.assert_array_equal(at, [[GREY] * 3] * len(outside))
     image = server_png(api, ct["index"], 0, "?wc=40&ww=400")
     under = image[[int(y) for _, y in outside], [int(x) for x, _ in outside]]
     assert (np.abs(under - GREY) > 20).any(axis=1).sum() >= 3  # the image is not grey there
 
     # The PNG is the pane as shown (but the corner text and markers it leaves out): the
-    # image, the grey, the GSPS's text label. Text is rasterised by two paths (the page
-    # and an SVG image), so a few of its edge pixels may differ.
+    # image, the grey, the GSPS's text label, at device pixels. Text and curves are
+    # rasterised by two paths (the page and an SVG image): a few edge pixels may differ.
     page.add_style_tag(content=NOT_EXPORTED)
     _frames(v)
     screen = _screen(v)
     assert screen.shape == out.shape
     differs = np.abs(out - screen).max(axis=2) > 8
     assert differs.mean() < 0.002, differs.sum()
-    label = _rect(v, "text.gsps-text")
-    x0, y0, x1, y1 = label
-    assert _near(screen[y0:y1, x0:x1], LABEL, 60).sum() > 10  # the label is there
-    assert _near(out[y0:y1, x0:x1], LABEL, 60).sum() > 10
+    x0, y0, x1, y1 = (round(c * dpr) for c in _rect(v, "text.gsps-text"))
+    assert _near(screen[y0:y1, x0:x1], LABEL, 60).sum() > 10 * dpr  # the label is there
+    assert _near(out[y0:y1, x0:x1], LABEL, 60).sum() > 10 * dpr
 
 
 def test_export_holds_lengths_and_the_scale_bar_on_request(page_viewer: Viewer, api: Any) -> None:
