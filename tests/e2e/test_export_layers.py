@@ -4,10 +4,10 @@ A SEG switched on is in the PNG in its colour, blended over the image exactly as
 overlay canvas is composited on screen, on the SDK mask's pixels and nowhere else; with
 the display GSPS applied (CT slice 25), what its shutters hide is the shutter grey in
 the PNG, not the image's pixels, and the PNG is what the pane shows (at a device pixel
-ratio of 1 and of 2); a length line is in
-the PNG, the scale bar and the orientation markers only when "scale bar" is ticked, and
-the corner text never; under --mask the GSPS's free text stays out. (With nothing
-switched on the PNG is the canvas and the ROI boxes: test_export.py.)
+ratio of 1 and of 2); a length line is in the PNG, the scale bar and the orientation
+markers only when "scale bar" is ticked, and the corner text never; under --mask the
+GSPS's free text stays out. (With nothing switched on the PNG is the canvas and the ROI
+boxes: test_export.py.)
 """
 
 from __future__ import annotations
