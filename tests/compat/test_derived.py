@@ -11,12 +11,19 @@ pixel data). Query parameters that name a file are each server's own index of it
 
 from __future__ import annotations
 
+import io
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
+from PIL import Image
+from pydicom.data import get_testdata_file
 
-from tests.compat.helpers import Pair, assert_compatible
+from tests.compat.helpers import Pair, assert_compatible, start_pair
 
 CT = "ct/CORPUS-CT0001/20240115_CT_CHEST_ABDOMEN/series_002_AX_2.5mm/IM00020.dcm"
 MR = "mr/CORPUS-MR0001/20240116_MR_BRAIN/series_003_T1_SE_AX/IM0010.dcm"
@@ -33,6 +40,8 @@ GSPS_DISPLAY = "derived/ct/GSPS_CT_display.dcm"
 CT_25 = "ct/CORPUS-CT0001/20240115_CT_CHEST_ABDOMEN/series_002_AX_2.5mm/IM00025.dcm"
 RTSTRUCT = "derived/ct/RTSTRUCT_organs.dcm"
 SR = "edge/sr_basic_text_no_pixels.dcm"
+OVERLAY = "edge/overlay_planes_single.dcm"
+OVERLAY_MF = "edge/overlay_planes_multiframe.dcm"
 
 
 def _get(
@@ -141,10 +150,60 @@ def test_graphic_annotations(pair: Pair, image: str, frame: int, state: str | No
 
 
 @pytest.mark.parametrize(
-    ("image", "frame"), [(MG, 0), (CT, 0), (DBT, 3), (SEG, 0), (GSPS, 0), (RTSTRUCT, 0), (MG, 1)]
+    ("image", "frame"),
+    [
+        (MG, 0),
+        (CT, 0),
+        (DBT, 3),
+        (SEG, 0),
+        (GSPS, 0),
+        (RTSTRUCT, 0),
+        (MG, 1),
+        (OVERLAY, 0),
+        (OVERLAY_MF, 2),
+        (OVERLAY_MF, 0),
+        (OVERLAY_MF, 6),
+    ],
 )
 def test_presentation_layer(pair: Pair, image: str, frame: int) -> None:
-    assert_compatible(*_get(pair, f"/api/file/{{i}}/frame/{frame}/presentation-layer", image))
+    ours, prev = _get(pair, f"/api/file/{{i}}/frame/{frame}/presentation-layer", image)
+    assert_compatible(ours, prev)
+    if prev.status_code == 200:
+        assert np.array_equal(_rgba(ours), _rgba(prev))
+
+
+def _rgba(response: httpx.Response) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(response.content)).convert("RGBA"))
+
+
+def test_presentation_layer_field_of_every_file(pair: Pair) -> None:
+    # /api/files says presentation_layer where the predecessor does: files with overlay planes.
+    ours = {f["path"]: f["presentation_layer"] for f in pair.ours.get("/api/files").json()["files"]}
+    prev = {f["path"]: f["presentation_layer"] for f in pair.prev.get("/api/files").json()["files"]}
+    assert {p: ours[p] for p in prev} == prev
+    assert sorted(p for p, on in prev.items() if on) == sorted(
+        p for p in prev if p.endswith((OVERLAY, OVERLAY_MF))
+    )
+
+
+@pytest.fixture(scope="module")
+def overlay_pair(predecessor: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
+    """Both servers on a folder holding pydicom's examples_overlay.dcm (one overlay, 6000)."""
+    root = tmp_path_factory.mktemp("pydicom-overlay")
+    shutil.copy(get_testdata_file("examples_overlay.dcm"), root / "examples_overlay.dcm")
+    yield from start_pair(root)
+
+
+def test_presentation_layer_of_pydicoms_overlay_file(overlay_pair: Pair) -> None:
+    ours, prev = overlay_pair.get("/api/files")
+    assert [f["presentation_layer"] for f in ours.json()["files"]] == [True]
+    assert [f["presentation_layer"] for f in prev.json()["files"]] == [True]
+    ours, prev = overlay_pair.get(
+        "/api/file/{i}/frame/0/presentation-layer", "examples_overlay.dcm"
+    )
+    assert_compatible(ours, prev)
+    assert np.array_equal(_rgba(ours), _rgba(prev))
+    assert _rgba(ours)[..., 3].any()
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 """Odd and broken files: no preamble or meta, deflated, truncated, not DICOM, SR, deep nesting,
-UTF-8 names, a folder of files without extension."""
+UTF-8 names, a folder of files without extension; and images with Overlay Planes (overlays.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from tests.corpus.builder import Corpus
 from tests.corpus.ct import ct_dataset
 from tests.corpus.manifest import Record, array_digest, manifest_row
 from tests.corpus.mr import mr_dataset, mr_volume
+from tests.corpus.overlays import overlay_images
 from tests.corpus.phantoms import ct_body_slice, ct_stored
 
 E = "edge"
@@ -132,6 +133,9 @@ def edge_cases(c: Corpus, mr_slice: np.ndarray, ffdm: Path | None, ffdm_ds: Data
         desc="stray non-DICOM file without extension",
         expect="not_dicom",
     )
+
+    # 11. Overlay Planes (60xx): one on a single frame, one on some frames of six
+    overlay_images(c, se_study)
 
 
 def _basic_text_sr(c: Corpus, study, image: Dataset | None) -> None:

@@ -452,6 +452,12 @@ CORPUS_EXPECTED: dict[str, dict[str, object]] = {
         "pixel_aspect_ratio": None,
     },
     "derived/mr/PMAP_T1.dcm": {"object_kind": "parametric_map"},
+    # Overlay Planes (tests/corpus/overlays.py): Secondary Capture, no pixel spacing.
+    "edge/overlay_planes_single.dcm": {"presentation_layer": True, "pixel_aspect_ratio": None},
+    "edge/overlay_planes_multiframe.dcm": {
+        "presentation_layer": True,
+        "pixel_aspect_ratio": None,
+    },
     # SEGs broken on purpose (tests/corpus/broken_derived.py): still SEGs with pixels.
     "derived_broken/SEG_missing_source.dcm": {"object_kind": "segmentation"},
     "derived_broken/SEG_wrong_geometry.dcm": {"object_kind": "segmentation"},

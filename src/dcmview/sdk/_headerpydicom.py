@@ -26,6 +26,8 @@ from dcmview.sdk._headerrecord import (
     EXPLICIT_LE,
     FIELDS,
     IMPLICIT_LE,
+    OVERLAY_EMBEDDED,
+    OVERLAY_TAGS,
     PIXEL_MEASURES_TAG,
     PIXEL_SPACING_TAG,
     PIXEL_TAGS,
@@ -37,6 +39,7 @@ from dcmview.sdk._headerrecord import (
     SkipRecord,
     dicomdir_skip,
     encapsulated_truncated,
+    has_overlay_planes,
     join_values,
     make_record,
     pread,
@@ -269,6 +272,7 @@ def record_from_dataset(
         fields[attr] = value is not None and len(value) > 0
     if wants_shared_spacing(fields):
         fields["pixel_spacing"] = _dataset_shared_spacing(ds)
+    fields["has_overlay_planes"] = _dataset_overlay_planes(ds)
     meta = getattr(ds, "file_meta", None)
     ts = str(meta.get("TransferSyntaxUID", "")).strip(STRIP) if meta is not None else ""
     if not ts and hasattr(ds, "original_encoding"):
@@ -292,6 +296,26 @@ def _element(ds: Dataset, tag: int) -> Any:
         return ds.get(tag)
     except Exception:  # a corrupt value (a 1-byte US, say) counts as absent, as in the lean reader
         return None
+
+
+def _dataset_overlay_planes(ds: Dataset) -> bool:
+    """:func:`has_overlay_planes` of a data set's overlay groups, as the lean reader notes them."""
+    facts: dict[int, int] = {}
+    for tag, fact in OVERLAY_TAGS.items():
+        if tag not in ds:
+            continue
+        elem = _element(ds, tag)
+        value = None if elem is None else elem.value
+        if value is None or (isinstance(value, bytes | str | list) and not value):
+            continue  # empty: absent, as in the lean reader
+        if fact == OVERLAY_EMBEDDED:
+            try:
+                if int(value) <= 1:
+                    continue
+            except (TypeError, ValueError):
+                continue
+        facts[tag >> 16] = facts.get(tag >> 16, 0) | fact
+    return has_overlay_planes(facts.values())
 
 
 def _dataset_shared_spacing(ds: Dataset) -> tuple[float, ...] | None:

@@ -77,6 +77,7 @@ class HeaderRecord(NamedTuple):
     laterality: str
     view_position: str
     pixel_data_truncated: bool
+    has_overlay_planes: bool
     extra: dict[str, str]
 
 
@@ -128,6 +129,7 @@ ABSENT: Final = HeaderRecord(
     laterality="",
     view_position="",
     pixel_data_truncated=False,
+    has_overlay_planes=False,
     extra={},  # never used: every record is given its own
 )
 _FIELD_DEFAULTS: Final = tuple(zip(HeaderRecord._fields, ABSENT, strict=True))
@@ -221,6 +223,37 @@ PRESENCE: Final[dict[int, str]] = {
     0x00283010: "has_voi_lut",
 }
 PIXEL_TAGS: Final = frozenset({0x7FE00008, 0x7FE00009, 0x7FE00010})
+
+# Overlay Planes (PS3.3 C.9.2): one per even group 6000-601E. A scan notes three
+# facts per group, without reading a bitmap: Overlay Rows is there (every overlay has
+# it), Overlay Data (60xx,3000) is not empty, and Overlay Bits Allocated (60xx,0100)
+# is over 1 (the retired encoding: the bits are in Pixel Data; PS3.5 2004 8.1.2).
+OVERLAY_GROUPS: Final = tuple(range(0x6000, 0x6020, 2))
+OVERLAY_ROWS: Final = 1
+OVERLAY_DATA: Final = 2
+OVERLAY_EMBEDDED: Final = 4
+#: Tag -> the fact its presence (rows, data) or value (bits allocated) gives.
+OVERLAY_TAGS: Final[dict[int, int]] = {
+    group << 16 | element: fact
+    for group in OVERLAY_GROUPS
+    for element, fact in (
+        (0x0010, OVERLAY_ROWS),
+        (0x0100, OVERLAY_EMBEDDED),
+        (0x3000, OVERLAY_DATA),
+    )
+}
+
+
+def has_overlay_planes(facts: Iterable[int]) -> bool:
+    """Whether an overlay group's facts (OR-ed ``OVERLAY_*`` bits) make a drawable overlay.
+
+    The group needs Overlay Rows and a bitmap: non-empty Overlay Data, or bits
+    embedded in Pixel Data. :func:`dcmview.sdk.overlay.read_overlays` reads the same
+    groups (a group with rows and neither is an error there, and no overlay here).
+    """
+    return any(f & OVERLAY_ROWS and f & (OVERLAY_DATA | OVERLAY_EMBEDDED) for f in facts)
+
+
 # PS3.3 C.7.6.16.2.1: in multi-frame functional-group IODs (Enhanced CT/MR, breast
 # tomosynthesis, ...) Pixel Spacing lives in the Pixel Measures Sequence, usually in
 # the Shared Functional Groups Sequence, instead of at the top level. Only files of

@@ -35,6 +35,9 @@ from dcmview.sdk._headerrecord import (
     EXPLICIT_LE,
     FIELDS,
     IMPLICIT_LE,
+    OVERLAY_DATA,
+    OVERLAY_EMBEDDED,
+    OVERLAY_TAGS,
     PIXEL_MEASURES_TAG,
     PIXEL_SPACING_TAG,
     PIXEL_TAGS,
@@ -46,6 +49,7 @@ from dcmview.sdk._headerrecord import (
     SkipRecord,
     dicomdir_skip,
     encapsulated_truncated,
+    has_overlay_planes,
     join_values,
     make_record,
     parse_floats,
@@ -274,7 +278,15 @@ _SW_CHARSET: Final = _swap(_CHARSET_TAG)
 _SW_PRESENCE: Final = {_swap(t): attr for t, attr in PRESENCE.items()}
 _SW_SHARED_GROUPS: Final = _swap(SHARED_GROUPS_TAG)
 _SW_SEQUENCES: Final = frozenset(_SW_PRESENCE) | {_SW_SHARED_GROUPS}
-_SW_INTERESTING: Final = frozenset(_SW_FIELDS) | _SW_PIXEL | {_SW_CHARSET} | _SW_SEQUENCES
+# Overlay tag -> (group, fact): noted on the walk, the bitmap never read.
+_SW_OVERLAY: Final = {_swap(t): (t >> 16, fact) for t, fact in OVERLAY_TAGS.items()}
+_SW_INTERESTING: Final = (
+    frozenset(_SW_FIELDS) | _SW_PIXEL | {_SW_CHARSET} | _SW_SEQUENCES | frozenset(_SW_OVERLAY)
+)
+# The last three bytes of the overlay tags a scan notes, (60xx,0010), (60xx,0100) and
+# (60xx,3000), in either VR encoding (the first is xx: even, at most 1E). Where they occur
+# between group 0028 and Pixel Data the walk does not jump (_pixel_data_ahead).
+_OVERLAY_TAG_TAILS: Final = (b"\x60\x10\x00", b"\x60\x00\x01", b"\x60\x00\x30")
 _SW_TVL = struct.Struct("<I2sH")
 # Explicit VR element header size by VR (PS3.5 7.1.2); an unknown VR is 0.
 _VR_HEADER: Final = {vr: 12 if vr in _LONG_VRS else 8 for vr in _ALL_VRS}
@@ -339,6 +351,7 @@ def _lean(fd: int, buf: bytes, path: str, extra: tuple[ExtraTag, ...]) -> Header
     # once per element, so it works on local names and buffer offsets, and
     # compares tags as the uint32 their bytes read as (no shifting per element).
     fields: dict[str, Any] = {"transfer_syntax_uid": ts}
+    overlay: dict[int, int] = {}  # overlay group -> OVERLAY_* facts seen
     codec = "latin_1"
     has_pixels = False
     interesting = _SW_INTERESTING | frozenset(wanted_extra) if wanted_extra else _SW_INTERESTING
@@ -407,6 +420,15 @@ def _lean(fd: int, buf: bytes, path: str, extra: tuple[ExtraTag, ...]) -> Header
                     break
                 if length == undefined:
                     raise _Doubt("undefined length where a value is expected")
+                ov = _SW_OVERLAY.get(tagsw)
+                if ov is not None and ov[1] == OVERLAY_DATA:
+                    # Its length says whether there is a bitmap: step over it unread.
+                    if length:
+                        overlay[ov[0]] = overlay.get(ov[0], 0) | OVERLAY_DATA
+                    if tagsw in wanted_extra:
+                        extra_values[wanted_extra[tagsw][1]] = ""  # binary: no filter text
+                    off += hdr + length
+                    continue
                 start = off + hdr
                 if start + length > n:
                     start = ensure(base + start, length)
@@ -425,6 +447,13 @@ def _lean(fd: int, buf: bytes, path: str, extra: tuple[ExtraTag, ...]) -> Header
                     if vr and vr.decode() != dict_vr:
                         raise _Doubt(f"{attr} has VR {vr!r}")
                     fields[attr] = _convert(raw, dict_vr, kind, codec)
+                elif ov is not None and raw:
+                    group, fact = ov
+                    if (vr and vr != b"US") or len(raw) != 2:
+                        raise _Doubt(f"overlay {group:04X} attribute is not one US value")
+                    if fact == OVERLAY_EMBEDDED and raw[0] | raw[1] << 8 <= 1:
+                        fact = 0  # 1 bit allocated: the bitmap is Overlay Data
+                    overlay[group] = overlay.get(group, 0) | fact
                 if tagsw in wanted_extra:
                     _, keyword, dict_vr = wanted_extra[tagsw]
                     extra_values[keyword] = _extra_text(raw, vr.decode() if vr else dict_vr, codec)
@@ -456,6 +485,8 @@ def _lean(fd: int, buf: bytes, path: str, extra: tuple[ExtraTag, ...]) -> Header
 
     if fields.get("sop_class_uid") == DICOMDIR_CLASS:
         return dicomdir_skip(path)
+    if overlay:
+        fields["has_overlay_planes"] = has_overlay_planes(overlay.values())
     return make_record(path, fields, has_pixels, extra_values)
 
 
@@ -471,7 +502,10 @@ def _pixel_data_ahead(
     give (PS3.5 8.1.1) and whose value ends exactly at the end of the file (or
     at a Data Set Trailing Padding element that does), it is the top-level
     Pixel Data: two independent facts that a value inside another element
-    does not meet. Otherwise the caller walks on.
+    does not meet. Otherwise the caller walks on; it does as well when the bytes
+    in between hold what looks like an overlay tag (60xx,0010), (60xx,0100) or
+    (60xx,3000), so that the walk notes the Overlay Planes (a false match only
+    costs the walk).
     """
     rows, columns = fields.get("rows"), fields.get("columns")
     bits = fields.get("bits_allocated")
@@ -490,8 +524,25 @@ def _pixel_data_ahead(
             hdr, ok = 12, ok and _U32.unpack_from(data, k + 8)[0] == length
         end = base + k + hdr + length
         if ok and (end == size or _padding_to_end(span.fd, end, size, implicit=implicit)):
-            return True
+            # Overlay Planes lie between: walk over them instead (exact, and rare).
+            return not _overlay_tag_between(data, off, k)
         k = data.find(b"\xe0\x7f\x10\x00", k + 1)
+    return False
+
+
+def _overlay_tag_between(data: bytes, start: int, end: int) -> bool:
+    """Whether ``data[start:end]`` holds the bytes of an overlay tag the scan notes.
+
+    Three ``bytes.find`` (memchr speed) rather than a regular expression, which would
+    test every byte: this runs for every file the scan jumps through.
+    """
+    for tail in _OVERLAY_TAG_TAILS:
+        k = data.find(tail, start + 1, end)
+        while k != -1:
+            group_low = data[k - 1]
+            if group_low <= 0x1E and not group_low & 1:
+                return True
+            k = data.find(tail, k + 1, end)
     return False
 
 

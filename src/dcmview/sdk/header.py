@@ -96,6 +96,13 @@ class Header:
         Pixel Data shorter than its stated length, or encapsulated fragments that
         run past the end of the file or miss their Sequence Delimitation Item. Its
         frames (some or all) cannot be read.
+    has_overlay_planes : bool
+        Whether the file has Overlay Planes (PS3.3 C.9.2) to draw over its frames: an
+        even group 60xx (6000-601E) with Overlay Rows (60xx,0010) and a bitmap, either
+        non-empty Overlay Data (60xx,3000) or, in the retired encoding, Overlay Bits
+        Allocated (60xx,0100) over 1 (the bits are in Pixel Data). Noted while the
+        header is read; no bitmap is read (:func:`dcmview.sdk.overlay.read_overlays`
+        reads them).
     extra : dict of str to str
         Further keywords read for filters (``{"BodyPartExamined": "BREAST"}``).
     """
@@ -138,6 +145,7 @@ class Header:
     laterality: str = ""
     view_position: str = ""
     pixel_data_truncated: bool = False
+    has_overlay_planes: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ from dcmview.sdk.value_overlays import check_frame, read_cached
 if TYPE_CHECKING:  # pragma: no cover
     from dcmview.sdk.catalog import Catalog
     from dcmview.sdk.presentation import PresentationState
+    from dcmview.sdk.roi import Roi
     from dcmview.sdk.rtstruct import StructureSet
 
 __all__ = [
@@ -217,15 +219,31 @@ def _read_rtstruct(catalog: Catalog, index: int) -> StructureSet:
     return read_structure_set(catalog[index])
 
 
-def presentation_layer_png(catalog: Catalog, index: int, frame: int) -> bytes:
+def presentation_layer_png(
+    catalog: Catalog, index: int, frame: int, redactions: Sequence[Roi] = ()
+) -> bytes:
     """:func:`presentation_layer` as an RGBA PNG (the HTTP answer)."""
     from dcmview.sdk._png import encode_png
 
-    return encode_png(presentation_layer(catalog, index, frame))
+    return encode_png(presentation_layer(catalog, index, frame, redactions))
 
 
-def presentation_layer(catalog: Catalog, index: int, frame: int) -> ArrayU8:
+def presentation_layer(
+    catalog: Catalog, index: int, frame: int, redactions: Sequence[Roi] = ()
+) -> ArrayU8:
     """The Overlay Planes (60xx) of file `index` on frame `frame`, as RGBA.
+
+    Parameters
+    ----------
+    catalog : Catalog
+        Where the file is.
+    index, frame : int
+        The image file and its 0-based frame.
+    redactions : sequence of Roi
+        Redaction boxes (full-resolution pixel indices) of the frame
+        (:meth:`Frame.boxes <dcmview.sdk.frame.Frame.boxes>`): the layer is
+        transparent under them, because an overlay plane can hold burned-in
+        text (a name, an ID) just as the pixels can.
 
     Returns
     -------
@@ -255,4 +273,6 @@ def presentation_layer(catalog: Catalog, index: int, frame: int) -> ArrayU8:
     for plane in read_overlays(image):
         if plane.applies_to(frame):
             out[plane.mask(frame, shape=shape)] = OVERLAY_COLOUR
+    for b in redactions:
+        out[b.ymin : b.ymax + 1, b.xmin : b.xmax + 1] = 0
     return out

@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dcmview.sdk._derived import dataset_of
+from dcmview.sdk._headerrecord import OVERLAY_GROUPS as _SCAN_OVERLAY_GROUPS
 from dcmview.sdk._types import StrPath
 from dcmview.sdk.errors import (
     OverlayDataError as OverlayDataError,
@@ -52,8 +53,8 @@ __all__ = [
     "read_overlays",
 ]
 
-#: The 16 overlay groups (PS3.3 C.9.2: even groups 6000-601E).
-OVERLAY_GROUPS = tuple(range(0x6000, 0x6020, 2))
+#: The 16 overlay groups (PS3.3 C.9.2: even groups 6000-601E), the ones a scan notes too.
+OVERLAY_GROUPS = _SCAN_OVERLAY_GROUPS
 
 BoolArray = npt.NDArray[np.bool_]
 

@@ -307,8 +307,10 @@ class Support:
     raw_windowing_reason : str or None
         Why not (``"voi_lut.table_not_in_raw"``, ``"modality_lut.table_not_in_raw"``).
     presentation_layer : bool
-        Whether the server draws a presentation layer (overlay planes) for it;
-        dcmview serves none, so always False.
+        Whether it has Overlay Planes (60xx) to draw over its frames
+        (:attr:`Header.has_overlay_planes <dcmview.sdk.header.Header.has_overlay_planes>`)
+        and pixel data to draw them on; the server's
+        ``/presentation-layer`` route draws them, and the viewer shows them.
     burned_in_annotation : bool
         (0028,0301) Burned In Annotation is YES: the pixels hold text that may
         identify the patient.
@@ -360,7 +362,7 @@ def classify(header: Header) -> Support:
         support_reason=reason,
         raw_windowing_compatible=raw_ok,
         raw_windowing_reason=raw_reason,
-        presentation_layer=False,
+        presentation_layer=header.has_overlay_planes and header.has_pixels,
         burned_in_annotation=burned,
         pixel_aspect_ratio=pixel_aspect_ratio(header),
     )

@@ -10,8 +10,9 @@ mounts these beside :data:`dcmview.server.routes.ROUTES`.
 Cache keys: ``("seg-overlay", path, frame, segmentation, segments)``, kept only once the
 scan is complete (a SEG found later would change the answer);
 ``("dose-overlay" | "dose-values" | "pmap-overlay" | "pmap-values", path, frame,
-object path)`` and ``("presentation-layer", path, frame)``, which depend on the
-two files only.
+object path)``, which depend on the two files only; ``("presentation-layer", path,
+frame, boxes)``, `boxes` the frame's redaction boxes as in :mod:`dcmview.server.frames`
+(dropped with the frame's other pixel answers when they change).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from dcmview.sdk.references import find_references
 from dcmview.sdk.seg_overlays import segmentation_overlay_png
 from dcmview.sdk.semantic import semantic_context, value_mapping
 from dcmview.sdk.value_overlays import ValueLayer, dose_on_frame, parametric_map_on_frame
-from dcmview.server import schemas
+from dcmview.server import privacy, schemas
 from dcmview.server.privacy import mask_paths
 from dcmview.server.routes import _json_offloaded, _non_negative, _path_int, _state
 from dcmview.server.transport import ChunkedResponse
@@ -37,6 +38,7 @@ from dcmview.server.transport import ChunkedResponse
 if TYPE_CHECKING:
     from dcmview.sdk.catalog import Catalog
     from dcmview.sdk.references import Reference, References
+    from dcmview.sdk.roi import Roi
 
 __all__ = ["ROUTES", "references_body", "semantic_body"]
 
@@ -301,9 +303,14 @@ async def layer(request: Request) -> Response:
     index = _path_int(request, "index")
     frame = _path_int(request, "frame")
     catalog = state.catalog
-    key = ("presentation-layer", catalog.header(index).path, frame)
+    path = catalog.header(index).path
+    # Transparent under the frame's redaction boxes: overlay planes can hold text.
+    boxes: tuple[Roi, ...] = ()
+    if state.redactions is not None:
+        boxes = privacy.frame_boxes(state, catalog[index].frame(frame))
+    key = ("presentation-layer", path, frame, boxes)
     return await _cached_bytes(
-        request, key, lambda: presentation_layer_png(catalog, index, frame), "image/png"
+        request, key, lambda: presentation_layer_png(catalog, index, frame, boxes), "image/png"
     )
 
 

@@ -154,6 +154,6 @@ def forget_stale(state: ServerState, path: str) -> None:
     state.cache.discard_where(stale)
 
 
-# The cached answers of dcmview.server.routes made from a frame's pixels; their keys end
-# with the frame's boxes.
-_PIXEL_ANSWERS = frozenset({"png", "raw", "meta"})
+# The cached answers made from a frame's pixels (dcmview.server.frames) or drawn over
+# them (the overlay planes of dcmview.server.derived); their keys end with the frame's boxes.
+_PIXEL_ANSWERS = frozenset({"png", "raw", "meta", "presentation-layer"})

@@ -116,6 +116,25 @@ def test_render_png_and_tags_work_on_a_remote_instance(orthanc_ci: OrthancCorpus
     assert inst.dataset.SOPInstanceUID == inst.sop_instance_uid
 
 
+def test_overlay_planes_of_a_remote_image_equal_the_local_ones(orthanc_ci: OrthancCorpus) -> None:
+    # The metadata's 60xx keys say presentation_layer; the layer is drawn from the archive.
+    from dcmview.sdk.image_layers import presentation_layer
+    from tests.corpus.overlays import OVERLAY_FILES
+
+    catalog = sdk.scan(_source(orthanc_ci))
+    by_uid = {h.sop_instance_uid: i for i, h in enumerate(catalog.headers)}
+    flagged = {h.sop_instance_uid for h in catalog.headers if sdk.classify(h).presentation_layer}
+    paths = [orthanc_ci.root / rel for rel in OVERLAY_FILES]
+    assert flagged == {_uid(p) for p in paths}
+    for path in paths:
+        local = sdk.scan(path)
+        index = by_uid[_uid(path)]
+        for frame in range(local.header(0).number_of_frames):
+            np.testing.assert_array_equal(
+                presentation_layer(catalog, index, frame), presentation_layer(local, 0, frame)
+            )
+
+
 def test_studies_option_lists_only_those_studies(orthanc_ci: OrthancCorpus) -> None:
     everything = sdk.scan(_source(orthanc_ci))
     study = everything.studies[0].study_instance_uid

@@ -199,6 +199,11 @@ export class ApiClient {
     return (await this.request(`/api/file/${index}/frame/${frame}/segmentation-overlay?seg=${seg}${only}${painted}`)).blob();
   }
 
+  /** The RGBA PNG of the image's own Overlay Planes (60xx) on a frame: white where set. */
+  async presentationLayer(index: number, frame: number): Promise<Blob> {
+    return (await this.request(`/api/file/${index}/frame/${frame}/presentation-layer`)).blob();
+  }
+
   async doseOverlay(index: number, frame: number, dose: number): Promise<Blob> {
     return (await this.request(`/api/file/${index}/frame/${frame}/dose-overlay?dose=${dose}`)).blob();
   }

@@ -54,6 +54,11 @@ export interface FileSummary {
   /** Burned In Annotation YES ("yes"), or text in the pixels is likely (ultrasound, SC). */
   burned_in_annotation?: boolean;
   burned_in_text?: "yes" | "likely" | null;
+  /**
+   * The file has Overlay Planes (60xx) and pixel data: `/presentation-layer` draws them
+   * (the predecessor's field; absent from an older server).
+   */
+  presentation_layer?: boolean;
 }
 
 /** A path the scan did not list, and why (FilesResponse.discovery). */

@@ -8,11 +8,15 @@ import {
   formatLegendValue,
   graphicPath,
   imageToScreenMatrix,
+  isBitmap,
   legendGradient,
+  overlayEntries,
   overlayKind,
   overlayMessage,
   pixelCentre,
+  planesEntry,
   rgbHex,
+  shownByDefault,
 } from "./overlays";
 
 const image = { width: 200, height: 100 };
@@ -52,6 +56,38 @@ describe("derivedFor", () => {
 
   it("maps kinds", () => {
     expect(["SEG", "RTSTRUCT", "RTDOSE", "PMAP", "GSPS", "SR", undefined].map(overlayKind)).toEqual(["seg", "rtstruct", "dose", "pmap", "gsps", null, null]);
+  });
+});
+
+describe("overlay planes (60xx)", () => {
+  const files = [file(0, "IMAGE", { referenced_by: [4], presentation_layer: true }), file(1, "IMAGE"), file(2, "IMAGE", { presentation_layer: false }), file(4, "SEG", { display_name: "seg.dcm" })];
+  const byIndex = new Map(files.map((f) => [f.index, f]));
+
+  it("are an entry of the image itself when /api/files says presentation_layer", () => {
+    expect(planesEntry(files[0])).toEqual({ index: 0, kind: "planes", label: "" });
+    expect(planesEntry(files[1])).toBeNull(); // an older server: no field
+    expect(planesEntry(files[2])).toBeNull();
+    expect(planesEntry(undefined)).toBeNull();
+  });
+
+  it("come first, before the derived objects, and alone when nothing refers to the image", () => {
+    expect(overlayEntries(files[0], byIndex).map((e) => [e.index, e.kind])).toEqual([
+      [0, "planes"],
+      [4, "seg"],
+    ]);
+    const alone = file(7, "IMAGE", { presentation_layer: true });
+    expect(overlayEntries(alone, byIndex)).toEqual([{ index: 7, kind: "planes", label: "" }]);
+    expect(overlayEntries(files[1], byIndex)).toEqual([]);
+  });
+
+  it("are a bitmap, shown by default; derived objects wait to be switched on", () => {
+    expect(isBitmap("planes")).toBe(true);
+    expect(shownByDefault("planes")).toBe(true);
+    expect((["seg", "rtstruct", "dose", "pmap", "gsps"] as const).map(shownByDefault)).toEqual([false, false, false, false, false]);
+  });
+
+  it("say why they are not shown in their own words", () => {
+    expect(overlayMessage({ kind: "planes" }, "overlay_data_invalid", "group 6000: no bitmap")).toBe("Overlay planes (60xx) not shown: group 6000: no bitmap");
   });
 });
 

@@ -2,14 +2,15 @@
  * Derived objects on the image on screen: which objects refer to it (SEG, RTSTRUCT, RT
  * Dose, parametric maps, GSPS), how their layers map onto the screen (the same
  * image ↔ screen transform as the image, render/transform.ts), legends and messages.
+ * The image's own Overlay Planes (60xx) are listed with them (`planes`, planesEntry).
  */
 import type { FileSummary, ValueLegend } from "../api/types";
 import { imageToScreen, type Point, type Size, type View } from "../render/transform";
 
-export type OverlayKind = "seg" | "rtstruct" | "dose" | "pmap" | "gsps";
+export type OverlayKind = "seg" | "rtstruct" | "dose" | "pmap" | "gsps" | "planes";
 
 export interface DerivedEntry {
-  /** The derived object's file index. */
+  /** The derived object's file index (the image's own for its overlay planes). */
   index: number;
   kind: OverlayKind;
   label: string;
@@ -29,9 +30,10 @@ export const KIND_LABEL: Record<OverlayKind, string> = {
   dose: "RT Dose",
   pmap: "Map",
   gsps: "GSPS",
+  planes: "Overlay planes (60xx)",
 };
 
-const ORDER: OverlayKind[] = ["seg", "rtstruct", "dose", "pmap", "gsps"];
+const ORDER: OverlayKind[] = ["planes", "seg", "rtstruct", "dose", "pmap", "gsps"];
 
 /** The overlay a file kind draws (`/api/files`' `kind`), null for what draws nothing. */
 export function overlayKind(kind: string | undefined | null): OverlayKind | null {
@@ -40,7 +42,34 @@ export function overlayKind(kind: string | undefined | null): OverlayKind | null
 
 /** Whether the overlay is a bitmap the size of the image (drawn on the overlay canvas). */
 export function isBitmap(kind: OverlayKind): boolean {
-  return kind === "seg" || kind === "dose" || kind === "pmap";
+  return kind === "seg" || kind === "dose" || kind === "pmap" || kind === "planes";
+}
+
+// -- the image's own Overlay Planes (60xx) ------------------------------------------------
+
+/**
+ * The entry of the image's own Overlay Planes (60xx), when `/api/files` says it has some
+ * (`presentation_layer`): drawn from `/presentation-layer` like a SEG bitmap, keyed by the
+ * image's own index (no derived object has it).
+ */
+export function planesEntry(file: FileSummary | undefined): DerivedEntry | null {
+  if (!file?.presentation_layer) return null;
+  return { index: file.index, kind: "planes", label: "" };
+}
+
+/**
+ * Whether an overlay is shown when nobody has switched it: overlay planes are (they are
+ * part of the image as its creator meant it), derived objects are not.
+ */
+export function shownByDefault(kind: OverlayKind): boolean {
+  return kind === "planes";
+}
+
+/** What the overlay panel lists and the overlay layer draws for `file`: planes, then derived objects. */
+export function overlayEntries(file: FileSummary | undefined, byIndex: Map<number, FileSummary>, extra: readonly number[] = []): DerivedEntry[] {
+  const planes = planesEntry(file);
+  const derived = derivedFor(file, byIndex, extra);
+  return planes ? [planes, ...derived] : derived;
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { ApiError } from "../api/client";
 import type { GraphicAnnotations, ImageContour, SemanticContext, ValueLegend } from "../api/types";
-import { colorsParam, isBitmap, overlayMessage, type DerivedEntry } from "../model/overlays";
+import { colorsParam, isBitmap, overlayMessage, shownByDefault, type DerivedEntry } from "../model/overlays";
 import { client } from "./connection.svelte";
 
 export interface Layer {
@@ -70,8 +70,15 @@ export function setSegmentColor(seg: number, number: number, hex: string | null)
   overlays.segmentColors[seg] = hex === null ? rest : { ...rest, [number]: hex.toLowerCase() };
 }
 
-export function toggleOverlay(object: number, on?: boolean): void {
-  overlays.enabled[object] = on ?? !overlays.enabled[object];
+/** Whether `entry` is shown: as switched, else by default (overlay planes on, the rest off). */
+export function isShown(entry: Pick<DerivedEntry, "index" | "kind">): boolean {
+  return overlays.enabled[entry.index] ?? shownByDefault(entry.kind);
+}
+
+/** Switch an overlay on or off (`on`), or over; `kind` gives what it is when never switched. */
+export function toggleOverlay(object: number, on?: boolean, kind?: DerivedEntry["kind"]): void {
+  const was = overlays.enabled[object] ?? (kind ? shownByDefault(kind) : false);
+  overlays.enabled[object] = on ?? !was;
 }
 
 export function setOpacity(object: number, value: number): void {
@@ -92,6 +99,23 @@ function put(key: string, layer: Layer): void {
   }
 }
 
+/**
+ * Drop the loaded overlay planes of `files`: their redaction boxes changed, and the server
+ * hides overlay planes under the boxes too (a plane can hold text); they load again.
+ */
+export function forgetPlanes(files: Iterable<number>): void {
+  const prefixes = [...files].map((f) => `${f}:${f}:`); // a planes layer is keyed by its own image
+  const gone = Object.keys(overlays.layers).filter((key) => prefixes.some((p) => key.startsWith(p)));
+  if (!gone.length) return;
+  const next = { ...overlays.layers };
+  for (const key of gone) {
+    next[key]?.bitmap?.close();
+    delete next[key];
+    order.splice(order.indexOf(key), 1);
+  }
+  overlays.layers = next;
+}
+
 function failed(entry: DerivedEntry, exc: unknown): Layer {
   if (exc instanceof ApiError) {
     // A SEG with no mask on this frame is nothing to draw, not a fault.
@@ -107,6 +131,10 @@ const MAX_VALUE_PIXELS = 4 * 1024 * 1024;
 async function fetchLayer(entry: DerivedEntry, image: number, frame: number, pixels: number): Promise<Layer> {
   const api = client();
   if (!api) return { status: "error", message: "not connected" };
+  if (entry.kind === "planes") {
+    // The image's own overlay planes: white where set, transparent elsewhere.
+    return { status: "ready", bitmap: await createImageBitmap(await api.presentationLayer(image, frame)) };
+  }
   if (isBitmap(entry.kind)) {
     const hidden = overlays.hiddenSegments[entry.index] ?? [];
     const only = hidden.length ? segmentNumbers(entry.index).filter((n) => !hidden.includes(n)) : undefined;
@@ -139,7 +167,7 @@ async function fetchLayer(entry: DerivedEntry, image: number, frame: number, pix
  */
 export function ensureLayers(image: number, frame: number, entries: readonly DerivedEntry[], pixels = 0): void {
   for (const entry of entries) {
-    if (!overlays.enabled[entry.index]) continue;
+    if (!isShown(entry)) continue;
     const key = layerKey(entry, image, frame);
     if (overlays.layers[key]) continue;
     put(key, { status: "loading" });

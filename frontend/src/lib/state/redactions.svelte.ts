@@ -10,6 +10,7 @@ import type { Size } from "../render/transform";
 import { catalog } from "./catalog.svelte";
 import { client } from "./connection.svelte";
 import { forgetFrames } from "./display.svelte";
+import { forgetPlanes } from "./overlays.svelte";
 import { toast } from "./ui.svelte";
 
 class RedactionState {
@@ -41,6 +42,7 @@ function setList(fileIndex: number, list: Roi[]): void {
 /** The server has new boxes for `files`: forget their frames and say so. */
 function pixelsChanged(files: number[]): void {
   forgetFrames(files);
+  forgetPlanes(files);
   redactions.changed = { files, seq: redactions.changed.seq + 1 };
 }
 

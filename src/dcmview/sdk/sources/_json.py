@@ -15,12 +15,16 @@ from typing import Any
 
 from dcmview.sdk._headerrecord import (
     FIELDS,
+    OVERLAY_DATA,
+    OVERLAY_EMBEDDED,
+    OVERLAY_TAGS,
     PIXEL_MEASURES_TAG,
     PIXEL_SPACING_TAG,
     PRESENCE,
     SHARED_GROUPS_TAG,
     ExtraTag,
     HeaderRecord,
+    has_overlay_planes,
     join_values,
     make_record,
     wants_shared_spacing,
@@ -31,6 +35,7 @@ __all__ = ["record_from_json", "values_of"]
 # JSON keys of the tables' tags, made once.
 _FIELD_KEYS = [(f"{tag:08X}", attr, kind) for tag, (attr, _vr, kind) in FIELDS.items()]
 _PRESENCE_KEYS = [(f"{tag:08X}", attr) for tag, attr in PRESENCE.items()]
+_OVERLAY_KEYS = [(f"{tag:08X}", tag >> 16, fact) for tag, fact in OVERLAY_TAGS.items()]
 _SHARED, _MEASURES, _SPACING = (
     f"{t:08X}" for t in (SHARED_GROUPS_TAG, PIXEL_MEASURES_TAG, PIXEL_SPACING_TAG)
 )
@@ -88,6 +93,7 @@ def record_from_json(
         fields[attr] = bool(values_of(obj, key))
     if wants_shared_spacing(fields):
         fields["pixel_spacing"] = _shared_spacing(obj)
+    fields["has_overlay_planes"] = _overlay_planes(obj)
     fields["transfer_syntax_uid"] = transfer_syntax_uid
     extra_values = {}
     for tag, keyword, vr in extra:
@@ -95,6 +101,35 @@ def record_from_json(
         if key in obj:
             extra_values[keyword] = "" if vr == "SQ" else _text(values_of(obj, key))
     return make_record(path, fields, has_pixels, extra_values)
+
+
+def _overlay_planes(obj: Mapping[str, Any]) -> bool:
+    """Whether the metadata has Overlay Planes, by the scan's rule (:func:`has_overlay_planes`).
+
+    Overlay Data is binary: an archive sends it inline (``InlineBinary``) or as a
+    ``BulkDataURI``; either says it is there. An archive that leaves 60xx out of
+    its metadata lists the file without overlays.
+    """
+    facts: dict[int, int] = {}
+    for key, group, fact in _OVERLAY_KEYS:
+        elem = obj.get(key)
+        if not isinstance(elem, dict):
+            continue
+        if fact == OVERLAY_DATA:
+            if not (elem.get("InlineBinary") or elem.get("BulkDataURI") or elem.get("Value")):
+                continue
+        else:
+            values = values_of(obj, key)
+            if not values or values[0] is None:
+                continue
+            if fact == OVERLAY_EMBEDDED:
+                try:
+                    if int(values[0]) <= 1:
+                        continue
+                except (TypeError, ValueError):
+                    continue
+        facts[group] = facts.get(group, 0) | fact
+    return has_overlay_planes(facts.values())
 
 
 def _shared_spacing(obj: Mapping[str, Any]) -> tuple[float, ...] | None:
