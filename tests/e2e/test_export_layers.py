@@ -6,8 +6,8 @@ the display GSPS applied (CT slice 25), what its shutters hide is the shutter gr
 the PNG, not the image's pixels, and the PNG is what the pane shows (at a device pixel
 ratio of 1 and of 2); a length line is in the PNG, the scale bar and the orientation
 markers only when "scale bar" is ticked, and the corner text never; under --mask the
-GSPS's free text stays out. (With nothing switched on the PNG is the canvas and the ROI
-boxes: test_export.py.)
+GSPS's free text stays out; the image's own overlay planes (60xx) are in it while shown.
+(With nothing switched on the PNG is the canvas and the ROI boxes: test_export.py.)
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ import pytest
 from PIL import Image
 
 import dcmview.sdk as sdk
+from dcmview.sdk.overlay import read_overlays
 from dcmview.sdk.segmentation import read_segmentation
-from tests.corpus import gsps as corpus_gsps
+from tests.corpus import gsps as corpus_gsps, overlays as overlays_corpus
 from tests.e2e.helpers import (
     VIEWPORT,
     Server,
@@ -333,3 +334,36 @@ def test_masked_export_leaves_out_the_overlays_free_text(
     finally:
         v.page.context.close()
     assert [e for e in v.errors if "Failed to load resource" not in e] == []
+
+
+def test_export_holds_the_images_own_overlay_planes(page_viewer: Viewer, api: Any) -> None:
+    """The 60xx planes, drawn on the overlay layer's canvas, go in as they are shown."""
+    v = page_viewer
+    page = v.page
+    f = find_file(api, overlays_corpus.SINGLE)
+    open_file(v, f)
+    page.wait_for_selector(
+        f'[data-testid=overlay-canvas][data-drawn*="planes:{f["index"]}:{f["index"]}:0"]',
+        timeout=30_000,
+    )
+    wait_idle(v)
+    _frames(v)
+    out = _export(v)
+    image = sdk.open(f["path"])
+    mask = np.zeros((image.rows, image.columns), bool)
+    for plane in read_overlays(image):
+        mask |= plane.mask(0, shape=mask.shape)
+    h, w = out.shape[:2]
+    ys, xs = np.mgrid[0:h, 0:w]
+    px, py = screen_to_image(view_state(v), mask.shape, (h, w), xs + 0.5, ys + 0.5)
+    inside = (px >= 0) & (py >= 0) & (px < mask.shape[1]) & (py < mask.shape[0])
+    inside &= (px % 1 > 0.2) & (px % 1 < 0.8) & (py % 1 > 0.2) & (py % 1 < 0.8)
+    on = np.zeros_like(inside)
+    on[inside] = mask[py[inside].astype(int), px[inside].astype(int)]
+    assert on.sum() > 100
+    assert (out[on] >= 250).all()  # opaque white, as on screen
+
+    page.click(f'[data-testid="overlay-toggle-{f["index"]}"]')  # off: the image alone
+    page.wait_for_selector("[data-testid=overlay-canvas]", state="detached")
+    _frames(v)
+    assert (_export(v)[on] < 160).all()
