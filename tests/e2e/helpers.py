@@ -239,8 +239,9 @@ def overlay_mask(v: Viewer, shape: tuple[int, int], pane: str = ".viewport") -> 
     )
     keep = np.ones(shape, dtype=bool)
     for x0, y0, x1, y1 in boxes:
-        # A layer over the whole pane (the Redact tool's) is not text or a marker.
-        if (x1 - x0) * (y1 - y0) > 0.5 * shape[0] * shape[1]:
+        # A layer over the whole pane (the Redact tool's) is not text or a marker, nor is a
+        # wrapper without a box of its own (display: contents).
+        if (x1 - x0) * (y1 - y0) > 0.5 * shape[0] * shape[1] or x1 <= x0 or y1 <= y0:
             continue
         top, left = max(0, int(y0) - 3), max(0, int(x0) - 3)
         keep[top : max(0, int(y1) + 4), left : max(0, int(x1) + 4)] = False
