@@ -50,7 +50,9 @@ def open_at(browser: Any, url: str, size: dict[str, int]) -> Viewer:
     page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
     page.on("request", lambda r: requests.append(r.url))
     page.goto(url)
-    page.wait_for_selector('.viewport[data-pane="0"][data-shown]', timeout=30_000)
+    page.wait_for_selector(
+        '.viewport[data-pane="0"][data-shown]:not([data-shown=""])', timeout=30_000
+    )
     # Where the tag panel covers part of the panes (narrow pages, before the responsive
     # layout), hide it: these tests compare what the panes show.
     covered = page.evaluate(

@@ -173,7 +173,7 @@ def test_nested_sequences_keep_the_tag_column(sized: Viewer, api: httpx.Client) 
 
 def test_navigator_resizes_and_remembers(sized: Viewer) -> None:
     page = sized.page
-    page.wait_for_selector(".viewport[data-shown]", timeout=30_000)
+    page.wait_for_selector('.viewport[data-shown]:not([data-shown=""])', timeout=30_000)
     before = box(page, ".navigator")["width"]
     grip = box(page, '.navigator [role="separator"]')
     x, y = grip["x"] + grip["width"] / 2, grip["y"] + 200
@@ -185,7 +185,7 @@ def test_navigator_resizes_and_remembers(sized: Viewer) -> None:
     assert after == pytest.approx(before + 60, abs=3)
     assert not overlaps(box(page, ".nav-area"), box(page, ".viewport"))
     page.reload()
-    page.wait_for_selector(".viewport[data-shown]", timeout=30_000)
+    page.wait_for_selector('.viewport[data-shown]:not([data-shown=""])', timeout=30_000)
     assert box(page, ".navigator")["width"] == pytest.approx(after, abs=1)
     page.evaluate("() => localStorage.removeItem('dcmview.navWidth')")
 
@@ -193,7 +193,7 @@ def test_navigator_resizes_and_remembers(sized: Viewer) -> None:
 def test_counts_follow_the_filter(sized: Viewer, api: httpx.Client) -> None:
     page = sized.page
     total = len(api.get("/api/files").json()["files"])
-    page.wait_for_selector(".viewport[data-shown]", timeout=30_000)
+    page.wait_for_selector('.viewport[data-shown]:not([data-shown=""])', timeout=30_000)
     counts = page.locator('[data-testid="nav-counts"]')
     assert f"{total} files" in (counts.text_content() or "")
     page.fill('input[aria-label="Filter the navigator"]', "DBT_L_CC")
@@ -225,7 +225,7 @@ def test_badges_and_a_broken_file_outside_the_stack(sized: Viewer, api: httpx.Cl
     assert broken["series_instance_uid"] == good["series_instance_uid"]
     assert broken["support_reason"] == "pixel_data.truncated"
     sr = find_file(api, "sr_basic_text_no_pixels.dcm")
-    page.wait_for_selector(".viewport[data-shown]", timeout=30_000)
+    page.wait_for_selector('.viewport[data-shown]:not([data-shown=""])', timeout=30_000)
     page.fill('input[aria-label="Filter the navigator"]', "truncated_pixel")
     row = page.locator(f'.navigator [data-kind="instance"][data-file-index="{broken["index"]}"]')
     assert row.locator('[data-testid="badge"]').text_content() == "broken"
@@ -241,7 +241,7 @@ def test_badges_and_a_broken_file_outside_the_stack(sized: Viewer, api: httpx.Cl
 
 def test_rows_of_two_tomosynthesis_files_read_differently(sized: Viewer, api: httpx.Client) -> None:
     page = sized.page
-    page.wait_for_selector(".viewport[data-shown]", timeout=30_000)
+    page.wait_for_selector('.viewport[data-shown]:not([data-shown=""])', timeout=30_000)
     page.fill('input[aria-label="Filter the navigator"]', "DBT_L_CC")
     rows = page.locator('.navigator [data-kind="instance"]')
     assert rows.count() == 2
@@ -372,7 +372,7 @@ def test_no_window_on_palette_colour(sized: Viewer, api: httpx.Client) -> None:
 
 def test_an_sr_shows_as_a_document(sized: Viewer, api: httpx.Client) -> None:
     page = sized.page
-    page.wait_for_selector(".viewport[data-shown]", timeout=30_000)
+    page.wait_for_selector('.viewport[data-shown]:not([data-shown=""])', timeout=30_000)
     sr = find_file(api, "sr_basic_text_no_pixels.dcm")
     page.fill('input[aria-label="Filter the navigator"]', sr["display_name"])
     page.locator(f'.navigator [data-kind="instance"][data-file-index="{sr["index"]}"]').click()
