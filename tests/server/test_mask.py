@@ -7,7 +7,9 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+import pydicom
 import pytest
+from pydicom.errors import InvalidDicomError
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -57,6 +59,8 @@ def _answers(client: TestClient) -> Iterator[tuple[str, str]]:
             "info",
             "tags",
             "references",
+            "semantic-context",
+            "document",
             "redactions",
             "frame/0/pixel?row=0&column=0",
             # The predecessor's element route: each identifying attribute on its own.
@@ -64,12 +68,97 @@ def _answers(client: TestClient) -> Iterator[tuple[str, str]]:
         ):
             route = f"/api/file/{i}/{tail}"
             yield route, client.get(route).text
+        yield from _derived_answers(client, f, files)
         # A frame that fails (broken files) answers an error message naming the file.
         r = client.get(f"/api/file/{i}/frame/0/raw")
         if r.status_code != 200:
             yield f"/api/file/{i}/frame/0/raw", r.text
         r = client.put(f"/api/file/{i}/redactions", json={"roi_coords": [[0, 0, 99999, 1]]})
         yield f"PUT /api/file/{i}/redactions", r.text
+
+
+def _derived_answers(
+    client: TestClient, f: dict[str, object], files: list[dict[str, object]]
+) -> Iterator[tuple[str, str]]:
+    """What the derived objects draw on image `f`: contours, GSPS graphics and texts."""
+    if not f["has_pixels"]:
+        return
+    i = f["index"]
+    routes = [f"/api/file/{i}/frame/0/rt-contours"]
+    for j in f.get("referenced_by") or []:  # type: ignore[attr-defined]
+        if files[j]["kind"] == "GSPS":
+            routes.append(f"/api/file/{i}/frame/0/graphic-annotations?state={j}")
+    for route in routes:
+        yield route, client.get(route).text
+
+
+def _free_text(root: Path) -> set[str]:
+    """The derived objects' text PS3.15 lists: GSPS text, ROI and structure set names, SR text."""
+    keywords = {"UnformattedTextValue", "ROIName", "StructureSetLabel", "StructureSetName"}
+    found: set[str] = set()
+    for path in root.rglob("*.dcm"):
+        try:
+            ds = pydicom.dcmread(path, stop_before_pixels=True)
+        except (InvalidDicomError, OSError, ValueError, EOFError):
+            continue
+        stack = [ds]
+        while stack:
+            item = stack.pop()
+            for elem in item:
+                if elem.VR == "SQ":
+                    stack.extend(elem.value)
+                elif elem.keyword in keywords or (
+                    elem.keyword == "TextValue" and "ContentSequence" in ds
+                ):
+                    found.add(str(elem.value))
+    return {v for v in found if len(v) >= 4}
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def test_derived_objects_free_text_is_masked(masked: TestClient, corpus_ci: Path) -> None:
+    # Text PS3.15 lists in SEG/RT/GSPS/SR answers: a GSPS's text objects are left out
+    # (counted, as the predecessor does), ROI and structure set names and an SR's text
+    # values get pseudonyms; codes, numbers and segment labels stay.
+    texts = _free_text(corpus_ci)
+    assert {"soft tissue", "BODY", "ORGANS"} <= texts  # the corpus has such text to find
+    files = masked.get("/api/files").json()["files"]
+    leaks, masked_text = [], 0
+    for f in files:
+        i = f["index"]
+        answers = list(_derived_answers(masked, f, files))
+        # A SEG's segment labels are not listed (and share words with the GSPS's texts).
+        if f["kind"] in ("GSPS", "SR", "RTSTRUCT"):
+            for tail in ("semantic-context", "document"):
+                answers.append((tail, masked.get(f"/api/file/{i}/{tail}").text))
+        for route, text in answers:
+            # Whole values: a description may use the same words ("Mass and calcifications
+            # outlined"), and Content Description is not listed.
+            leaks += [(route, v) for v in _strings(json.loads(text)) if v in texts]
+            if "graphic-annotations" in route:
+                body = json.loads(text)
+                assert body["texts"] == []
+                assert body["annotations"]["texts"] == []
+                masked_text += body["skipped"]["masked_text"]
+    assert not leaks, leaks[:20]
+    assert masked_text > 0
+    sr = next(f for f in files if f["kind"] == "SR")
+    doc = masked.get(f"/api/file/{sr['index']}/document").json()
+    text_items = [x for x in doc["items"] if x["value_type"] == "TEXT"]
+    assert text_items
+    assert all(x["value"].startswith("Masked ") for x in text_items)
+    seg = next(f for f in files if f["kind"] == "SEG")
+    context = masked.get(f"/api/file/{seg['index']}/semantic-context").json()["context"]
+    assert "liver" in [s["label"] for s in context["segments"]]  # not listed: kept
 
 
 def test_no_identifying_value_in_any_answer(masked: TestClient, corpus_ci: Path) -> None:

@@ -223,6 +223,29 @@ class Masker:
                 found = self._values[key] = f"{prefix}{n:04d}"
             return found
 
+    def attribute(self, keyword: str, text: str, vr: str = "") -> str:
+        """Return `text` as the tag browser shows attribute `keyword`: masked when identifying.
+
+        Parameters
+        ----------
+        keyword : str
+            A DICOM keyword (``"ROIName"``).
+        text : str
+            The attribute's value as text.
+        vr : str, optional
+            Its value representation; names and dates (PN, DA, DT) are masked
+            wherever they are, listed or not.
+
+        Examples
+        --------
+        >>> m = Masker()
+        >>> m.attribute("ROIName", "Smith tumour"), m.attribute("SegmentLabel", "liver")
+        ('Masked 0001', 'liver')
+        """
+        if vr in _ALWAYS_VRS or self._keyword_masked(keyword):
+            return self.value(keyword, text, vr)
+        return text
+
     def header(self, header: Header) -> Header:
         """Return `header` with its identifying text and its path masked.
 

@@ -200,7 +200,9 @@ async def semantic(request: Request) -> Response:
     index = _path_int(request, "index")
     catalog = state.catalog
     catalog.header(index)  # 404 for an index out of range, before the thread
-    return await _json_offloaded(request, lambda: semantic_body(catalog, index))
+    return await _json_offloaded(
+        request, lambda: privacy.mask_semantic(state, semantic_body(catalog, index))
+    )
 
 
 def _required(request: Request, name: str) -> int:
@@ -283,7 +285,12 @@ async def graphic_annotations_route(request: Request) -> Response:
     ps = _required(request, "state")
     catalog = state.catalog
     catalog.header(index)
-    return await _json_offloaded(request, lambda: graphic_annotations(catalog, index, frame, ps))
+    return await _json_offloaded(
+        request,
+        lambda: privacy.mask_graphic_annotations(
+            state, graphic_annotations(catalog, index, frame, ps)
+        ),
+    )
 
 
 async def contours(request: Request) -> Response:
@@ -294,7 +301,9 @@ async def contours(request: Request) -> Response:
     only = _non_negative(request, "structure_set")
     catalog = state.catalog
     catalog.header(index)
-    return await _json_offloaded(request, lambda: rt_contours(catalog, index, frame, only))
+    return await _json_offloaded(
+        request, lambda: privacy.mask_contours(state, rt_contours(catalog, index, frame, only))
+    )
 
 
 async def layer(request: Request) -> Response:

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from dcmview.sdk.document import read_document
-from dcmview.server import schemas
+from dcmview.server import privacy, schemas
 from dcmview.server.routes import _json_offloaded, _path_int, _state
 
 __all__ = ["ROUTES"]
@@ -27,7 +27,11 @@ async def document(request: Request) -> Response:
     index = _path_int(request, "index")
     instance = state.catalog[index]  # 404 for an index out of range, before the thread
     return await _json_offloaded(
-        request, lambda: cast("schemas.DocumentBody", read_document(instance).to_json())
+        request,
+        lambda: cast(
+            "schemas.DocumentBody",
+            privacy.mask_document(state, read_document(instance).to_json()),
+        ),
     )
 
 

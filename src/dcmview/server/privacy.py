@@ -30,9 +30,13 @@ if TYPE_CHECKING:
 __all__ = [
     "forget_stale",
     "frame_boxes",
+    "mask_contours",
+    "mask_document",
+    "mask_graphic_annotations",
     "mask_headers",
     "mask_paths",
     "mask_patients",
+    "mask_semantic",
     "mask_text",
     "redactions_changed",
     "tag_tree",
@@ -98,6 +102,89 @@ def tag_tree(state: ServerState, instance: Instance) -> Any:
     """The file's tag tree as the tag route answers it: masked under ``--mask``."""
     nodes = instance.tags()
     return nodes if state.masker is None else state.masker.tag_tree(nodes)
+
+
+# The derived objects' text: what PS3.15 lists is masked like the tag browser's values
+# (Masker.attribute), and a presentation state's free text (Unformatted Text Value) is
+# left out, counted in ``skipped.masked_text``, as the predecessor does under --mask.
+
+
+def mask_graphic_annotations(state: ServerState, body: dict[str, Any]) -> dict[str, Any]:
+    """``/graphic-annotations`` under ``--mask``: without the GSPS's text objects."""
+    if state.masker is None:
+        return body
+    dropped = len(body.get("texts") or [])
+    body["texts"] = []
+    if isinstance(body.get("annotations"), dict):
+        body["annotations"]["texts"] = []
+    body["skipped"]["masked_text"] = body["skipped"].get("masked_text", 0) + dropped
+    return body
+
+
+def mask_semantic(state: ServerState, body: dict[str, Any]) -> dict[str, Any]:
+    """``/semantic-context`` under ``--mask``: paths; a GSPS's texts, creator and date."""
+    masker = state.masker
+    if masker is None:
+        return body
+    body = mask_paths(state, body)
+    context = body.get("context")
+    if not isinstance(context, dict):
+        return body
+    if context.get("kind") == "presentation_state":
+        dropped = 0
+        for item in context.get("items") or []:
+            dropped += len(item.get("texts") or [])
+            item["texts"] = []
+        skipped = context.setdefault("skipped", {})
+        skipped["masked_text"] = skipped.get("masked_text", 0) + dropped
+        for key, keyword, vr in (
+            ("content_creator_name", "ContentCreatorName", "PN"),
+            ("presentation_creation_date", "PresentationCreationDate", "DA"),
+        ):
+            if isinstance(context.get(key), str):
+                context[key] = masker.attribute(keyword, context[key], vr)
+    return body
+
+
+def mask_contours(state: ServerState, body: dict[str, Any]) -> dict[str, Any]:
+    """``/rt-contours`` under ``--mask``: structure set and ROI names (PS3.15 lists them)."""
+    masker = state.masker
+    if masker is None:
+        return body
+    for ss in body.get("structure_sets") or []:
+        ss["label"] = masker.attribute("StructureSetLabel", ss.get("label") or "")
+        ss["name"] = masker.attribute("StructureSetName", ss.get("name") or "")
+        for c in ss.get("contours") or []:
+            c["roi_name"] = masker.attribute("ROIName", c.get("roi_name") or "")
+    return body
+
+
+# SR content item value types whose values can identify: free text, names, dates.
+_DOCUMENT_MASKED = {"TEXT": "", "PNAME": "PN", "DATE": "DA", "DATETIME": "DT", "TIME": "TM"}
+
+
+def mask_document(state: ServerState, body: dict[str, Any]) -> dict[str, Any]:
+    """``/document`` under ``--mask``: text, names and dates of the content tree masked.
+
+    Codes, numbers and references stay: they describe findings, not the patient. A
+    document without content items has the Series Description as its title: masked.
+    """
+    masker = state.masker
+    if masker is None:
+        return body
+
+    def walk(item: dict[str, Any]) -> None:
+        vr = _DOCUMENT_MASKED.get(item.get("value_type", ""))
+        if vr is not None and isinstance(item.get("value"), str):
+            item["value"] = masker.value("", item["value"], vr)
+        for child in item.get("children") or []:
+            walk(child)
+
+    for item in body.get("items") or []:
+        walk(item)
+    if not body.get("items") and isinstance(body.get("title"), str):
+        body["title"] = masker.value("SeriesDescription", body["title"])
+    return body
 
 
 # -- redaction -------------------------------------------------------------------
