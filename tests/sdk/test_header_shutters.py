@@ -19,13 +19,13 @@ from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
 
-from dcmview.sdk import _headerpydicom, _headerscan as hs
-from dcmview.sdk._headerpydicom import record_from_pydicom
+from dcmview.sdk import _headerscan as hs
 from dcmview.sdk.header import Header
 from dcmview.sdk.sources._json import record_from_json
 from dcmview.sdk.support import classify
 from tests.corpus import manifest
 from tests.corpus.overlays import SHUTTER_FILES
+from tests.sdk.helpers import every_reader, save
 
 CT_SMALL = get_testdata_file("CT_small.dcm")
 
@@ -151,34 +151,15 @@ CASES: dict[str, tuple[Callable[[], Dataset], str, bool, bool]] = {
 
 def _file(tmp_path: Path, case: str) -> str:
     build, syntax, _, _ = CASES[case]
-    ds = build()
-    ds.file_meta.TransferSyntaxUID = syntax
-    path = tmp_path / f"{case}.dcm"
-    ds.save_as(path, enforce_file_format=True, implicit_vr=syntax == ImplicitVRLittleEndian)
-    return str(path)
+    return save(build(), str(tmp_path / f"{case}.dcm"), syntax)
 
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_every_reader_notes_a_display_shutter_alike(tmp_path, monkeypatch, case):
-    path = _file(tmp_path, case)
     _, _, has, layer = CASES[case]
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("fell back to pydicom")
-
-    # The lean reader answers by itself (no fallback) ...
-    with monkeypatch.context() as m:
-        m.setattr(_headerpydicom, "record_from_pydicom", refuse)
-        lean = Header(*hs.read_record(path))
-    assert lean.has_display_shutter is has
-    # ... as the pydicom reader, Header.from_dataset and DICOM JSON metadata do.
-    assert Header(*record_from_pydicom(path)) == lean
-    ds = dcmread(path)
-    assert Header.from_dataset(ds, path).has_display_shutter is has
-    as_json = ds.to_json_dict(bulk_data_threshold=64, bulk_data_element_handler=lambda e: "uri")
-    record = record_from_json(as_json, path, has_pixels="PixelData" in ds)
-    assert record.has_display_shutter is has
-    assert classify(lean).presentation_layer is layer
+    headers = every_reader(_file(tmp_path, case), monkeypatch)
+    assert [h.has_display_shutter for h in headers] == [has] * len(headers)
+    assert classify(headers[0]).presentation_layer is layer
 
 
 def test_the_shutter_shape_is_read_in_any_case():
