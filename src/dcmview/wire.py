@@ -63,6 +63,7 @@ __all__ = [
     "FULL_ROWS",
     "FULL_WC",
     "FULL_WW",
+    "INVERTED",
     "LEVEL",
     "MODALITY_LUT",
     "PADDING_HIGH",
@@ -146,6 +147,10 @@ COLUMN_SCALE = "X-Frame-Column-Scale"
 WINDOW_APPLIED = "X-Frame-Window-Applied"
 WINDOW_CENTER = "X-Frame-Window-Center"
 WINDOW_WIDTH = "X-Frame-Window-Width"
+#: ``1`` when the PNG's grey levels are inverted after the window (MONOCHROME1 or
+#: Presentation LUT Shape INVERSE), else ``0``: a client showing the PNG under another
+#: presentation (a GSPS's) inverts it again.
+INVERTED = "X-Frame-Inverted"
 
 #: The content codings both ends speak, the preferred first.
 CODINGS = ("zstd", "gzip")

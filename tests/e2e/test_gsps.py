@@ -14,15 +14,25 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pydicom
 import pytest
 from PIL import Image
 
 from tests.corpus import gsps as corpus_gsps
-from tests.e2e.helpers import Viewer, find_file, open_file, open_viewer, server_png
+from tests.e2e.helpers import (
+    Viewer,
+    find_file,
+    open_file,
+    open_viewer,
+    server_png,
+    start_server,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -189,3 +199,67 @@ def test_each_pane_shows_its_own_gsps(page_viewer: Viewer, api: Any) -> None:
     _wait_window(v, mg_window, pane=1)
     assert _view(v, 1) == mg_view
     assert _view(v, 0)["rotation"] == 90  # the other pane keeps its GSPS
+
+
+def _wait_level0(v: Viewer) -> None:
+    """The pane shows its frame at full resolution (refined), drawn."""
+    v.page.wait_for_selector(f'{_pane(0)}[data-level="0"]', timeout=30_000)
+    _frames(v)
+
+
+def test_an_inverse_gsps_inverts_a_frame_the_viewer_draws_from_the_server_png(
+    browser: Any, server: Any, corpus_ci: Path, tmp_path: Path
+) -> None:
+    # Frames the viewer cannot window itself come as the server's 8-bit PNG (a Modality
+    # LUT table, a slow link); the PNG says whether the server inverted it
+    # (X-Frame-Inverted), and a GSPS asking for another inversion gets it on screen.
+    ct = next(corpus_ci.glob(f"ct/*/*/{SLICE}"))
+    gsps = pydicom.dcmread(corpus_ci / DISPLAY)
+    gsps.PresentationLUTShape = "INVERSE"
+    gsps.SOPInstanceUID = pydicom.uid.generate_uid()
+    gsps.file_meta.MediaStorageSOPInstanceUID = gsps.SOPInstanceUID
+    shutil.copy(ct, tmp_path / "slice.dcm")
+    gsps.save_as(tmp_path / "inverse_gsps.dcm")
+    srv = start_server([tmp_path])
+    try:
+        with srv.client() as api:
+            files = {Path(f["path"]).name: f for f in api.get("/api/files").json()["files"]}
+            image, state = files["slice.dcm"], files["inverse_gsps.dcm"]
+            want = server_png(api, image["index"], 0, "?wc=40&ww=400")
+            default = server_png(api, image["index"], 0)  # the window the pane opens with
+            r = api.get(f"/api/file/{image['index']}/frame/0")
+            assert r.headers["x-frame-inverted"] == "0"
+        v = open_viewer(browser, srv.url)
+        try:
+            page = v.page
+            # No raw samples for this image: the viewer falls back to the server's PNG.
+            page.route(
+                "**/raw*",
+                lambda route: route.fulfill(
+                    status=422, content_type="application/json", body='{"code": "unsupported"}'
+                ),
+            )
+            open_file(v, image)
+            page.click(f'[data-testid="overlay-toggle-{state["index"]}"]')
+            page.wait_for_selector(f'{_pane(0)}[data-invert="true"]', timeout=30_000)
+            _wait_window(v, "W 400 C 40")
+            page.wait_for_selector('[data-testid=gsps-shutter] path[data-shape="circle"]')
+            xs, ys = np.meshgrid(np.arange(100, 160, 3) + 0.5, np.arange(100, 160, 3) + 0.5)
+            inside = list(zip(xs.ravel(), ys.ravel(), strict=True))
+            ref = want[ys.astype(int).ravel(), xs.astype(int).ravel()]
+            assert ref.std() > 5
+            _wait_level0(v)
+            got = _at(_shot(v), _view(v), inside)
+            assert np.abs(got - (255 - ref)).max() <= 2  # inverted on screen
+            assert np.abs(got - ref).mean() > 10  # (the check sees an inversion)
+            # Unticked: the file's own presentation, not inverted.
+            page.click(f'[data-testid="gsps-apply-{state["index"]}"]')
+            page.wait_for_selector(f'{_pane(0)}[data-invert=""]', timeout=30_000)
+            _wait_level0(v)
+            plain = default[ys.astype(int).ravel(), xs.astype(int).ravel()]
+            assert np.abs(_at(_shot(v), _view(v), inside) - plain).max() <= 2
+        finally:
+            v.page.context.close()
+        assert [e for e in v.errors if "Failed to load resource" not in e] == []
+    finally:
+        srv.stop()

@@ -13,6 +13,7 @@ import numpy as np
 import pydicom
 import pytest
 from PIL import Image
+from pydicom.data import get_testdata_file
 
 from dcmview.sdk.cache import ByteCache
 from dcmview.sdk.catalog import scan
@@ -652,3 +653,30 @@ def test_raw_windowing_compatible_matches_raw_headers(make_client, tmp_path, nam
     assert record["raw_windowing_compatible"] is ("x-frame-voi-lut" not in raw)
     expected_reason = "voi_lut.table_not_in_raw" if name == "voi_lut" else None
     assert record["raw_windowing_reason"] == expected_reason
+
+
+@pytest.mark.parametrize(
+    ("change", "inverted"),
+    [
+        ({}, "0"),
+        ({"PhotometricInterpretation": "MONOCHROME1"}, "1"),
+        ({"PresentationLUTShape": "INVERSE"}, "1"),
+        # One inversion, not two (PS3.3 C.11.6.1): MONOCHROME1 with INVERSE is inverted once.
+        ({"PhotometricInterpretation": "MONOCHROME1", "PresentationLUTShape": "INVERSE"}, "1"),
+    ],
+)
+def test_frame_png_says_whether_it_inverted_the_grey_levels(
+    make_client, tmp_path: Path, change: dict[str, str], inverted: str
+) -> None:
+    # A client showing the PNG under a presentation state's inversion inverts it again.
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    for keyword, value in change.items():
+        setattr(ds, keyword, value)
+    ds.save_as(tmp_path / "ct.dcm")
+    http = make_client(catalog=scan(tmp_path))
+    first = http.get("/api/file/0/frame/0?wc=40&ww=400")
+    again = http.get("/api/file/0/frame/0?wc=40&ww=400")  # from the cache: says it too
+    assert (first.headers["x-cache"], again.headers["x-cache"]) == ("MISS", "HIT")
+    assert first.headers["x-frame-inverted"] == again.headers["x-frame-inverted"] == inverted
+    window = Window(40, 400)
+    np.testing.assert_array_equal(_png(first), scan(tmp_path)[0].frame(0).render(window))

@@ -396,6 +396,17 @@ class Frame:
 
         return Window.from_dataset(self.instance.dataset, self.index)
 
+    @property
+    def inverted(self) -> bool:
+        """Whether :meth:`render` inverts grey levels after the window, once.
+
+        MONOCHROME1, or Presentation LUT Shape (2050,0020) INVERSE
+        (:func:`dcmview.sdk.display.inverted`); reads the header only.
+        """
+        from dcmview.sdk import display
+
+        return display.inverted(self.instance.dataset)
+
     def display_parameters(
         self,
         stored: AnyArray | None = None,

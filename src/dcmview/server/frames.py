@@ -11,8 +11,8 @@ Cache keys (one :class:`~dcmview.sdk.cache.ByteCache` for all of them):
 
 - ``(path, frame)``: the decoded frame, stored by :class:`~dcmview.sdk.instance.Instance`;
   ``(path, frame, level)`` the frame at a resolution level above 0 (``Frame.cache_key``);
-- ``("png", path, frame, level, window, boxes)``: ``(png_bytes, resolved_window)``, `window`
-  a :class:`~dcmview.sdk.window.Window`, ``"dicom"`` or ``"full"``;
+- ``("png", path, frame, level, window, boxes)``: ``(png_bytes, resolved_window,
+  inverted)``, `window` a :class:`~dcmview.sdk.window.Window`, ``"dicom"`` or ``"full"``;
 - ``("raw", path, frame, level, coding, shuffle, boxes)``: ``(body, headers)`` of a
   compressed raw body;
 - ``("meta", path, frame, level, boxes)``: the ``X-Frame-*`` headers of a raw answer.
@@ -144,15 +144,15 @@ def _png(
 ) -> Any:
     decoded = _decoded(frame, level, boxes)
 
-    def make() -> tuple[bytes, Window | None]:
+    def make() -> tuple[bytes, Window | None, bool]:
         window = frame.window(want, level, redactions=boxes)
-        return frame.png(window, level, redactions=boxes), window
+        return frame.png(window, level, redactions=boxes), window, frame.inverted
 
     if keep:
-        (body, window), _ = state.cache.get_or_create(key, make)
+        (body, window, inverted), _ = state.cache.get_or_create(key, make)
     else:
-        body, window = make()
-    return body, window, decoded
+        body, window, inverted = make()
+    return body, window, inverted, decoded
 
 
 async def frame_png(request: Request) -> Response:
@@ -170,10 +170,10 @@ async def frame_png(request: Request) -> Response:
     key = ("png", frame.instance.path, frame.index, level, want, boxes)
     cached = state.cache.get(key)
     if cached is not None:
-        body, window = cached
+        body, window, inverted = cached
         hit, decoded = "HIT", True
     else:
-        body, window, decoded = await state.pool.run(
+        body, window, inverted, decoded = await state.pool.run(
             request, _png, state, frame, want, level, key, not preview, boxes
         )
         hit = "MISS"
@@ -183,6 +183,8 @@ async def frame_png(request: Request) -> Response:
         **wire.level_headers(frame.resolution(level)),
         **wire.window_headers(window),
     }
+    if window is not None:  # grey: say whether the server inverted it
+        headers[wire.INVERTED] = "1" if inverted else "0"
     return ChunkedResponse(body, headers=headers, media_type="image/png", background=then)
 
 

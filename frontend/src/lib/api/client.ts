@@ -47,6 +47,8 @@ export interface PngFrame {
   blob: Blob;
   /** The window the server applied (with its VOI function); null for colour. */
   window: WindowLevel | null;
+  /** The server inverted the grey levels after the window (X-Frame-Inverted); unset for colour. */
+  inverted?: boolean;
 }
 
 export interface ClientHooks {
@@ -180,6 +182,8 @@ export class ApiClient {
     return {
       blob: await this.timed(resp, () => resp.blob()),
       window: windowFromPngHeaders(h.get("x-frame-window-applied"), h.get("x-frame-window-center"), h.get("x-frame-window-width")),
+      // Grey only; an older server (the predecessor) does not say.
+      ...(h.has("x-frame-inverted") ? { inverted: h.get("x-frame-inverted") === "1" } : {}),
     };
   }
 

@@ -16,7 +16,7 @@ import type { WindowLevel } from "../render/window";
 
 export type Loaded =
   | { kind: "raw"; key: string; raw: RawFrame; bytes: number }
-  | { kind: "png"; key: string; bitmap: ImageBitmap; width: number; height: number; window: WindowLevel | null; bytes: number }
+  | { kind: "png"; key: string; bitmap: ImageBitmap; width: number; height: number; window: WindowLevel | null; bytes: number; inverted?: boolean }
   | { kind: "error"; key: string; code: string; message: string; bytes: number };
 
 export type PngWindow = WindowLevel | "full" | null;
@@ -320,7 +320,8 @@ export class FrameStore {
     try {
       const p = await this.api.framePng(fileIndex, frame, png, signal);
       const bitmap = await createImageBitmap(p.blob);
-      return { kind: "png", key, bitmap, width: bitmap.width, height: bitmap.height, window: p.window, bytes: bitmap.width * bitmap.height * 4 };
+      const out: Loaded = { kind: "png", key, bitmap, width: bitmap.width, height: bitmap.height, window: p.window, bytes: bitmap.width * bitmap.height * 4 };
+      return p.inverted === undefined ? out : { ...out, inverted: p.inverted };
     } catch (exc) {
       if (isAbort(exc)) return abortedLoaded(key);
       return errorLoaded(key, exc);

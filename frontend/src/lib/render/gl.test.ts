@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { footprint } from "./gl";
+import { footprint, invertsBitmap, type Source } from "./gl";
 import { fitView, rotateView, screenToImageAffine, zoomAbout } from "./transform";
 
 describe("footprint (texels under one device pixel: above 1 means the area filter)", () => {
@@ -30,5 +30,19 @@ describe("footprint (texels under one device pixel: above 1 means the area filte
     const rotated = footprint(screenToImageAffine(r, image, viewport), [1, 0.5], 1);
     expect(rotated[0]).toBeCloseTo(4, 9);
     expect(rotated[1]).toBeCloseTo(2, 9);
+  });
+});
+
+describe("invertsBitmap (a server PNG under a GSPS's inversion)", () => {
+  const png = (inverted?: boolean): Source => ({ kind: "bitmap", key: "k", bitmap: {} as ImageBitmap, width: 1, height: 1, ...(inverted === undefined ? {} : { inverted }) });
+  it("inverts again only when the view asks for what the server did not do", () => {
+    expect(invertsBitmap(png(false), { invert: true })).toBe(true);
+    expect(invertsBitmap(png(true), { invert: false })).toBe(true);
+    expect(invertsBitmap(png(true), { invert: true })).toBe(false);
+    expect(invertsBitmap(png(false), { invert: false })).toBe(false);
+  });
+  it("leaves it as the server drew it without a GSPS, for colour and for an older server", () => {
+    expect(invertsBitmap(png(true), {})).toBe(false);
+    expect(invertsBitmap(png(undefined), { invert: true })).toBe(false);
   });
 });

@@ -39,7 +39,15 @@ export function footprint(affine: readonly number[], scale: [number, number], dp
 /** What the viewport asks to draw. `image` is raw samples or a server-rendered bitmap. */
 export type Source =
   | { kind: "raw"; key: string; raw: RawFrame }
-  | { kind: "bitmap"; key: string; bitmap: ImageBitmap | HTMLCanvasElement; width: number; height: number };
+  | {
+      kind: "bitmap";
+      key: string;
+      bitmap: ImageBitmap | HTMLCanvasElement;
+      width: number;
+      height: number;
+      /** A server PNG's grey levels came inverted (X-Frame-Inverted); unknown for colour. */
+      inverted?: boolean;
+    };
 
 export interface DrawParams {
   /** screen (CSS px) → image affine [a, b, c, d, e, f], see transform.screenToImageAffine. */
@@ -49,7 +57,7 @@ export interface DrawParams {
   height: number;
   dpr: number;
   window: WindowLevel;
-  /** Invert after the window instead of as the frame says (a GSPS's Presentation LUT); raw frames only. */
+  /** Invert after the window instead of as the frame says (a GSPS's Presentation LUT); a server PNG is inverted again when the server did otherwise. */
   invert?: boolean;
 }
 
@@ -77,8 +85,10 @@ function fragSource(kind: ProgramKind): string {
 bool isPad(float v) { return u_hasPad && v >= u_padLo && v <= u_padHi; }`;
   const shade =
     kind === "rgba"
-      ? `vec3 shadeAt(ivec2 t) { return at(t); }
-vec3 shadePoint(vec2 q) { return u_smooth ? bilinear(q) : at(ivec2(floor(q))); }`
+      ? // An 8-bit PNG shown under another presentation (a GSPS) is inverted again here.
+        `vec3 flip(vec3 c) { return u_invert ? vec3(1.0) - c : c; }
+vec3 shadeAt(ivec2 t) { return flip(at(t)); }
+vec3 shadePoint(vec2 q) { return flip(u_smooth ? bilinear(q) : at(ivec2(floor(q)))); }`
       : `float voi(float v) {
   float m = v * u_slope + u_intercept;
   float y;
@@ -363,6 +373,8 @@ export class WebGL2Renderer implements Renderer {
       gl.uniform1i(l.u_hasPad ?? null, pad ? 1 : 0);
       gl.uniform1f(l.u_padLo ?? null, pad ? pad[0] : 0);
       gl.uniform1f(l.u_padHi ?? null, pad ? pad[1] : 0);
+    } else {
+      gl.uniform1i(l.u_invert ?? null, invertsBitmap(src, p) ? 1 : 0);
     }
     gl.drawArrays(gl.TRIANGLES, 0, 3);
   }
@@ -448,13 +460,25 @@ export class Canvas2DRenderer implements Renderer {
     ctx.imageSmoothingQuality = "high";
     ctx.setTransform(ia * p.dpr, ib * p.dpr, ic * p.dpr, id * p.dpr, ie * p.dpr, iff * p.dpr);
     if (src.kind === "raw") ctx.drawImage(img, 0, 0, src.raw.columns, src.raw.rows, 0, 0, src.raw.fullColumns, src.raw.fullRows);
-    else ctx.drawImage(img, 0, 0);
+    else {
+      ctx.filter = invertsBitmap(src, p) ? "invert(1)" : "none";
+      ctx.drawImage(img, 0, 0);
+      ctx.filter = "none";
+    }
     ctx.setTransform(1, 0, 0, 1, 0, 0);
   }
 
   dispose(): void {
     this.scratchKey = "";
   }
+}
+
+/**
+ * Whether a server PNG is drawn inverted: when the view asks for an inversion (a GSPS's
+ * `invert`) other than the one the server applied. Grey only: colour says neither.
+ */
+export function invertsBitmap(src: Source, p: Pick<DrawParams, "invert">): boolean {
+  return src.kind === "bitmap" && src.inverted !== undefined && p.invert !== undefined && p.invert !== src.inverted;
 }
 
 /** WebGL2 when available (the fast path), else the 2D canvas. */
