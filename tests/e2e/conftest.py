@@ -2,7 +2,7 @@
 
 The server runs this checkout's CLI on the ci corpus, once per session; the browser is
 Playwright driving ``/usr/bin/chromium``. What the tests use besides the fixtures (the
-server process, page helpers) is in helpers.py.
+server process, page helpers) is in helpers.py, the overlay read-back in overlay_checks.py.
 """
 
 from __future__ import annotations
@@ -75,3 +75,17 @@ def viewer(browser: Browser, server: Server) -> Iterator[Viewer]:
     yield v
     v.page.context.close()
     assert v.errors == [], f"the page logged errors: {v.errors}"
+
+
+@pytest.fixture
+def page_viewer(browser: Browser, server: Server) -> Iterator[Viewer]:
+    """The viewer; a 4xx answer of an overlay that cannot be drawn is expected here.
+
+    Chromium logs every non-2xx fetch as a console error; those of the overlay routes
+    are the answers the panel turns into its messages. Anything else fails the test.
+    """
+    v = open_viewer(browser, server.url)
+    yield v
+    v.page.context.close()
+    unexpected = [e for e in v.errors if "Failed to load resource" not in e]
+    assert unexpected == [], f"the page logged errors: {unexpected}"

@@ -10,7 +10,6 @@ the image everywhere once the layer is switched off.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
@@ -23,14 +22,12 @@ from tests.corpus.overlays import (
     SHUTTER_EDGES,
     SHUTTER_ROWS,
 )
-from tests.e2e.helpers import Viewer, find_file, open_file, overlay_mask, viewport_pixels
-from tests.e2e.test_overlays import (  # the SEG tests' read-back of the overlay canvas
-    _pane,
-    _sampled,
-    _screen_to_image,
-    _toggle,
-    _wait_drawn,
-    page_viewer,  # noqa: F401  (the fixture, used by name)
+from tests.e2e.helpers import Viewer, find_file, open_file
+from tests.e2e.overlay_checks import (
+    sampled_overlay,
+    screen_pixels_on,
+    toggle_overlay,
+    wait_overlay_drawn,
 )
 
 pytestmark = pytest.mark.e2e
@@ -48,7 +45,7 @@ def _shown() -> np.ndarray:
 def _assert_shutter_drawn(v: Viewer) -> None:
     """The overlay canvas: opaque black outside the shutter, transparent inside."""
     shown = _shown()
-    got, rows, cols = _sampled(v, shown.shape)
+    got, rows, cols = sampled_overlay(v, shown.shape)
     inside = shown[rows, cols]
     assert (got[~inside] == (0, 0, 0, 255)).all(), "opaque black outside the shutter"
     assert (got[inside, 3] == 0).all(), "transparent inside the shutter"
@@ -56,28 +53,12 @@ def _assert_shutter_drawn(v: Viewer) -> None:
     assert inside.sum() > 500
 
 
-def _screen(v: Viewer, mask: np.ndarray) -> np.ndarray:
-    """What the user sees (RGB) at screen pixels well inside the image pixels of `mask`."""
-    pixels = viewport_pixels(v).astype(int)
-    view = json.loads(v.page.get_attribute(_pane(0), "data-view") or "null")
-    vh, vw = pixels.shape[:2]
-    ys, xs = np.mgrid[0:vh, 0:vw]
-    px, py = _screen_to_image(view, mask.shape, (vh, vw), xs + 0.5, ys + 0.5)
-    inside = (px >= 0) & (py >= 0) & (px < mask.shape[1]) & (py < mask.shape[0])
-    inside &= (px % 1 > 0.2) & (px % 1 < 0.8) & (py % 1 > 0.2) & (py % 1 < 0.8)
-    on = np.zeros_like(inside)
-    on[inside] = mask[py[inside].astype(int), px[inside].astype(int)]
-    on &= overlay_mask(v, (vh, vw))  # not under the corner texts
-    assert on.sum() > 100, "too few pixels on screen"
-    return pixels[on]
-
-
 def _frame_drawn(v: Viewer) -> None:
     v.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
 def test_the_display_shutter_hides_the_outside_in_black_through_a_flip(
-    page_viewer: Viewer,  # noqa: F811
+    page_viewer: Viewer,
     api: Any,
 ) -> None:
     v = page_viewer
@@ -92,11 +73,11 @@ def test_the_display_shutter_hides_the_outside_in_black_through_a_flip(
     assert "Display shutter" in text
     assert "Overlay planes" not in text
     assert v.page.is_checked(f'[data-testid="overlay-toggle-{f["index"]}"]')  # on by default
-    _wait_drawn(v, f"planes:{f['index']}:{f['index']}:0", f["index"])
+    wait_overlay_drawn(v, f"planes:{f['index']}:{f['index']}:0", f["index"])
     _assert_shutter_drawn(v)
     shown = _shown()
-    assert (_screen(v, ~shown) <= 8).all(), "black outside the shutter"
-    assert (_screen(v, shown) >= 100).all(), "the bright image inside"
+    assert (screen_pixels_on(v, ~shown) <= 8).all(), "black outside the shutter"
+    assert (screen_pixels_on(v, shown) >= 100).all(), "the bright image inside"
 
     v.page.keyboard.press("h")  # flip horizontally: the shutter follows the image
     v.page.wait_for_function(
@@ -104,10 +85,10 @@ def test_the_display_shutter_hides_the_outside_in_black_through_a_flip(
     )
     _frame_drawn(v)
     _assert_shutter_drawn(v)
-    assert (_screen(v, ~shown) <= 8).all()
-    assert (_screen(v, shown) >= 100).all()
+    assert (screen_pixels_on(v, ~shown) <= 8).all()
+    assert (screen_pixels_on(v, shown) >= 100).all()
 
-    _toggle(v, f["index"])  # off: the whole image shows
+    toggle_overlay(v, f["index"])  # off: the whole image shows
     v.page.wait_for_selector("[data-testid=overlay-canvas]", state="detached")
     _frame_drawn(v)
-    assert (_screen(v, ~shown) >= 100).all(), "the image where the shutter was"
+    assert (screen_pixels_on(v, ~shown) >= 100).all(), "the image where the shutter was"

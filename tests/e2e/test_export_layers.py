@@ -58,15 +58,6 @@ NOT_EXPORTED = (
 LABEL = np.array([0xFF, 0xE1, 0x4D])  # a GSPS text label
 
 
-@pytest.fixture
-def page_viewer(browser: Any, server: Any) -> Iterator[Viewer]:
-    """The viewer; a 4xx answer of an overlay route is logged by Chromium, nothing else."""
-    v = open_viewer(browser, server.url)
-    yield v
-    v.page.context.close()
-    assert [e for e in v.errors if "Failed to load resource" not in e] == []
-
-
 def _frames(v: Viewer) -> None:
     v.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 

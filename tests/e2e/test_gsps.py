@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +38,6 @@ pytestmark = pytest.mark.e2e
 SLICE = f"series_002_AX_2.5mm/IM{corpus_gsps.SLICE + 1:05d}.dcm"
 DISPLAY = "derived/ct/GSPS_CT_display.dcm"
 GREY = round(corpus_gsps.SHUTTER_VALUE * 255 / 65535)  # 128, as the SDK rounds it
-
-
-@pytest.fixture
-def page_viewer(browser: Any, server: Any) -> Iterator[Viewer]:
-    v = open_viewer(browser, server.url)
-    yield v
-    v.page.context.close()
-    assert [e for e in v.errors if "Failed to load resource" not in e] == []
 
 
 def _pane(i: int) -> str:

@@ -9,7 +9,6 @@ dark once switched off; on a multi-frame image the frames the overlay does not c
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
@@ -22,18 +21,15 @@ from tests.e2e.helpers import (
     Viewer,
     find_file,
     open_file,
-    overlay_mask,
-    viewport_pixels,
     wait_shown,
 )
-from tests.e2e.test_overlays import (  # the SEG tests' read-back of the overlay canvas
-    _overlay_canvas,
-    _pane,
-    _sampled,
-    _screen_to_image,
-    _toggle,
-    _wait_drawn,
-    page_viewer,  # noqa: F401  (the fixture, used by name)
+from tests.e2e.overlay_checks import (
+    overlay_canvas,
+    pane_selector,
+    sampled_overlay,
+    screen_pixels_on,
+    toggle_overlay,
+    wait_overlay_drawn,
 )
 
 pytestmark = pytest.mark.e2e
@@ -51,27 +47,11 @@ def _mask(path: str, frame: int) -> np.ndarray:
 def _assert_planes_drawn(v: Viewer, path: str, frame: int, pane: int = 0) -> None:
     """The overlay canvas is opaque white on the mask's pixels, transparent elsewhere."""
     mask = _mask(path, frame)
-    got, rows, cols = _sampled(v, mask.shape, pane)
+    got, rows, cols = sampled_overlay(v, mask.shape, pane)
     want = mask[rows, cols]
     np.testing.assert_array_equal(got[:, 3] > 0, want)
     if want.any():
         assert (got[want] == 255).all(), "overlay planes are drawn opaque white"
-
-
-def _screen_pixels_on(v: Viewer, mask: np.ndarray) -> np.ndarray:
-    """What the user sees (RGB) at screen pixels well inside the mask's set image pixels."""
-    shown = viewport_pixels(v).astype(int)
-    view = json.loads(v.page.get_attribute(_pane(0), "data-view") or "null")
-    vh, vw = shown.shape[:2]
-    ys, xs = np.mgrid[0:vh, 0:vw]
-    px, py = _screen_to_image(view, mask.shape, (vh, vw), xs + 0.5, ys + 0.5)
-    inside = (px >= 0) & (py >= 0) & (px < mask.shape[1]) & (py < mask.shape[0])
-    inside &= (px % 1 > 0.2) & (px % 1 < 0.8) & (py % 1 > 0.2) & (py % 1 < 0.8)
-    on = np.zeros_like(inside)
-    on[inside] = mask[py[inside].astype(int), px[inside].astype(int)]
-    on &= overlay_mask(v, (vh, vw))  # not under the corner texts
-    assert on.sum() > 100, "too few overlay pixels on screen"
-    return shown[on]
 
 
 def _planes_item(v: Viewer, index: int) -> None:
@@ -81,7 +61,7 @@ def _planes_item(v: Viewer, index: int) -> None:
 
 
 def test_overlay_planes_are_drawn_in_white_through_a_flip_and_switched_off(
-    page_viewer: Viewer,  # noqa: F811
+    page_viewer: Viewer,
     api: Any,
 ) -> None:
     v = page_viewer
@@ -93,10 +73,10 @@ def test_overlay_planes_are_drawn_in_white_through_a_flip_and_switched_off(
     assert v.page.locator("[data-testid=overlay-item]").count() == 1
     assert "Overlay planes (60xx)" in v.page.inner_text("[data-testid=overlay-panel]")
     assert v.page.is_checked(f'[data-testid="overlay-toggle-{f["index"]}"]')  # on by default
-    _wait_drawn(v, f"planes:{f['index']}:{f['index']}:0", f["index"])
+    wait_overlay_drawn(v, f"planes:{f['index']}:{f['index']}:0", f["index"])
     _assert_planes_drawn(v, f["path"], 0)
     mask = _mask(f["path"], 0)
-    assert (_screen_pixels_on(v, mask) >= 250).all(), "the user sees white overlay pixels"
+    assert (screen_pixels_on(v, mask) >= 250).all(), "the user sees white overlay pixels"
 
     v.page.keyboard.press("h")  # flip horizontally: the overlay follows the image
     v.page.wait_for_function(
@@ -104,26 +84,26 @@ def test_overlay_planes_are_drawn_in_white_through_a_flip_and_switched_off(
     )
     v.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     _assert_planes_drawn(v, f["path"], 0)
-    assert (_screen_pixels_on(v, mask) >= 250).all()
+    assert (screen_pixels_on(v, mask) >= 250).all()
     v.page.keyboard.press("e")  # rotate 90° right: still on its pixels
     v.page.wait_for_function(
         "() => JSON.parse(document.querySelector('.viewport').dataset.view).rotation === 90"
     )
     v.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     _assert_planes_drawn(v, f["path"], 0)
-    assert (_screen_pixels_on(v, mask) >= 250).all()
+    assert (screen_pixels_on(v, mask) >= 250).all()
 
-    _toggle(v, f["index"])  # off: the overlay leaves the page, the (dark) image stays
+    toggle_overlay(v, f["index"])  # off: the overlay leaves the page, the (dark) image stays
     v.page.wait_for_selector("[data-testid=overlay-canvas]", state="detached")
     v.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-    assert (_screen_pixels_on(v, mask) < 160).all(), "no white left where the overlay was"
-    _toggle(v, f["index"])  # and on again
-    _wait_drawn(v, f"planes:{f['index']}:{f['index']}:0", f["index"])
+    assert (screen_pixels_on(v, mask) < 160).all(), "no white left where the overlay was"
+    toggle_overlay(v, f["index"])  # and on again
+    wait_overlay_drawn(v, f"planes:{f['index']}:{f['index']}:0", f["index"])
     _assert_planes_drawn(v, f["path"], 0)
 
 
 def test_multiframe_overlay_only_on_its_frames_and_in_two_panes(
-    page_viewer: Viewer,  # noqa: F811
+    page_viewer: Viewer,
     api: Any,
 ) -> None:
     v = page_viewer
@@ -132,45 +112,45 @@ def test_multiframe_overlay_only_on_its_frames_and_in_two_panes(
     open_file(v, mf)
     _planes_item(v, mf["index"])
     # Frame 1 (0-based 0) is before the overlay's Image Frame Origin: nothing drawn.
-    _wait_drawn(v, f"planes:{mf['index']}:{mf['index']}:0", mf["index"])
+    wait_overlay_drawn(v, f"planes:{mf['index']}:{mf['index']}:0", mf["index"])
     assert not _mask(mf["path"], 0).any()
     _assert_planes_drawn(v, mf["path"], 0)
-    assert _overlay_canvas(v)[..., 3].max() == 0
+    assert overlay_canvas(v)[..., 3].max() == 0
     first = MULTIFRAME_ORIGIN - 1  # the first frame the overlay covers (0-based)
     for _ in range(first):
         page.keyboard.press("ArrowRight")
     wait_shown(v, mf["index"], first)
-    _wait_drawn(v, f"planes:{mf['index']}:{mf['index']}:{first}", mf["index"])
+    wait_overlay_drawn(v, f"planes:{mf['index']}:{mf['index']}:{first}", mf["index"])
     _assert_planes_drawn(v, mf["path"], first)
     page.keyboard.press("ArrowRight")  # its second frame: the block elsewhere
     wait_shown(v, mf["index"], first + 1)
-    _wait_drawn(v, f"planes:{mf['index']}:{mf['index']}:{first + 1}", mf["index"])
+    wait_overlay_drawn(v, f"planes:{mf['index']}:{mf['index']}:{first + 1}", mf["index"])
     _assert_planes_drawn(v, mf["path"], first + 1)
     assert not np.array_equal(_mask(mf["path"], first), _mask(mf["path"], first + 1))
     page.keyboard.press("ArrowRight")  # past the overlay's frames: none again
     wait_shown(v, mf["index"], first + 2)
-    _wait_drawn(v, f"planes:{mf['index']}:{mf['index']}:{first + 2}", mf["index"])
+    wait_overlay_drawn(v, f"planes:{mf['index']}:{mf['index']}:{first + 2}", mf["index"])
     _assert_planes_drawn(v, mf["path"], first + 2)
-    assert _overlay_canvas(v)[..., 3].max() == 0
+    assert overlay_canvas(v)[..., 3].max() == 0
 
     # 1×2: the single-frame image in the other pane draws its own overlay there.
     single = find_file(api, SINGLE)
     page.click('button[data-layout="1x2"]')
-    page.locator(_pane(1)).click()
+    page.locator(pane_selector(1)).click()
     open_file(v, single)
-    page.wait_for_selector(f'{_pane(1)}[data-shown="{single["index"]}:0"][data-level="0"]')
-    _wait_drawn(v, f"planes:{single['index']}:{single['index']}:0", single["index"])
+    page.wait_for_selector(f'{pane_selector(1)}[data-shown="{single["index"]}:0"][data-level="0"]')
+    wait_overlay_drawn(v, f"planes:{single['index']}:{single['index']}:0", single["index"])
     _assert_planes_drawn(v, single["path"], 0, pane=1)
     _assert_planes_drawn(v, mf["path"], first + 2, pane=0)
-    page.locator(_pane(1)).click()
+    page.locator(pane_selector(1)).click()
     page.keyboard.press("h")  # a flip in pane 1 moves only its overlay
     page.wait_for_function(
-        "(sel) => JSON.parse(document.querySelector(sel).dataset.view).flipH", arg=_pane(1)
+        "(sel) => JSON.parse(document.querySelector(sel).dataset.view).flipH", arg=pane_selector(1)
     )
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     _assert_planes_drawn(v, single["path"], 0, pane=1)
-    page.locator(_pane(0)).click()
+    page.locator(pane_selector(0)).click()
     page.keyboard.press("ArrowLeft")  # pane 0 back onto the overlay's last frame
     wait_shown(v, mf["index"], first + 1, level=None)
-    _wait_drawn(v, f"planes:{mf['index']}:{mf['index']}:{first + 1}", mf["index"])
+    wait_overlay_drawn(v, f"planes:{mf['index']}:{mf['index']}:{first + 1}", mf["index"])
     _assert_planes_drawn(v, mf["path"], first + 1, pane=0)

@@ -9,11 +9,9 @@ in Gy; a broken SEG gives a message in the panel while the image still shows.
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -23,69 +21,19 @@ from PIL import Image
 import dcmview.sdk as sdk
 from dcmview.sdk.rtstruct import read_structure_set
 from dcmview.sdk.segmentation import read_segmentation
-from tests.e2e.helpers import Viewer, find_file, open_file, open_viewer, view_state, wait_shown
+from tests.e2e.helpers import Viewer, find_file, open_file, view_state, wait_shown
+from tests.e2e.overlay_checks import (
+    overlay_canvas,
+    pane_selector,
+    sampled_overlay,
+    screen_to_image,
+    toggle_overlay,
+    wait_overlay_drawn,
+)
 
 pytestmark = pytest.mark.e2e
 
 CT = "series_002_AX_2.5mm/IM00020.dcm"
-
-
-@pytest.fixture
-def page_viewer(browser: Any, server: Any) -> Iterator[Viewer]:
-    """The viewer; a 4xx answer of an overlay that cannot be drawn is expected here.
-
-    Chromium logs every non-2xx fetch as a console error; those of the overlay routes
-    are the answers the panel turns into its messages. Anything else fails the test.
-    """
-    v = open_viewer(browser, server.url)
-    yield v
-    v.page.context.close()
-    unexpected = [e for e in v.errors if "Failed to load resource" not in e]
-    assert unexpected == [], f"the page logged errors: {unexpected}"
-
-
-def _screen_to_image(view: dict[str, Any], image: tuple[int, int], size: tuple[int, int], sx, sy):
-    """render/transform.ts screenToImage: unpan, unzoom, unrotate, unflip."""
-    h, w = image
-    vh, vw = size
-    rx = (sx - vw / 2 - view["panX"]) / view["zoom"]
-    ry = (sy - vh / 2 - view["panY"]) / view["zoom"]
-    back = (360 - view["rotation"]) % 360  # rotate clockwise by (360 - rotation)
-    qx, qy = {0: (rx, ry), 90: (-ry, rx), 180: (-rx, -ry), 270: (ry, -rx)}[back]
-    if view["flipH"]:
-        qx = -qx
-    if view["flipV"]:
-        qy = -qy
-    return qx + w / 2, qy + h / 2
-
-
-def _pane(i: int) -> str:
-    return f'.viewport[data-pane="{i}"]'
-
-
-def _overlay_canvas(v: Viewer, pane: int = 0) -> np.ndarray:
-    url = v.page.evaluate(
-        "(sel) => document.querySelector(sel).toDataURL('image/png')",
-        f"{_pane(pane)} [data-testid=overlay-canvas]",
-    )
-    data = base64.b64decode(url.split(",", 1)[1])
-    return np.asarray(Image.open(io.BytesIO(data)).convert("RGBA")).astype(int)
-
-
-def _sampled(
-    v: Viewer, shape: tuple[int, int], pane: int = 0
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Overlay canvas pixels whose centre lies well inside an image pixel, and that pixel."""
-    canvas = _overlay_canvas(v, pane)
-    view = json.loads(v.page.get_attribute(_pane(pane), "data-view") or "null")
-    vh, vw = canvas.shape[:2]
-    ys, xs = np.mgrid[0:vh, 0:vw]
-    px, py = _screen_to_image(view, shape, (vh, vw), xs + 0.5, ys + 0.5)
-    fx, fy = px % 1, py % 1
-    inside = (px >= 0) & (py >= 0) & (px < shape[1]) & (py < shape[0])
-    inside &= (fx > 0.15) & (fx < 0.85) & (fy > 0.15) & (fy < 0.85)
-    assert inside.sum() > 2000, "too few pixels to compare: is the image on screen?"
-    return canvas[inside], py[inside].astype(int), px[inside].astype(int)
 
 
 def _assert_seg_drawn(
@@ -109,7 +57,7 @@ def _assert_seg_drawn(
         if s.number in hidden:
             mask[..., k] = False
     assert mask.any(), "the chosen frame has no mask: pick another"
-    got, rows, cols = _sampled(v, (image.rows, image.columns), pane)
+    got, rows, cols = sampled_overlay(v, (image.rows, image.columns), pane)
     want = mask[rows, cols]  # (n, segments)
     np.testing.assert_array_equal(got[:, 3] > 0, want.any(axis=1))
     colours = np.asarray([(colors or {}).get(s.number, s.color) for s in seg.segments])
@@ -120,19 +68,6 @@ def _assert_seg_drawn(
     assert np.abs(got[single, :3] - expected).max() <= 3
 
 
-def _toggle(v: Viewer, index: int) -> None:
-    v.page.click(f'[data-testid="overlay-toggle-{index}"]')
-
-
-def _wait_drawn(v: Viewer, key: str, frame_file: int, exact: bool = False) -> None:
-    drawn = f'[data-drawn="{key}"]' if exact else f'[data-drawn*="{key}"]'
-    v.page.wait_for_selector(
-        f'.viewport[data-file="{frame_file}"] [data-testid=overlay-canvas]{drawn}',
-        timeout=30_000,
-    )
-    v.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-
-
 def test_seg_is_drawn_on_its_mask_through_flip_and_frame_step(
     page_viewer: Viewer, api: Any
 ) -> None:
@@ -141,8 +76,8 @@ def test_seg_is_drawn_on_its_mask_through_flip_and_frame_step(
     seg = find_file(api, "derived/ct/SEG_binary_organs.dcm")
     open_file(v, ct)
     v.page.wait_for_selector(f'[data-testid=overlay-item][data-object="{seg["index"]}"]')
-    _toggle(v, seg["index"])
-    _wait_drawn(v, f"seg:{seg['index']}:{ct['index']}:0", ct["index"])
+    toggle_overlay(v, seg["index"])
+    wait_overlay_drawn(v, f"seg:{seg['index']}:{ct['index']}:0", ct["index"])
     _assert_seg_drawn(v, ct["path"], seg["path"])
     # segments listed with their colours
     v.page.wait_for_selector("text=liver")
@@ -160,19 +95,19 @@ def test_seg_is_drawn_on_its_mask_through_flip_and_frame_step(
     )
     nxt = int(v.page.get_attribute(".viewport", "data-file") or -1)
     wait_shown(v, nxt, 0)
-    _wait_drawn(v, f"seg:{seg['index']}:{nxt}:0", nxt)
+    wait_overlay_drawn(v, f"seg:{seg['index']}:{nxt}:0", nxt)
     path = next(f["path"] for f in api.get("/api/files").json()["files"] if f["index"] == nxt)
     _assert_seg_drawn(v, path, seg["path"])
 
     # one segment switched off: the others stay, on their pixels
     v.page.click(f'[data-testid="segment-toggle-{seg["index"]}-1"]')
-    _wait_drawn(v, f"seg:{seg['index']}:{nxt}:0:-1", nxt)
+    wait_overlay_drawn(v, f"seg:{seg['index']}:{nxt}:0:-1", nxt)
     _assert_seg_drawn(v, path, seg["path"], hidden=(1,))
 
     # another colour chosen for segment 2: its pixels in that colour, then back again
     chosen = {2: (0, 255, 128)}
     v.page.fill(f'[data-testid="segment-color-{seg["index"]}-2"]', "#00ff80")
-    _wait_drawn(v, f"seg:{seg['index']}:{nxt}:0:-1:2:00ff80", nxt)
+    wait_overlay_drawn(v, f"seg:{seg['index']}:{nxt}:0:-1:2:00ff80", nxt)
     _assert_seg_drawn(v, path, seg["path"], hidden=(1,), colors=chosen)
     v.page.keyboard.press("h")  # the chosen colour follows a flip like the rest
     v.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
@@ -181,10 +116,10 @@ def test_seg_is_drawn_on_its_mask_through_flip_and_frame_step(
     v.page.wait_for_selector(
         f'[data-testid="segment-color-reset-{seg["index"]}-2"]', state="detached"
     )
-    _wait_drawn(v, f"seg:{seg['index']}:{nxt}:0:-1", nxt, exact=True)
+    wait_overlay_drawn(v, f"seg:{seg['index']}:{nxt}:0:-1", nxt, exact=True)
     _assert_seg_drawn(v, path, seg["path"], hidden=(1,))
 
-    _toggle(v, seg["index"])  # off: the overlay leaves the page, the image stays
+    toggle_overlay(v, seg["index"])  # off: the overlay leaves the page, the image stays
     v.page.wait_for_selector("[data-testid=overlay-canvas]", state="detached")
     assert v.page.locator(".viewport canvas").count() == 1
 
@@ -194,7 +129,7 @@ def test_rtstruct_outline_is_drawn_where_the_sdk_places_it(page_viewer: Viewer, 
     ct = find_file(api, CT)
     rts = find_file(api, "derived/ct/RTSTRUCT_organs.dcm")
     open_file(v, ct)
-    _toggle(v, rts["index"])
+    toggle_overlay(v, rts["index"])
     v.page.wait_for_selector('path.contour[data-roi="LIVER"]', timeout=30_000)
     contours = read_structure_set(sdk.open(rts["path"])).contours_for(sdk.open(ct["path"]), 0)
     liver = next(c for c in contours if c.roi_name == "LIVER")
@@ -208,7 +143,7 @@ def test_rtstruct_outline_is_drawn_where_the_sdk_places_it(page_viewer: Viewer, 
         "return [r.height, r.width]; }"
     )
     image = sdk.open(ct["path"])
-    px, py = _screen_to_image(view, (image.rows, image.columns), tuple(size), sx, sy)
+    px, py = screen_to_image(view, (image.rows, image.columns), tuple(size), sx, sy)
     row, column = liver.points[0]
     # Within a tenth of a pixel: the pane's size is whole pixels, its box may not be.
     assert math.isclose(px, column + 0.5, abs_tol=0.1)
@@ -221,14 +156,14 @@ def test_dose_shows_a_legend_in_gray(page_viewer: Viewer, api: Any) -> None:
     ct = find_file(api, CT)
     dose = find_file(api, "derived/ct/RTDOSE_plan.dcm")
     open_file(v, ct)
-    _toggle(v, dose["index"])
+    toggle_overlay(v, dose["index"])
     legend = v.page.wait_for_selector(f'[data-testid="overlay-legend-{dose["index"]}"]')
     assert legend is not None
     text = legend.inner_text()
     assert "Gy" in text
     assert "60 Gy" in text
-    _wait_drawn(v, f"dose:{dose['index']}:{ct['index']}:0", ct["index"])
-    assert _overlay_canvas(v)[..., 3].max() > 0
+    wait_overlay_drawn(v, f"dose:{dose['index']}:{ct['index']}:0", ct["index"])
+    assert overlay_canvas(v)[..., 3].max() > 0
     # the dose under the pointer, as the server computed it (3 significant digits)
     values = np.frombuffer(
         api.get(
@@ -268,7 +203,7 @@ def test_broken_segs_give_a_message_and_the_image_still_shows(
     encoding = find_file(api, "derived_broken/SEG_broken_encoding.dcm")
     open_file(v, mr)
     for broken, words in ((geometry, "does not fit this image"), (encoding, "cannot be decoded")):
-        _toggle(v, broken["index"])
+        toggle_overlay(v, broken["index"])
         message = v.page.wait_for_selector(f'[data-testid="overlay-message-{broken["index"]}"]')
         assert message is not None
         assert words in message.inner_text()
@@ -302,8 +237,8 @@ def test_overlays_on_a_tomosynthesis_frame_and_in_two_panes(page_viewer: Viewer,
     for _ in range(frame):
         page.keyboard.press("ArrowRight")
     wait_shown(v, dbt["index"], frame, level=None)
-    _toggle(v, dbt_seg["index"])
-    _wait_drawn(v, f"seg:{dbt_seg['index']}:{dbt['index']}:{frame}", dbt["index"])
+    toggle_overlay(v, dbt_seg["index"])
+    wait_overlay_drawn(v, f"seg:{dbt_seg['index']}:{dbt['index']}:{frame}", dbt["index"])
     # Whatever level is on screen: the overlay is placed on the image, not on its samples.
     _assert_seg_drawn(v, dbt["path"], dbt_seg["path"], frame=frame)
     wait_shown(v, dbt["index"], frame)
@@ -312,22 +247,22 @@ def test_overlays_on_a_tomosynthesis_frame_and_in_two_panes(page_viewer: Viewer,
     ct = find_file(api, CT)
     ct_seg = find_file(api, "derived/ct/SEG_binary_organs.dcm")
     page.click('button[data-layout="1x2"]')
-    page.locator(_pane(1)).click()
+    page.locator(pane_selector(1)).click()
     open_file(v, ct)
-    page.wait_for_selector(f'{_pane(1)}[data-shown="{ct["index"]}:0"][data-level="0"]')
+    page.wait_for_selector(f'{pane_selector(1)}[data-shown="{ct["index"]}:0"][data-level="0"]')
     page.wait_for_selector(f'[data-testid=overlay-item][data-object="{ct_seg["index"]}"]')
-    _toggle(v, ct_seg["index"])
-    _wait_drawn(v, f"seg:{ct_seg['index']}:{ct['index']}:0", ct["index"])
-    _wait_drawn(v, f"seg:{dbt_seg['index']}:{dbt['index']}:{frame}", dbt["index"])
+    toggle_overlay(v, ct_seg["index"])
+    wait_overlay_drawn(v, f"seg:{ct_seg['index']}:{ct['index']}:0", ct["index"])
+    wait_overlay_drawn(v, f"seg:{dbt_seg['index']}:{dbt['index']}:{frame}", dbt["index"])
     _assert_seg_drawn(v, ct["path"], ct_seg["path"], pane=1)
     _assert_seg_drawn(v, dbt["path"], dbt_seg["path"], frame=frame, pane=0)
 
-    page.locator(_pane(0)).click()
+    page.locator(pane_selector(0)).click()
     page.keyboard.press("h")
     page.wait_for_function(
-        "(sel) => JSON.parse(document.querySelector(sel).dataset.view).flipH", arg=_pane(0)
+        "(sel) => JSON.parse(document.querySelector(sel).dataset.view).flipH", arg=pane_selector(0)
     )
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-    assert not json.loads(page.get_attribute(_pane(1), "data-view") or "{}")["flipH"]
+    assert not json.loads(page.get_attribute(pane_selector(1), "data-view") or "{}")["flipH"]
     _assert_seg_drawn(v, dbt["path"], dbt_seg["path"], frame=frame, pane=0)
     _assert_seg_drawn(v, ct["path"], ct_seg["path"], pane=1)
