@@ -33,6 +33,19 @@ def screen_to_image(view: dict[str, Any], image: tuple[int, int], size: tuple[in
     return qx + w / 2, qy + h / 2
 
 
+def image_to_screen(view: dict[str, Any], image: tuple[int, int], size: tuple[int, int], x, y):
+    """render/transform.ts imageToScreen: flip in image space, rotate clockwise, zoom, pan."""
+    h, w = image
+    vh, vw = size
+    x, y = np.asarray(x, float) - w / 2, np.asarray(y, float) - h / 2
+    if view["flipH"]:
+        x = -x
+    if view["flipV"]:
+        y = -y
+    rx, ry = {0: (x, y), 90: (-y, x), 180: (-x, -y), 270: (y, -x)}[view["rotation"]]
+    return vw / 2 + view["panX"] + view["zoom"] * rx, vh / 2 + view["panY"] + view["zoom"] * ry
+
+
 def pane_selector(i: int) -> str:
     return f'.viewport[data-pane="{i}"]'
 

@@ -40,6 +40,7 @@ from tests.e2e.helpers import (
     view_state,
     wait_idle,
 )
+from tests.e2e.overlay_checks import image_to_screen
 
 pytestmark = pytest.mark.e2e
 
@@ -95,19 +96,6 @@ def _rect(v: Viewer, selector: str) -> tuple[int, int, int, int]:
 
 def _near(pixels: np.ndarray, colour: np.ndarray, tol: int = 40) -> np.ndarray:
     return np.asarray((np.abs(pixels - colour) < tol).all(axis=-1))
-
-
-def _to_screen(view: dict[str, Any], image: tuple[int, int], size: tuple[int, int], x, y):
-    """render/transform.ts imageToScreen: flip in image space, rotate clockwise, zoom, pan."""
-    h, w = image
-    vh, vw = size
-    x, y = np.asarray(x, float) - w / 2, np.asarray(y, float) - h / 2
-    if view["flipH"]:
-        x = -x
-    if view["flipV"]:
-        y = -y
-    rx, ry = {0: (x, y), 90: (-y, x), 180: (-x, -y), 270: (y, -x)}[view["rotation"]]
-    return vw / 2 + view["panX"] + view["zoom"] * rx, vh / 2 + view["panY"] + view["zoom"] * ry
 
 
 def test_export_holds_the_seg_in_its_colour_on_its_pixels(page_viewer: Viewer, api: Any) -> None:
@@ -199,7 +187,7 @@ def test_export_with_the_gsps_display_keeps_its_shutters(dpr_viewer: Viewer, api
     assert out.shape[:2] == (round(css[0] * dpr), round(css[1] * dpr))  # device pixels
     # Outside the shutters: the shutter grey, not the image the canvas holds there.
     outside = [(36.5, 90.5), (50.5, 50.5), (200.5, 210.5), (128.5, 221.5), (210.5, 60.5)]
-    sx, sy = _to_screen(view, (256, 256), tuple(css), *zip(*outside, strict=True))
+    sx, sy = image_to_screen(view, (256, 256), tuple(css), *zip(*outside, strict=True))
     at = out[np.floor(sy * dpr).astype(int), np.floor(sx * dpr).astype(int)]
     np.testing.assert_array_equal(at, [[GREY] * 3] * len(outside))
     image = server_png(api, ct["index"], 0, "?wc=40&ww=400")

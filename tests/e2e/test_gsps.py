@@ -32,6 +32,7 @@ from tests.e2e.helpers import (
     server_png,
     start_server,
 )
+from tests.e2e.overlay_checks import image_to_screen
 
 pytestmark = pytest.mark.e2e
 
@@ -61,22 +62,9 @@ def _shot(v: Viewer, pane: int = 0) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
 
 
-def _to_screen(view: dict[str, Any], image: tuple[int, int], size: tuple[int, int], x, y):
-    """render/transform.ts imageToScreen: flip in image space, rotate clockwise, zoom, pan."""
-    h, w = image
-    vh, vw = size
-    x, y = np.asarray(x, float) - w / 2, np.asarray(y, float) - h / 2
-    if view["flipH"]:
-        x = -x
-    if view["flipV"]:
-        y = -y
-    rx, ry = {0: (x, y), 90: (-y, x), 180: (-x, -y), 270: (y, -x)}[view["rotation"]]
-    return vw / 2 + view["panX"] + view["zoom"] * rx, vh / 2 + view["panY"] + view["zoom"] * ry
-
-
 def _at(shot: np.ndarray, view: dict[str, Any], points: list[tuple[float, float]]) -> np.ndarray:
     """Screen pixels at image points [x, y] of the 256×256 slice."""
-    sx, sy = _to_screen(view, (256, 256), shot.shape[:2], *zip(*points, strict=True))
+    sx, sy = image_to_screen(view, (256, 256), shot.shape[:2], *zip(*points, strict=True))
     return shot[np.floor(sy).astype(int), np.floor(sx).astype(int)]
 
 
@@ -115,8 +103,8 @@ def test_gsps_display_is_applied_and_put_back(page_viewer: Viewer, api: Any) -> 
 
     shot = _shot(v)
     # The displayed area (columns and rows 32..224) fills the pane's height once turned.
-    top = _to_screen(view, (256, 256), shot.shape[:2], 32, 128)[1]
-    bottom = _to_screen(view, (256, 256), shot.shape[:2], 224, 128)[1]
+    top = image_to_screen(view, (256, 256), shot.shape[:2], 32, 128)[1]
+    bottom = image_to_screen(view, (256, 256), shot.shape[:2], 224, 128)[1]
     assert abs(top) < 1.5
     assert abs(bottom - shot.shape[0]) < 1.5
     # Outside a shutter: the shutter's grey, opaque (image pixels under it do not show).
