@@ -173,10 +173,12 @@ class PresentationState:
 
     # -- which image -----------------------------------------------------------------
 
-    def _check(self, uid: str, frame: int) -> None:
+    def _check(self, source: Instance | str, frame: int) -> str:
+        """The UID of `source` (an image or its UID) when the state references it and frame."""
+        uid = source if isinstance(source, str) else source.sop_instance_uid
         for ref in self.references:
             if ref.sop_instance_uid == uid and (not ref.frames or frame in ref.frames):
-                return
+                return uid
         named = any(r.sop_instance_uid == uid for r in self.references)
         raise MissingSourceError(
             f"{self.path} does not apply to "
@@ -200,9 +202,8 @@ class PresentationState:
 
     def applies_to(self, source: Instance | str, frame: int = 0) -> bool:
         """Whether the state references this image (and frame)."""
-        uid = source if isinstance(source, str) else source.sop_instance_uid
         try:
-            self._check(uid, frame)
+            self._check(source, frame)
         except MissingSourceError:
             return False
         return True
@@ -218,8 +219,7 @@ class PresentationState:
             The state does not reference the image (or frame); or `source` is a
             UID, no item names it and the catalog does not have it.
         """
-        uid = source if isinstance(source, str) else source.sop_instance_uid
-        self._check(uid, frame)
+        uid = self._check(source, frame)
         for scope, item in self._areas:
             if scope.covers(uid, frame) and "DisplayedAreaTopLeftHandCorner" in item:
                 tl = floats(item.DisplayedAreaTopLeftHandCorner, "a displayed area", self.path)
@@ -258,8 +258,7 @@ class PresentationState:
         """
         from dcmview.sdk.window import Window
 
-        uid = source if isinstance(source, str) else source.sop_instance_uid
-        self._check(uid, frame)
+        uid = self._check(source, frame)
         for scope, item in self._voi:
             if scope.covers(uid, frame):
                 # A Softcopy VOI LUT item holds a VOI LUT Module (PS3.3 C.11.8).
@@ -326,7 +325,7 @@ class PresentationState:
         from dcmview.sdk.presentation._display import display_settings
 
         image = self._source(source)
-        self._check(image.sop_instance_uid, frame)
+        self._check(image, frame)
         return display_settings(self, image, frame)
 
     def _points(
@@ -368,8 +367,7 @@ class PresentationState:
         MissingSourceError
             The state does not reference the image (or frame).
         """
-        uid = source if isinstance(source, str) else source.sop_instance_uid
-        self._check(uid, frame)
+        uid = self._check(source, frame)
         graphics: list[GraphicObject] = []
         texts: list[TextObject] = []
         for raw in self._raw:
@@ -417,8 +415,7 @@ class PresentationState:
         MissingSourceError
             The state does not reference the image (or frame).
         """
-        uid = source if isinstance(source, str) else source.sop_instance_uid
-        self._check(uid, frame)
+        self._check(source, frame)
         image = self._source(source)
         if self.shutter is None:
             return np.ones((image.rows, image.columns), dtype=np.bool_)
@@ -499,7 +496,7 @@ class PresentationState:
         from dcmview.sdk import display
 
         image = self._source(source)
-        self._check(image.sop_instance_uid, frame)
+        self._check(image, frame)
         voi = self.window(image, frame)
         stored = image.frame(frame).array(level)
         out, _used = display.render(stored, self._view(image), frame, voi)
