@@ -208,17 +208,35 @@ def view_state(v: Viewer) -> dict[str, Any]:
 
 
 def screen_to_image(
-    view: dict[str, Any], shape: tuple[int, int], size: tuple[int, int], sx: Any, sy: Any
+    view: dict[str, Any], image: tuple[int, int], size: tuple[int, int], sx: Any, sy: Any
 ) -> tuple[Any, Any]:
-    """render/transform.ts screenToImage for an unrotated, unflipped view."""
-    assert view["rotation"] == 0
-    assert not view["flipH"]
-    assert not view["flipV"]
-    h, w = shape
+    """render/transform.ts screenToImage: unpan, unzoom, unrotate, unflip."""
+    h, w = image
     vh, vw = size
-    px = (sx - vw / 2 - view["panX"]) / view["zoom"] + w / 2
-    py = (sy - vh / 2 - view["panY"]) / view["zoom"] + h / 2
-    return px, py
+    rx = (sx - vw / 2 - view["panX"]) / view["zoom"]
+    ry = (sy - vh / 2 - view["panY"]) / view["zoom"]
+    back = (360 - view["rotation"]) % 360  # rotate clockwise by (360 - rotation)
+    qx, qy = {0: (rx, ry), 90: (-ry, rx), 180: (-rx, -ry), 270: (ry, -rx)}[back]
+    if view["flipH"]:
+        qx = -qx
+    if view["flipV"]:
+        qy = -qy
+    return qx + w / 2, qy + h / 2
+
+
+def image_to_screen(
+    view: dict[str, Any], image: tuple[int, int], size: tuple[int, int], x: Any, y: Any
+) -> tuple[Any, Any]:
+    """render/transform.ts imageToScreen: flip in image space, rotate clockwise, zoom, pan."""
+    h, w = image
+    vh, vw = size
+    x, y = np.asarray(x, float) - w / 2, np.asarray(y, float) - h / 2
+    if view["flipH"]:
+        x = -x
+    if view["flipV"]:
+        y = -y
+    rx, ry = {0: (x, y), 90: (-y, x), 180: (-x, -y), 270: (y, -x)}[view["rotation"]]
+    return vw / 2 + view["panX"] + view["zoom"] * rx, vh / 2 + view["panY"] + view["zoom"] * ry
 
 
 def server_png(api: httpx.Client, index: int, frame: int, query: str = "") -> np.ndarray:
@@ -258,6 +276,9 @@ def area_reference(
     Returns the reference (float, rows × columns × channels) and where it is defined (the
     footprint lies inside the image). For an unrotated, unflipped view at ratio 1.
     """
+    assert view["rotation"] == 0
+    assert not view["flipH"]
+    assert not view["flipV"]
     vh, vw = size
     h, w = want.shape[:2]
     x0, _ = screen_to_image(view, (h, w), size, np.arange(vw, dtype=float), 0.0)

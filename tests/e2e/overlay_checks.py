@@ -10,40 +10,11 @@ from __future__ import annotations
 import base64
 import io
 import json
-from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from tests.e2e.helpers import Viewer, overlay_mask, viewport_pixels
-
-
-def screen_to_image(view: dict[str, Any], image: tuple[int, int], size: tuple[int, int], sx, sy):
-    """render/transform.ts screenToImage: unpan, unzoom, unrotate, unflip."""
-    h, w = image
-    vh, vw = size
-    rx = (sx - vw / 2 - view["panX"]) / view["zoom"]
-    ry = (sy - vh / 2 - view["panY"]) / view["zoom"]
-    back = (360 - view["rotation"]) % 360  # rotate clockwise by (360 - rotation)
-    qx, qy = {0: (rx, ry), 90: (-ry, rx), 180: (-rx, -ry), 270: (ry, -rx)}[back]
-    if view["flipH"]:
-        qx = -qx
-    if view["flipV"]:
-        qy = -qy
-    return qx + w / 2, qy + h / 2
-
-
-def image_to_screen(view: dict[str, Any], image: tuple[int, int], size: tuple[int, int], x, y):
-    """render/transform.ts imageToScreen: flip in image space, rotate clockwise, zoom, pan."""
-    h, w = image
-    vh, vw = size
-    x, y = np.asarray(x, float) - w / 2, np.asarray(y, float) - h / 2
-    if view["flipH"]:
-        x = -x
-    if view["flipV"]:
-        y = -y
-    rx, ry = {0: (x, y), 90: (-y, x), 180: (-x, -y), 270: (y, -x)}[view["rotation"]]
-    return vw / 2 + view["panX"] + view["zoom"] * rx, vh / 2 + view["panY"] + view["zoom"] * ry
+from tests.e2e.helpers import Viewer, overlay_mask, screen_to_image, viewport_pixels
 
 
 def pane_selector(i: int) -> str:

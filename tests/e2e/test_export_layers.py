@@ -32,6 +32,7 @@ from tests.e2e.helpers import (
     Server,
     Viewer,
     find_file,
+    image_to_screen,
     open_file,
     open_viewer,
     screen_to_image,
@@ -40,7 +41,6 @@ from tests.e2e.helpers import (
     view_state,
     wait_idle,
 )
-from tests.e2e.overlay_checks import image_to_screen
 
 pytestmark = pytest.mark.e2e
 

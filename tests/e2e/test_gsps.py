@@ -27,12 +27,12 @@ from tests.corpus import gsps as corpus_gsps
 from tests.e2e.helpers import (
     Viewer,
     find_file,
+    image_to_screen,
     open_file,
     open_viewer,
     server_png,
     start_server,
 )
-from tests.e2e.overlay_checks import image_to_screen
 
 pytestmark = pytest.mark.e2e
 

@@ -21,12 +21,18 @@ from PIL import Image
 import dcmview.sdk as sdk
 from dcmview.sdk.rtstruct import read_structure_set
 from dcmview.sdk.segmentation import read_segmentation
-from tests.e2e.helpers import Viewer, find_file, open_file, view_state, wait_shown
+from tests.e2e.helpers import (
+    Viewer,
+    find_file,
+    open_file,
+    screen_to_image,
+    view_state,
+    wait_shown,
+)
 from tests.e2e.overlay_checks import (
     overlay_canvas,
     pane_selector,
     sampled_overlay,
-    screen_to_image,
     toggle_overlay,
     wait_overlay_drawn,
 )

@@ -18,6 +18,7 @@ from tests.e2e.helpers import (
     Server,
     Viewer,
     assert_matches_server,
+    image_to_screen,
     open_file,
     open_viewer,
     start_server,
@@ -165,10 +166,8 @@ def _image_to_screen(v: Viewer, shape: tuple[int, int], x: float, y: float) -> t
     view = view_state(v)
     box = v.page.locator(".viewport").bounding_box()
     assert box is not None
-    h, w = shape
-    sx = (x - w / 2) * view["zoom"] + box["width"] / 2 + view["panX"]
-    sy = (y - h / 2) * view["zoom"] + box["height"] / 2 + view["panY"]
-    return sx, sy
+    sx, sy = image_to_screen(view, shape, (box["height"], box["width"]), x, y)
+    return float(sx), float(sy)
 
 
 def _matches_server(v: Viewer, api: httpx.Client, index: int) -> None:
